@@ -1,0 +1,85 @@
+"""Entry point of the ``lienthong`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from node import __version__
+from node.errors import LienthongError
+
+COMMAND_MODULES = (
+    "node.cli.validate",
+    "node.cli.sign",
+    "node.cli.verify",
+    "node.cli.pki",
+    "node.cli.init",
+    "node.cli.serve",
+    "node.cli.send",
+    "node.cli.admin",
+    "node.cli.db",
+    "node.cli.demo",
+)
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    parser = _Parser(
+        prog="lienthong",
+        description="Exchange node for Vietnam's e-document interchange axis (edXML).",
+    )
+    parser.add_argument("--version", action="version", version=f"lienthong {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks for unexpected errors"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    modules: dict[str, ModuleType] = {}
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(sub)
+        modules[module.NAME] = module
+    return parser, modules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        code: int = modules[args.command].run(args)
+    except LienthongError as exc:
+        if args.debug:
+            raise
+        print(f"lienthong {args.command}: {exc.detail}", file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
+    except KeyboardInterrupt:
+        print(f"lienthong {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"lienthong {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

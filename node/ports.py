@@ -1,0 +1,385 @@
+"""The core's ports: what the exchange engine needs from the outside world, and
+the facade (:class:`ExchangeApi`) that adapters call.
+
+Adapters (HTTP, peer transport, DMS push) and signing/ implement or call these.
+Only plain data crosses a port: frozen dataclasses defined here or in
+:mod:`node.model`, never framework objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from node.model import MessageKind
+
+# --------------------------------------------------------------------------- time
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+@dataclass(frozen=True)
+class IncomingBody:
+    """A request body spooled to a local file by the adapter while it streamed in.
+
+    Ownership passes to the engine: it moves the file into the store or deletes it.
+    """
+
+    path: Path
+    size: int
+    sha256: str
+
+
+class StoredBody(Protocol):
+    """Stored message bytes, exactly as received (signatures cover them)."""
+
+    size: int
+    sha256: str
+
+    def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]: ...
+
+
+# --------------------------------------------------------------------------- who is calling
+
+
+@dataclass(frozen=True)
+class DmsPrincipal:
+    """A local DMS authenticated by its bearer token; it speaks for ``organs``."""
+
+    client_id: str
+    organs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PeerPrincipal:
+    """Another node, authenticated by its TLS client certificate."""
+
+    peer_id: str
+    node_organ: str
+
+
+class AdminRole(enum.StrEnum):
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True)
+class AdminPrincipal:
+    name: str
+    role: AdminRole
+
+
+# --------------------------------------------------------------------------- peer hand-over
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One pass of a message through a node. Hops travel beside the signed bytes
+    (the bytes themselves are never modified) and every node stores them."""
+
+    node: str
+    at: datetime
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class TransferMeta:
+    """What travels beside the bytes from node to node (HTTP headers on the peer API)."""
+
+    message_id: str
+    kind: MessageKind
+    recipients: tuple[str, ...]
+    hops: tuple[Hop, ...]
+
+
+# --------------------------------------------------------------------------- signing
+
+
+class Signer(Protocol):
+    """Signs an envelope for one organisation (SPEC §5). CPU-bound: callers run it
+    in an executor."""
+
+    organ_id: str
+
+    def sign(self, xml: bytes) -> bytes: ...
+
+
+class KeyRing(Protocol):
+    def signer_for(self, organ_id: str) -> Signer | None:
+        """The signer the node holds for ``organ_id``, or None (the DMS signs)."""
+        ...
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """The core's view of a verification report: a verdict under the node's
+    policy, the reasons when refused, and the full report as JSON-ready data."""
+
+    accepted: bool
+    reasons: tuple[str, ...] = ()
+    signer_organs: tuple[str, ...] = ()
+    weak_algorithm: bool = False
+    report: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Verifier(Protocol):
+    def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        """Verify every signature in the envelope stored at ``path`` (and its PDF
+        attachments). CPU-bound: callers run it in an executor."""
+        ...
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+class DestinationKind(enum.StrEnum):
+    PEER = "peer"
+    WEBHOOK = "webhook"
+    DROP_FOLDER = "drop-folder"
+
+
+@dataclass(frozen=True)
+class Destination:
+    kind: DestinationKind
+    name: str
+    """Peer name or local DMS client id, as in node.toml."""
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"
+    TRANSIENT = "transient"
+    """Network error, timeout, 5xx: retried on the engine's schedule."""
+    PERMANENT = "permanent"
+    """4xx: never retried as is; dead-lettered and reported to the sender."""
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    outcome: Outcome
+    detail: str = ""
+    http_status: int | None = None
+
+
+class Transport(Protocol):
+    async def send(
+        self, destination: Destination, meta: TransferMeta, body: StoredBody
+    ) -> DeliveryOutcome:
+        """Hand one message to a peer node or a local DMS endpoint. Never raises for
+        delivery failures: they are outcomes."""
+        ...
+
+
+# --------------------------------------------------------------------------- facade views
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    id: str
+    document_id: str
+    state: str
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "document_id": self.document_id, "state": self.state}
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: str
+    kind: MessageKind
+    from_: str
+    document_id: str
+    received_at: datetime
+    status_code: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: tuple[InboxItem, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    at: datetime
+    outcome: Outcome
+    detail: str
+    http_status: int | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: str
+    destination: Destination
+    recipients: tuple[str, ...]
+    state: str
+    """pending | in-flight | delivered | dead"""
+    attempts: tuple[AttemptView, ...]
+    next_attempt_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    recipient: str
+    code: str
+    at: datetime
+    description: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Trace:
+    id: str
+    document_id: str
+    kind: MessageKind
+    state: str
+    sender: str
+    recipients: tuple[str, ...]
+    received_at: datetime
+    hops: tuple[Hop, ...]
+    deliveries: tuple[DeliveryView, ...]
+    statuses: tuple[StatusView, ...]
+
+
+class ExchangeApi(Protocol):
+    """What the DMS API and the peer API call. Implemented by node.engine."""
+
+    async def submit(
+        self,
+        body: IncomingBody,
+        *,
+        principal: DmsPrincipal,
+        kind: MessageKind,
+        idempotency_key: str | None = None,
+    ) -> SubmitResult: ...
+
+    async def receive(
+        self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
+    ) -> SubmitResult: ...
+
+    async def inbox(
+        self, principal: DmsPrincipal, *, limit: int, cursor: str | None
+    ) -> InboxPage: ...
+
+    async def open_message(self, message_id: str, principal: DmsPrincipal) -> StoredBody: ...
+
+    async def ack(self, message_id: str, principal: DmsPrincipal) -> None: ...
+
+    async def trace(self, message_id: str, principal: DmsPrincipal) -> Trace: ...
+
+
+# --------------------------------------------------------------------------- admin facade
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    id: str
+    kind: MessageKind
+    document_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    state: str
+    received_at: datetime
+    priority: int = 0
+    status_code: str | None = None
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    items: tuple[MessageSummary, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    summary: MessageSummary
+    trace: Trace
+    verification: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    document_id: str
+    message_id: str
+    recipient: str
+    expected: str
+    """The status that is due: "01", "03" (or 02) or "06"."""
+    due_at: datetime
+    last_code: str | None
+
+
+@dataclass(frozen=True)
+class OrganStats:
+    organ: str
+    documents: int
+    arrived: int
+    accepted: int
+    refused: int
+    done: int
+    overdue: int
+    on_time_rate: float | None
+    """Share of due feedback that came on time; None when nothing was due yet."""
+    completeness: float | None
+    """Share of documents whose handling reached 06 (or 02/15)."""
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    entries: int
+    intact: bool
+    first_bad_entry: int | None = None
+    detail: str = ""
+
+
+class AdminApi(Protocol):
+    """What the admin API calls. Implemented by node.engine."""
+
+    async def search(
+        self,
+        *,
+        state: str | None = None,
+        organ: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> MessagePage: ...
+
+    async def detail(self, message_id: str) -> MessageDetail: ...
+
+    async def resend(self, message_id: str, *, actor: str) -> tuple[DeliveryView, ...]:
+        """Put the message's dead (or failed) deliveries back in the queue, due now."""
+        ...
+
+    async def dead_letters(self, *, limit: int = 50) -> tuple[DeliveryView, ...]: ...
+
+    async def overdue(self, organ: str | None = None) -> tuple[OverdueItem, ...]: ...
+
+    async def feedback_stats(
+        self, organ: str | None = None, *, since: datetime | None = None
+    ) -> tuple[OrganStats, ...]: ...
+
+    async def verify_audit_log(self) -> AuditCheck: ...

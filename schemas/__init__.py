@@ -1,0 +1,1 @@
+"""XSDs shipped as package data, and their loader."""
