@@ -1,0 +1,57 @@
+"""``node.toml``: the node's one configuration file, loaded into a frozen,
+typed :class:`Config` and validated at start (errors name the key)."""
+
+from node.config.fields import HostPort, format_duration, parse_duration
+from node.config.load import (
+    check_environment,
+    load_config,
+    parse_config,
+    referenced_files,
+    secret_variables,
+)
+from node.config.model import (
+    AdminEntry,
+    AdminRoleName,
+    Config,
+    Delivery,
+    DmsEntry,
+    LogFormat,
+    LogLevel,
+    OrganEntry,
+    PeerEntry,
+    Revocation,
+    RouteEntry,
+    SigningMode,
+)
+from node.config.reference import ConfigKey, config_reference, render_markdown
+from node.config.secrets import Secret, new_token, secret_from_env, token_sha256
+
+__all__ = [
+    "AdminEntry",
+    "AdminRoleName",
+    "Config",
+    "ConfigKey",
+    "Delivery",
+    "DmsEntry",
+    "HostPort",
+    "LogFormat",
+    "LogLevel",
+    "OrganEntry",
+    "PeerEntry",
+    "Revocation",
+    "RouteEntry",
+    "Secret",
+    "SigningMode",
+    "check_environment",
+    "config_reference",
+    "format_duration",
+    "load_config",
+    "new_token",
+    "parse_config",
+    "parse_duration",
+    "referenced_files",
+    "render_markdown",
+    "secret_from_env",
+    "secret_variables",
+    "token_sha256",
+]

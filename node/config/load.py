@@ -1,0 +1,215 @@
+"""Load ``node.toml`` into a validated :class:`~node.config.model.Config`.
+
+Three layers of checks, each error naming the key:
+1. shape and values (unknown keys, types, formats) — :mod:`node.config.fields`;
+2. consistency between tables (routes name known peers, organs served once…);
+3. the outside world at start (files readable, secret variables set) —
+   :func:`check_files` and :func:`check_environment`, called by the bootstrap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from node.config.fields import load_table
+from node.config.model import Config, Delivery, SigningMode
+from node.errors import ConfigError
+
+
+def load_config(path: Path | str, *, check_files: bool = True) -> Config:
+    """Read, parse and validate ``path``. ``check_files`` also checks that every
+    file the config names exists (the default: a node should not start otherwise)."""
+    source = Path(path).expanduser().resolve()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    config = parse_config(text, source)
+    if check_files:
+        _check_files(config)
+    return config
+
+
+def parse_config(text: str, source: Path) -> Config:
+    """Parse TOML text as if it were the file ``source`` (paths resolve against its
+    directory). No file-system checks."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source.name}: not valid TOML: {exc}") from None
+    config: Config = load_table(Config, data, source.parent)
+    config = _with_defaults(dataclasses.replace(config, source=source))
+    problem = next(_consistency_problems(config), None)
+    if problem:
+        raise ConfigError(problem)
+    return config
+
+
+def _with_defaults(config: Config) -> Config:
+    node = config.node
+    if not node.name:
+        node = dataclasses.replace(node, name=node.organ_id)
+    if not node.data_dir.is_absolute():
+        node = dataclasses.replace(node, data_dir=config.base_dir / node.data_dir)
+    storage = config.storage
+    if not storage.url:
+        storage = dataclasses.replace(storage, url=f"sqlite:///{node.data_dir / 'node.db'}")
+    return dataclasses.replace(config, node=node, storage=storage)
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def _consistency_problems(config: Config) -> Iterator[str]:
+    yield from _duplicates("organs", (o.id for o in config.organs), "id")
+    yield from _duplicates("dms", (d.id for d in config.dms), "id")
+    yield from _duplicates("peers", (p.name for p in config.peers), "name")
+    yield from _duplicates("admins", (a.name for a in config.admins), "name")
+    yield from _organ_problems(config)
+    yield from _dms_problems(config)
+    yield from _routing_problems(config)
+    yield from _token_problems(config)
+    if config.listen.peer is not None and config.tls is None:
+        yield "tls: required when listen.peer is set (the peer API uses mutual TLS)"
+    if config.peers and config.tls is None:
+        yield "tls: required when [[peers]] are configured (the node's client certificate)"
+    if config.trust.dir is None and (
+        config.peers or any(o.signing is SigningMode.DMS for o in config.organs)
+    ):
+        yield (
+            "trust.dir: required when signatures arrive from peers or from DMSs that sign "
+            "(the CA certificates and CRLs to verify them against)"
+        )
+
+
+def _duplicates(table: str, values: Iterable[str], key: str) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            yield f"{table}[{index}].{key}: {value!r} is already used by an earlier entry"
+        seen.add(value)
+
+
+def _organ_problems(config: Config) -> Iterator[str]:
+    for i, organ in enumerate(config.organs):
+        if organ.signing is SigningMode.NODE:
+            for name in ("key", "cert"):
+                if getattr(organ, name) is None:
+                    yield f'organs[{i}].{name}: required when signing = "node"'
+        elif organ.key is not None:
+            yield f'organs[{i}].key: only used when signing = "node" (the DMS signs here)'
+
+
+def _dms_problems(config: Config) -> Iterator[str]:
+    local = {o.id for o in config.organs}
+    served: dict[str, str] = {}
+    for i, dms in enumerate(config.dms):
+        if not dms.organs:
+            yield f"dms[{i}].organs: must name at least one organ"
+        for j, organ in enumerate(dms.organs):
+            if organ not in local:
+                yield f"dms[{i}].organs[{j}]: {organ} is not declared in [[organs]]"
+            elif organ in served:
+                yield f"dms[{i}].organs[{j}]: {organ} is already served by DMS {served[organ]!r}"
+            served.setdefault(organ, dms.id)
+        yield from _delivery_problems(
+            i, dms.delivery, dms.webhook_url, dms.webhook_secret_env, dms.drop_folder is not None
+        )
+
+
+def _delivery_problems(
+    i: int, delivery: Delivery, url: str, secret_env: str, has_folder: bool
+) -> Iterator[str]:
+    wants = {
+        "webhook_url": delivery is Delivery.WEBHOOK,
+        "webhook_secret_env": delivery is Delivery.WEBHOOK,
+        "drop_folder": delivery is Delivery.DROP_FOLDER,
+    }
+    present = {
+        "webhook_url": bool(url),
+        "webhook_secret_env": bool(secret_env),
+        "drop_folder": has_folder,
+    }
+    for key, wanted in wants.items():
+        if wanted and not present[key]:
+            yield f'dms[{i}].{key}: required when delivery = "{delivery.value}"'
+        if present[key] and not wanted:
+            yield f'dms[{i}].{key}: not used when delivery = "{delivery.value}"; remove it'
+
+
+def _routing_problems(config: Config) -> Iterator[str]:
+    names = [p.name for p in config.peers]
+    known = ", ".join(names) or "none configured"
+    for i, route in enumerate(config.routes):
+        if route.peer not in names:
+            yield f"routes[{i}].peer: unknown peer {route.peer!r} (peers: {known})"
+    default = config.routing.default_peer
+    if default and default not in names:
+        yield f"routing.default_peer: unknown peer {default!r} (peers: {known})"
+
+
+def _token_problems(config: Config) -> Iterator[str]:
+    owners: dict[str, str] = {}
+    entries = [(f"dms[{i}]", d.token_sha256) for i, d in enumerate(config.dms)]
+    entries += [(f"admins[{i}]", a.token_sha256) for i, a in enumerate(config.admins)]
+    for where, digest in entries:
+        if digest in owners:
+            yield f"{where}.token_sha256: the same token is already used by {owners[digest]}"
+        owners.setdefault(digest, where)
+
+
+# --------------------------------------------------------------------------- outside world
+
+
+def referenced_files(config: Config) -> Iterator[tuple[str, Path, bool]]:
+    """Every file or directory the config names: (key, path, is_dir)."""
+    if config.tls is not None:
+        yield "tls.cert", config.tls.cert, False
+        yield "tls.key", config.tls.key, False
+        yield "tls.ca", config.tls.ca, False
+    if config.trust.dir is not None:
+        yield "trust.dir", config.trust.dir, True
+    for i, crl in enumerate(config.trust.crls):
+        yield f"trust.crls[{i}]", crl, False
+    for i, organ in enumerate(config.organs):
+        if organ.key is not None:
+            yield f"organs[{i}].key", organ.key, False
+        if organ.cert is not None:
+            yield f"organs[{i}].cert", organ.cert, False
+    for i, peer in enumerate(config.peers):
+        yield f"peers[{i}].certificate", peer.certificate, False
+
+
+def _check_files(config: Config) -> None:
+    for key, path, is_dir in referenced_files(config):
+        if is_dir and not path.is_dir():
+            raise ConfigError(f"{key}: directory not found: {path}")
+        if not is_dir and not path.is_file():
+            raise ConfigError(f"{key}: file not found: {path}")
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"{key}: not readable: {path}")
+
+
+def secret_variables(config: Config) -> Iterator[tuple[str, str]]:
+    """(key, environment variable name) of every secret the config refers to."""
+    if config.tls is not None and config.tls.key_password_env:
+        yield "tls.key_password_env", config.tls.key_password_env
+    for i, organ in enumerate(config.organs):
+        if organ.key_password_env:
+            yield f"organs[{i}].key_password_env", organ.key_password_env
+    for i, dms in enumerate(config.dms):
+        if dms.webhook_secret_env:
+            yield f"dms[{i}].webhook_secret_env", dms.webhook_secret_env
+
+
+def check_environment(config: Config, environ: Mapping[str, str]) -> None:
+    """Every secret variable the config names must be set (and not empty)."""
+    for key, name in secret_variables(config):
+        if not environ.get(name):
+            raise ConfigError(f"{key}: environment variable {name} is not set")

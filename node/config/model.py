@@ -1,0 +1,348 @@
+"""The shape of ``node.toml``: frozen dataclasses, one per table.
+
+Every field documents itself (``doc(...)`` metadata): the loader's errors and
+the README's configuration reference are generated from these definitions.
+Relative paths are resolved against the directory of ``node.toml``. Secrets
+never appear here in clear: tokens are stored as SHA-256 hashes, passwords and
+webhook secrets as the *names* of environment variables.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from node.config.fields import (
+    HostPort,
+    at_least,
+    doc,
+    env_name,
+    fraction,
+    http_url,
+    https_url,
+    name_token,
+    organ_id,
+    organ_pattern,
+    positive,
+    sha256_hex,
+    storage_url,
+)
+
+
+class SigningMode(enum.StrEnum):
+    NODE = "node"
+    """The node signs for the organ with the organ's key (ký số tổ chức)."""
+    DMS = "dms"
+    """The organ's DMS signs; the node verifies."""
+
+
+class Delivery(enum.StrEnum):
+    PULL = "pull"
+    WEBHOOK = "webhook"
+    DROP_FOLDER = "drop-folder"
+
+
+class Revocation(enum.StrEnum):
+    HARD_FAIL = "hard-fail"
+    SOFT_FAIL = "soft-fail"
+    OFF = "off"
+
+
+class AdminRoleName(enum.StrEnum):
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class LogLevel(enum.StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class LogFormat(enum.StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class NodeSection:
+    organ_id: str = field(metadata=doc("organ id of this node (SPEC §2)", check=organ_id))
+    name: str = field(
+        default="",
+        metadata=doc("node name recorded in hops and logs; defaults to organ_id"),
+    )
+    data_dir: Path = field(
+        default=Path("data"),
+        metadata=doc("directory for the database, blobs and spool files"),
+    )
+    hop_limit: int = field(
+        default=8, metadata=doc("refuse messages that passed more nodes", check=at_least(1))
+    )
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    url: str = field(
+        default="",
+        metadata=doc(
+            'sqlite:///path/node.db or postgresql://user@host/db; default: "node.db" in data_dir',
+            check=storage_url,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ListenSection:
+    dms: HostPort = field(
+        default=HostPort("127.0.0.1", 8080),
+        metadata=doc("DMS API, admin API and ops endpoints (plain HTTP; put TLS in front)"),
+    )
+    peer: HostPort | None = field(
+        default=None,
+        metadata=doc("peer API over mutual TLS; unset: no peer listener (needs [tls])"),
+    )
+
+
+@dataclass(frozen=True)
+class TlsSection:
+    cert: Path = field(metadata=doc("the node's TLS certificate chain (PEM)"))
+    key: Path = field(metadata=doc("the node's TLS private key (PEM)"))
+    ca: Path = field(metadata=doc("CA certificates (PEM) that issue peer node certificates"))
+    key_password_env: str = field(
+        default="",
+        metadata=doc(
+            "environment variable holding the key's password, if encrypted", check=env_name
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TrustSection:
+    dir: Path | None = field(
+        default=None,
+        metadata=doc("trust anchors (CA certificates) and CRLs for organisation signatures"),
+    )
+    crls: tuple[Path, ...] = field(default=(), metadata=doc("extra local CRL files"))
+    revocation: Revocation = field(
+        default=Revocation.SOFT_FAIL, metadata=doc("revocation checking policy")
+    )
+    allow_legacy: bool = field(
+        default=False, metadata=doc("accept SHA-1 signatures (reported as weak)")
+    )
+
+
+@dataclass(frozen=True)
+class OrganEntry:
+    id: str = field(metadata=doc("a local organ served by this node", check=organ_id))
+    signing: SigningMode = field(
+        default=SigningMode.NODE, metadata=doc("who applies the organisation signature")
+    )
+    key: Path | None = field(
+        default=None, metadata=doc('organisation signing key (PKCS#8 PEM); for signing = "node"')
+    )
+    cert: Path | None = field(
+        default=None, metadata=doc('organisation certificate (PEM); for signing = "node"')
+    )
+    key_password_env: str = field(
+        default="",
+        metadata=doc(
+            "environment variable holding the key's password, if encrypted", check=env_name
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DmsEntry:
+    id: str = field(metadata=doc("DMS client id (logs, admin API)", check=name_token))
+    organs: tuple[str, ...] = field(
+        metadata=doc("organs this DMS speaks for (From) and reads for (To)", check=organ_id)
+    )
+    token_sha256: str = field(
+        metadata=doc("SHA-256 (hex) of the DMS's bearer token", check=sha256_hex, secret=True),
+        repr=False,
+    )
+    delivery: Delivery = field(
+        default=Delivery.PULL, metadata=doc("how incoming messages reach this DMS")
+    )
+    webhook_url: str = field(
+        default="", metadata=doc('URL to POST messages to; delivery = "webhook"', check=http_url)
+    )
+    webhook_secret_env: str = field(
+        default="",
+        metadata=doc("environment variable holding the webhook HMAC secret", check=env_name),
+    )
+    drop_folder: Path | None = field(
+        default=None,
+        metadata=doc(
+            'delivery = "drop-folder": the node writes to <dir>/incoming and '
+            "submits what the DMS puts in <dir>/outgoing"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PeerEntry:
+    name: str = field(metadata=doc("peer node name, used by routes", check=name_token))
+    url: str = field(metadata=doc("base URL of the peer's peer API", check=https_url))
+    organ_id: str = field(metadata=doc("organ id of the peer node", check=organ_id))
+    certificate: Path = field(
+        metadata=doc("the peer's expected TLS certificate (PEM); its certificate must match")
+    )
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    pattern: str = field(metadata=doc('organ-id pattern, e.g. "*.*.*.H41"', check=organ_pattern))
+    peer: str = field(metadata=doc("name of the peer that serves matching organs"))
+
+
+@dataclass(frozen=True)
+class RoutingSection:
+    default_peer: str = field(
+        default="", metadata=doc("peer for organs no route matches (the next axis up)")
+    )
+
+
+@dataclass(frozen=True)
+class RetrySection:
+    initial: timedelta = field(
+        default=timedelta(seconds=10), metadata=doc("first retry delay", check=positive)
+    )
+    multiplier: float = field(
+        default=2.0, metadata=doc("backoff factor between attempts", check=at_least(1))
+    )
+    max_interval: timedelta = field(
+        default=timedelta(hours=1), metadata=doc("cap on the delay", check=positive)
+    )
+    max_age: timedelta = field(
+        default=timedelta(days=3),
+        metadata=doc("dead-letter a delivery older than this", check=positive),
+    )
+    jitter: float = field(
+        default=0.2, metadata=doc("random spread of each delay (0-1)", check=fraction)
+    )
+
+
+@dataclass(frozen=True)
+class WorkersSection:
+    concurrency: int = field(
+        default=4, metadata=doc("deliveries in flight at once", check=at_least(1))
+    )
+    claim_batch: int = field(
+        default=16, metadata=doc("deliveries claimed per query", check=at_least(1))
+    )
+    poll_interval: timedelta = field(
+        default=timedelta(seconds=1), metadata=doc("idle wait between claims", check=positive)
+    )
+    lease: timedelta = field(
+        default=timedelta(minutes=5),
+        metadata=doc("a claimed delivery returns to the queue after this", check=positive),
+    )
+
+
+@dataclass(frozen=True)
+class LimitsSection:
+    max_message_bytes: int = field(
+        default=256 * 1024 * 1024,
+        metadata=doc("largest accepted message; larger gets 413", check=at_least(1)),
+    )
+    request_timeout: timedelta = field(
+        default=timedelta(seconds=60),
+        metadata=doc("timeout of each call to a peer or webhook", check=positive),
+    )
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    holidays: tuple[date, ...] = field(
+        default=(), metadata=doc("non-working days (Mon-Fri otherwise work)")
+    )
+    extra_workdays: tuple[date, ...] = field(
+        default=(), metadata=doc("weekend days worked to make up for holidays (làm bù)")
+    )
+
+
+@dataclass(frozen=True)
+class DeadlinesSection:
+    arrived: timedelta = field(
+        default=timedelta(minutes=1),
+        metadata=doc("status 01 is due this long after arrival", check=positive),
+    )
+    accept_workdays: int = field(
+        default=1,
+        metadata=doc(
+            "02/03 due by the end of this many working days after arrival", check=at_least(0)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class AdminEntry:
+    name: str = field(metadata=doc("operator or auditor name (audit log)", check=name_token))
+    role: AdminRoleName = field(metadata=doc("operator: read + resend; auditor: read-only"))
+    token_sha256: str = field(
+        metadata=doc("SHA-256 (hex) of the admin's bearer token", check=sha256_hex, secret=True),
+        repr=False,
+    )
+
+
+@dataclass(frozen=True)
+class LogSection:
+    level: LogLevel = field(default=LogLevel.INFO, metadata=doc("log level"))
+    format: LogFormat = field(
+        default=LogFormat.JSON, metadata=doc("json (one object per line) or text")
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of ``node.toml``, validated. Build it with :func:`node.config.load_config`."""
+
+    node: NodeSection = field(metadata=doc("this node"))
+    storage: StorageSection = field(default_factory=StorageSection, metadata=doc("database"))
+    listen: ListenSection = field(default_factory=ListenSection, metadata=doc("listen addresses"))
+    tls: TlsSection | None = field(
+        default=None, metadata=doc("TLS identity for the peer API (server and client)")
+    )
+    trust: TrustSection = field(default_factory=TrustSection, metadata=doc("signature trust"))
+    organs: tuple[OrganEntry, ...] = field(default=(), metadata=doc("local organs"))
+    dms: tuple[DmsEntry, ...] = field(default=(), metadata=doc("local DMS clients"))
+    peers: tuple[PeerEntry, ...] = field(default=(), metadata=doc("peer nodes"))
+    routes: tuple[RouteEntry, ...] = field(default=(), metadata=doc("routes to peers"))
+    routing: RoutingSection = field(default_factory=RoutingSection, metadata=doc("routing"))
+    retry: RetrySection = field(default_factory=RetrySection, metadata=doc("delivery retries"))
+    workers: WorkersSection = field(default_factory=WorkersSection, metadata=doc("workers"))
+    limits: LimitsSection = field(default_factory=LimitsSection, metadata=doc("limits"))
+    calendar: CalendarSection = field(default_factory=CalendarSection, metadata=doc("calendar"))
+    deadlines: DeadlinesSection = field(
+        default_factory=DeadlinesSection, metadata=doc("feedback deadlines (SPEC §6)")
+    )
+    admins: tuple[AdminEntry, ...] = field(default=(), metadata=doc("admin API users"))
+    log: LogSection = field(default_factory=LogSection, metadata=doc("logging"))
+    source: Path = field(
+        default=Path("node.toml"),
+        metadata=doc("the file this was loaded from", toml=False),
+        compare=False,
+    )
+    """Not a TOML key: set by the loader."""
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent
+
+    @property
+    def node_name(self) -> str:
+        return self.node.name or self.node.organ_id
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.node.data_dir / "spool"
+
+    def dms_for_organ(self, organ: str) -> DmsEntry | None:
+        return next((d for d in self.dms if organ in d.organs), None)
+
+    def peer(self, name: str) -> PeerEntry | None:
+        return next((p for p in self.peers if p.name == name), None)
