@@ -68,6 +68,25 @@ class ValidationFailed(LienthongError):
         super().__init__(detail or f"{len(self.issues)} validation error(s)")
 
 
+class BadRequest(LienthongError):
+    """A request that cannot be taken as sent: a bad header, query parameter or
+    empty body (as opposed to a message whose content is invalid)."""
+
+    kind = "bad-request"
+    http_status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> None:
+        super().__init__(detail)
+        self.issues = tuple(issues)
+
+
+class UnsupportedMediaType(LienthongError):
+    kind = "unsupported-media-type"
+    http_status = 415
+    title = "Unsupported media type"
+
+
 class SignatureRejected(LienthongError):
     """A signature is missing, broken, untrusted, revoked or too weak under policy."""
 

@@ -383,3 +383,29 @@ class AdminApi(Protocol):
     ) -> tuple[OrganStats, ...]: ...
 
     async def verify_audit_log(self) -> AuditCheck: ...
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """Point-in-time numbers read from the store for /metrics."""
+
+    messages_by_state: Mapping[str, int] = field(default_factory=dict)
+    queue_depth: int = 0
+    """Deliveries waiting (pending or in flight)."""
+    oldest_pending_age: float | None = None
+    """Seconds since the oldest waiting delivery was created; None when none wait."""
+
+
+class OpsProbe(Protocol):
+    """What /readyz and /metrics read from the core. Implemented by node.engine
+    (or assembled by node.bootstrap from the store and the key ring)."""
+
+    async def readiness(self) -> Mapping[str, str | None]:
+        """Each check by name: None when it passes, else why it fails, e.g.
+        ``{"store": None, "keys": "organ 000.00.00.G22: no signing key loaded"}``."""
+        ...
+
+    async def snapshot(self) -> QueueSnapshot: ...

@@ -1,0 +1,102 @@
+"""Prometheus metrics of one node, in a registry of its own (no global state:
+two nodes in one process, as in tests and the demo, do not mix numbers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from adapters.http.inventory import CertificateInfo
+from node.ports import (
+    DeliveryOutcome,
+    Destination,
+    QueueSnapshot,
+    StoredBody,
+    TransferMeta,
+    Transport,
+)
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class NodeMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.messages = Gauge(
+            "lienthong_messages", "Stored messages by state", ["state"], registry=self.registry
+        )
+        self.attempts = Counter(
+            "lienthong_delivery_attempts",
+            "Delivery attempts by destination kind and outcome",
+            ["destination_kind", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "lienthong_delivery_seconds",
+            "Time of one delivery attempt",
+            ["destination_kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "lienthong_queue_depth", "Deliveries waiting to be made", registry=self.registry
+        )
+        self.oldest_pending = Gauge(
+            "lienthong_oldest_pending_seconds",
+            "Age of the oldest waiting delivery (0 when none)",
+            registry=self.registry,
+        )
+        self.certificate_days = Gauge(
+            "lienthong_certificate_expiry_days",
+            "Days until each configured certificate expires",
+            ["role", "name", "sha256"],
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "lienthong_http_requests",
+            "HTTP requests answered, by API and status",
+            ["api", "status"],
+            registry=self.registry,
+        )
+
+    def observe_attempt(self, kind: str, outcome: str, seconds: float) -> None:
+        self.attempts.labels(kind, outcome).inc()
+        self.latency.labels(kind).observe(seconds)
+
+    def update(
+        self, snapshot: QueueSnapshot, certificates: Iterable[CertificateInfo], now: datetime
+    ) -> None:
+        self.messages.clear()
+        for state, count in snapshot.messages_by_state.items():
+            self.messages.labels(state).set(count)
+        self.queue_depth.set(snapshot.queue_depth)
+        self.oldest_pending.set(snapshot.oldest_pending_age or 0.0)
+        self.certificate_days.clear()
+        for cert in certificates:
+            self.certificate_days.labels(cert.role, cert.name, cert.sha256).set(
+                round(cert.days_left(now), 3)
+            )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class InstrumentedTransport:
+    """A Transport that counts and times every attempt of the one it wraps."""
+
+    def __init__(self, inner: Transport, metrics: NodeMetrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def send(
+        self, destination: Destination, meta: TransferMeta, body: StoredBody
+    ) -> DeliveryOutcome:
+        started = time.perf_counter()
+        outcome = await self._inner.send(destination, meta, body)
+        self._metrics.observe_attempt(
+            destination.kind.value, outcome.outcome.value, time.perf_counter() - started
+        )
+        return outcome

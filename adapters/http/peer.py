@@ -1,0 +1,75 @@
+"""The peer API (``POST /peer/v1/messages``) served on the mutual-TLS listener.
+
+The client certificate names the peer (it must equal one configured peer's
+expected certificate); the headers carry TransferMeta; the body is spooled and
+its hash checked against ``Lienthong-Content-SHA256``. Whether this peer may
+carry mail from the envelope's sender is the engine's check in
+``ExchangeApi.receive`` (it parses the envelope; Forbidden otherwise)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from adapters.http import peerwire
+from adapters.http.params import Params
+from adapters.http.peer_tls import client_certificate_sha256
+from adapters.http.spool import discard
+from adapters.http.state import SERVICES
+from node.errors import BadRequest, Forbidden, Issue, Unauthorized
+from node.ports import PeerPrincipal
+
+PATH = "/peer/v1/messages"
+
+log = logging.getLogger("lienthong.peer")
+
+
+def add_peer_routes(app: web.Application) -> None:
+    app.router.add_post(PATH, receive)
+
+
+def peer_principal(request: web.Request) -> PeerPrincipal:
+    fingerprint = client_certificate_sha256(request)
+    if fingerprint is None:
+        raise Unauthorized("the peer API needs a TLS client certificate")
+    peer = request.config_dict[SERVICES].peers_by_certificate.get(fingerprint)
+    if peer is None:
+        raise Forbidden(
+            f"the client certificate (SHA-256 {fingerprint}) is not the certificate of any "
+            "configured peer"
+        )
+    return peer
+
+
+async def receive(request: web.Request) -> web.Response:
+    services = request.config_dict[SERVICES]
+    peer = peer_principal(request)
+    Params(request.query).done()
+    meta, announced = peerwire.decode_meta(request.headers)
+    body = await services.spool.receive(request.content, declared=request.content_length)
+    try:
+        if body.sha256 != announced:
+            raise BadRequest(
+                "the body does not match its announced hash",
+                [
+                    Issue(
+                        None,
+                        f"header.{peerwire.CONTENT_SHA256}",
+                        f"announced {announced}, received {body.sha256}",
+                    )
+                ],
+            )
+        result = await services.exchange.receive(body, peer=peer, meta=meta)
+    finally:
+        discard(body)
+    log.info(
+        "duplicate transfer answered with the first result" if result.duplicate else "received",
+        extra={
+            "message_id": result.id,
+            "document_id": result.document_id,
+            "peer": peer.peer_id,
+            "state": result.state,
+        },
+    )
+    return web.json_response(result.as_dict(), status=200 if result.duplicate else 202)

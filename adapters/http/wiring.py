@@ -1,0 +1,162 @@
+"""From the validated config to what the HTTP adapters need: token maps,
+peer certificates, the inventory shown by the admin API, the spool, TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from adapters.http.auth import TokenAuth
+from adapters.http.inventory import (
+    CertificateInfo,
+    NodeInventory,
+    PeerInfo,
+    RouteInfo,
+    certificate_info,
+    der_sha256,
+    file_certificates,
+    load_pem_certificates,
+)
+from adapters.http.metrics import NodeMetrics
+from adapters.http.peer_tls import build_server_context
+from adapters.http.spool import Spool
+from adapters.http.state import HttpServices
+from node.config import Config, secret_from_env
+from node.errors import ConfigError
+from node.ports import (
+    AdminApi,
+    AdminPrincipal,
+    AdminRole,
+    Clock,
+    DmsPrincipal,
+    ExchangeApi,
+    OpsProbe,
+    PeerPrincipal,
+)
+
+
+def http_services(
+    config: Config,
+    *,
+    exchange: ExchangeApi,
+    admin: AdminApi,
+    probe: OpsProbe,
+    metrics: NodeMetrics,
+    clock: Clock,
+) -> HttpServices:
+    return HttpServices(
+        exchange=exchange,
+        admin=admin,
+        probe=probe,
+        dms_auth=TokenAuth(
+            {d.token_sha256: DmsPrincipal(d.id, frozenset(d.organs)) for d in config.dms}
+        ),
+        admin_auth=TokenAuth(
+            {a.token_sha256: AdminPrincipal(a.name, AdminRole(a.role.value)) for a in config.admins}
+        ),
+        peers_by_certificate=peers_by_certificate(config),
+        inventory=inventory_from_config(config),
+        metrics=metrics,
+        spool=Spool(config.spool_dir, config.limits.max_message_bytes),
+        clock=clock,
+    )
+
+
+def peers_by_certificate(config: Config) -> dict[str, PeerPrincipal]:
+    """SHA-256 of each peer's expected (leaf) certificate → the peer."""
+    result: dict[str, PeerPrincipal] = {}
+    for i, peer in enumerate(config.peers):
+        key = f"peers[{i}].certificate"
+        leaf = load_pem_certificates(peer.certificate, key)[0]
+        fingerprint = der_sha256(leaf.public_bytes(Encoding.DER))
+        if fingerprint in result:
+            other = result[fingerprint].peer_id
+            raise ConfigError(f"{key}: the same certificate is already peer {other!r}'s")
+        result[fingerprint] = PeerPrincipal(peer_id=peer.name, node_organ=peer.organ_id)
+    return result
+
+
+def inventory_from_config(config: Config) -> NodeInventory:
+    peers = tuple(
+        PeerInfo(
+            p.name,
+            p.url,
+            p.organ_id,
+            file_certificates(
+                p.certificate, key=f"peers[{i}].certificate", role="peer", name=p.name
+            )[0],
+        )
+        for i, p in enumerate(config.peers)
+    )
+    certificates = (*_own_certificates(config), *(p.certificate for p in peers))
+    return NodeInventory(
+        organ_id=config.node.organ_id,
+        name=config.node_name,
+        routes=tuple(_routes(config)),
+        peers=peers,
+        certificates=(*certificates, *_trust_anchors(config.trust.dir)),
+    )
+
+
+def _routes(config: Config) -> Iterator[RouteInfo]:
+    for dms in config.dms:
+        for organ in dms.organs:
+            yield RouteInfo(organ, "dms", dms.id)
+    for route in config.routes:
+        yield RouteInfo(route.pattern, "peer", route.peer)
+    if config.routing.default_peer:
+        yield RouteInfo("*", "peer", config.routing.default_peer)
+
+
+def _own_certificates(config: Config) -> Iterator[CertificateInfo]:
+    if config.tls is not None:
+        yield file_certificates(config.tls.cert, key="tls.cert", role="tls", name="node")[0]
+        yield from file_certificates(config.tls.ca, key="tls.ca", role="tls-ca", name="peer-ca")
+    for i, organ in enumerate(config.organs):
+        if organ.cert is not None:
+            yield file_certificates(
+                organ.cert, key=f"organs[{i}].cert", role="organ", name=organ.id
+            )[0]
+
+
+def _trust_anchors(directory: Path | None) -> Iterator[CertificateInfo]:
+    """CA certificates found in trust.dir (other files there are ignored)."""
+    if directory is None:
+        return
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() not in (".pem", ".crt", ".cer"):
+            continue
+        with contextlib.suppress(ValueError, OSError):
+            for cert in x509.load_pem_x509_certificates(path.read_bytes()):
+                if _is_ca(cert):
+                    yield certificate_info(cert, role="trust-anchor", name=path.stem, path=path)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def peer_server_context(config: Config, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The peer listener's TLS context (requires [tls])."""
+    if config.tls is None:
+        raise ConfigError("tls: required when listen.peer is set")
+    password = None
+    if config.tls.key_password_env:
+        password = secret_from_env(
+            "tls.key_password_env", config.tls.key_password_env, environ
+        ).reveal()
+    return build_server_context(
+        cert=config.tls.cert,
+        key=config.tls.key,
+        ca=config.tls.ca,
+        password=password,
+        extra_trust=tuple(p.certificate for p in config.peers),
+    )

@@ -1,0 +1,85 @@
+"""The admin sub-app: its own tokens; auditors read, only operators resend."""
+
+from __future__ import annotations
+
+from tests.integration.service.conftest import AUDIT, OPS, UBND, XML, Harness
+
+
+async def _submit(node: Harness, data: bytes) -> str:
+    async with node.http.post(
+        f"{node.url}/api/v1/documents", data=data, headers={**UBND, **XML}
+    ) as resp:
+        return str((await resp.json())["id"])
+
+
+async def test_dms_token_is_not_an_admin_token(node: Harness) -> None:
+    async with node.http.get(f"{node.url}/admin/v1/messages", headers=UBND) as resp:
+        assert resp.status == 401
+    async with node.http.get(f"{node.url}/admin/v1/messages") as resp:
+        assert resp.status == 401
+
+
+async def test_admin_token_is_not_a_dms_token(node: Harness) -> None:
+    async with node.http.get(f"{node.url}/api/v1/inbox", headers=OPS) as resp:
+        assert resp.status == 401
+
+
+async def test_auditor_cannot_resend(node: Harness, sample_document: bytes) -> None:
+    message_id = await _submit(node, sample_document)
+    async with node.http.post(
+        f"{node.url}/admin/v1/messages/{message_id}/resend", headers=AUDIT
+    ) as resp:
+        assert resp.status == 403
+        body = await resp.json()
+    assert body["type"] == "https://lienthong.dev/problems/forbidden"
+    assert "auditor" in body["detail"]
+    assert node.admin.resent == []
+
+
+async def test_operator_resends_and_is_recorded_as_actor(
+    node: Harness, sample_document: bytes
+) -> None:
+    message_id = await _submit(node, sample_document)
+    async with node.http.post(
+        f"{node.url}/admin/v1/messages/{message_id}/resend", headers=OPS
+    ) as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["deliveries"][0]["id"] == f"d-{message_id}"
+    assert node.admin.resent == [(message_id, "ops")]
+
+
+async def test_auditor_reads_everything(node: Harness, sample_document: bytes) -> None:
+    message_id = await _submit(node, sample_document)
+    expectations = {
+        "/admin/v1/messages": lambda b: b["items"][0]["id"] == message_id,
+        f"/admin/v1/messages/{message_id}": lambda b: b["verification"]["accepted"] is True,
+        f"/admin/v1/messages/{message_id}/trace": lambda b: b["id"] == message_id,
+        "/admin/v1/dead-letters": lambda b: b["items"][0]["state"] == "dead",
+        "/admin/v1/overdue": lambda b: b["items"][0]["expected"] == "03",
+        "/admin/v1/stats?organ=000.00.00.G22": lambda b: b["items"][0]["on_time_rate"] == 0.5,
+        "/admin/v1/audit": lambda b: b["intact"] is True,
+        "/admin/v1/routes": lambda b: (
+            {"pattern": "000.00.00.H41", "destination_kind": "dms", "destination": "ubnd"}
+            in b["items"]
+        ),
+        "/admin/v1/peers": lambda b: b["items"] == [],
+        "/admin/v1/certificates": lambda b: b["items"][0]["role"] == "trust-anchor",
+    }
+    for path, check in expectations.items():
+        async with node.http.get(node.url + path, headers=AUDIT) as resp:
+            assert resp.status == 200, path
+            assert check(await resp.json()), path
+
+
+async def test_search_parameters_are_checked(node: Harness) -> None:
+    params = {"organ": "bad id", "since": "yesterday", "limit": "9999"}
+    async with node.http.get(f"{node.url}/admin/v1/messages", params=params, headers=AUDIT) as resp:
+        assert resp.status == 400
+        body = await resp.json()
+    assert [e["path"] for e in body["errors"]] == ["query.organ", "query.since", "query.limit"]
+
+
+async def test_unknown_message_is_404(node: Harness) -> None:
+    async with node.http.get(f"{node.url}/admin/v1/messages/none", headers=AUDIT) as resp:
+        assert resp.status == 404
