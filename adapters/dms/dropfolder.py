@@ -96,7 +96,6 @@ class DropFolderWatcher:
     async def start(self) -> None:
         """Create the folder tree (ConfigError when the root is missing) and poll."""
         await asyncio.to_thread(self._folders.ensure)
-        await asyncio.to_thread(self._spool.mkdir, parents=True, exist_ok=True)
         if self._task is None:
             self._stopping.clear()
             self._task = asyncio.create_task(
@@ -131,6 +130,7 @@ class DropFolderWatcher:
     async def poll_once(self) -> PollReport:
         """One round: files left in processing/ first, then new ones, at most ``batch``."""
         async with self._lock:
+            await asyncio.to_thread(self._spool.mkdir, parents=True, exist_ok=True)
             pending = await asyncio.to_thread(_listing, self._folders.processing, self._batch)
             fresh: list[Path] = []
             if not self._stopping.is_set():
@@ -171,7 +171,7 @@ class DropFolderWatcher:
             if self._max_size is not None and facts.size > self._max_size:
                 raise TooLarge(f"{facts.size} bytes, the limit is {self._max_size}")
             if facts.header is None:
-                raise MalformedXml(facts.header_problem or "not an edXML message")
+                raise facts.header_error or MalformedXml("not an edXML message")
             result = await self._api.submit(
                 IncomingBody(spool, facts.size, facts.sha256),
                 principal=self._principal,

@@ -83,7 +83,8 @@ class FileFacts:
     size: int
     sha256: str
     header: HeaderPeek | None
-    header_problem: str | None
+    header_error: LienthongError | None
+    """Why the header could not be read (malformed or unsafe XML)."""
 
 
 def scan_file(path: Path, copy_to: Path | None = None) -> FileFacts:
@@ -91,7 +92,7 @@ def scan_file(path: Path, copy_to: Path | None = None) -> FileFacts:
     optionally copying it to ``copy_to`` (created exclusively, fsynced)."""
     digest = hashlib.sha256()
     peeker: HeaderPeeker | None = HeaderPeeker()
-    problem: str | None = None
+    problem: LienthongError | None = None
     size = 0
     out = open_exclusive(copy_to) if copy_to is not None else None
     try:
@@ -105,7 +106,7 @@ def scan_file(path: Path, copy_to: Path | None = None) -> FileFacts:
                     try:
                         peeker.feed(chunk)
                     except LienthongError as exc:
-                        problem, peeker = exc.detail, None
+                        problem, peeker = exc, None
         if out is not None:
             out.flush()
             os.fsync(out.fileno())
@@ -120,7 +121,7 @@ def scan_file(path: Path, copy_to: Path | None = None) -> FileFacts:
         try:
             header = peeker.result()
         except LienthongError as exc:
-            problem = exc.detail
+            problem = exc
     return FileFacts(size, digest.hexdigest(), header, problem)
 
 
