@@ -22,6 +22,11 @@ Folder tree under the configured root (created by the node, except the root):
 If ``<name>.edxml`` already exists in ``processed/`` or ``rejected/``, the new
 one is stored as ``<name>.<first 12 hex of its sha256>.edxml``.
 
+Only regular files are taken (symbolic links are left alone, so a DMS cannot
+make the node read files it could not read itself). Run one watcher per folder
+tree; two would still not store a file twice (same idempotency key) but would
+submit it twice.
+
 Guarantees: a file is never lost (it is moved, never deleted, and its receipt
 or error is written before it leaves ``processing/``) and never stored twice:
 the submit carries an idempotency key derived from the file's SHA-256, so
@@ -37,6 +42,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,10 +162,12 @@ class DropFolderWatcher:
     async def _handle(self, path: Path) -> str:
         spool = self._spool / f"drop-{secrets.token_hex(8)}.edxml"
         try:
-            facts = await asyncio.to_thread(scan_file, path, spool)
+            size = (await asyncio.to_thread(path.stat)).st_size
+            too_large = self._max_size is not None and size > self._max_size
+            facts = await asyncio.to_thread(scan_file, path, None if too_large else spool)
         except OSError as exc:
             log.warning("drop folder: cannot read %s: %s", path, exc)
-            remove_quietly(spool)
+            await asyncio.to_thread(remove_quietly, spool)
             return "deferred"
         try:
             return await self._submit(path, spool, facts)
@@ -230,8 +238,9 @@ def _listing(folder: Path, limit: int) -> list[Path]:
         if path.suffix != ".edxml" or path.name.startswith("."):
             continue
         with contextlib.suppress(FileNotFoundError):
-            if path.is_file():
-                entries.append((path.stat().st_mtime_ns, path.name, path))
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode):  # no symlinks, devices or folders
+                entries.append((info.st_mtime_ns, path.name, path))
     entries.sort()
     return [path for _, _, path in entries[:limit]]
 

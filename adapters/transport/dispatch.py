@@ -24,7 +24,7 @@ import logging
 import ssl
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 
@@ -44,6 +44,7 @@ from node.ports import (
     StoredBody,
     SystemClock,
     TransferMeta,
+    Transport,
 )
 
 log = logging.getLogger(__name__)
@@ -177,3 +178,7 @@ def _webhook_context(hook: WebhookEndpoint) -> ssl.SSLContext:
         raise ConfigError(f"webhook of {hook.client_id}: cannot load CA {hook.ca}: {exc}") from None
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
+
+
+if TYPE_CHECKING:  # NodeTransport implements the core's port
+    _port_check: type[Transport] = NodeTransport

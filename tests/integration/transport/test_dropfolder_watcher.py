@@ -102,6 +102,18 @@ async def test_unfinished_and_hidden_files_are_left_alone(root: Path) -> None:
     assert names(root / "outgoing") == [".d.edxml", "c.tmp", "e.edxml.part", "notes.txt"]
 
 
+async def test_symbolic_links_are_not_followed(root: Path, sample_document: bytes) -> None:
+    secret = root.parent / "not-for-the-dms.edxml"
+    secret.write_bytes(sample_document)
+    (root / "outgoing" / "link.edxml").symlink_to(secret)
+    api = FakeExchange()
+
+    report = await watcher(api, root).poll_once()
+
+    assert (report.claimed, api.calls) == (0, [])
+    assert (root / "outgoing" / "link.edxml").is_symlink()
+
+
 async def test_refused_file_goes_to_rejected_with_the_problem(
     root: Path, sample_document: bytes
 ) -> None:
