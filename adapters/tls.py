@@ -53,7 +53,11 @@ ORGAN_ID_ATTRIBUTES = (
 @dataclass(frozen=True)
 class TlsMaterial:
     """This node's certificate and key plus the CA (and optional CRL) it trusts
-    for node-to-node traffic. Paths to PEM files."""
+    for node-to-node traffic. Paths to PEM files.
+
+    With a CRL, every peer certificate is checked against it, and a CRL past its
+    ``nextUpdate`` fails the handshake: keep it fresh (or leave it out).
+    """
 
     cert: Path
     key: Path
