@@ -10,10 +10,12 @@ Handling moves forward only::
     02, 06                     handling ended
 
 Recall runs beside it: the sender may send 13 at any point until handling has
-ended (even before 01 arrives); while it is open only the recipient's answer,
-15 (taken back: nothing else ever) or 16 (refused: handling continues where it
-was), is allowed. 13 comes from the sender; every other code from the
-recipient side, and a code from the wrong side is illegal too.
+ended (even before 01 arrives); it is answered by the recipient with 15 (taken
+back: nothing else ever) or 16 (refused: handling continues where it was).
+While the recall is open, the recipient's handling codes stay legal: a 01 or 05
+sent before the 13 reached the recipient crosses it in transit, and refusing it
+at the sender's node would dead-letter a true status. 13 comes from the sender;
+every other code from the recipient side, and a code from the wrong side is illegal too.
 
 A repeated 01 is illegal: redeliveries are recognised by idempotency keys
 before a status reaches these rules.
@@ -84,16 +86,16 @@ class FeedbackState:
 
     @property
     def finished(self) -> bool:
-        """Nothing more can happen: 02, 06 or 15."""
-        return self.recalled or self.handling in HANDLING_ENDED
+        """Nothing more can happen: 15, or 02/06 with no recall awaiting its answer."""
+        return self.recalled or (self.handling in HANDLING_ENDED and not self.recall_open)
 
     def allowed(self) -> frozenset[StatusCode]:
         """The codes that may come next (13 from the sender, the rest from the recipient)."""
         if self.recalled:
             return frozenset()
-        if self.recall_open:
-            return RECALL_ANSWERS
         following = HANDLING_NEXT[self.handling]
+        if self.recall_open:
+            return RECALL_ANSWERS | following
         if self.handling in HANDLING_ENDED:
             return following
         return following | {S.RECALL_REQUESTED}

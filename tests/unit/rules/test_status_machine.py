@@ -18,6 +18,16 @@ from node.status_rules import FeedbackState, replay
 SENDER, RECIPIENT = "sender", "recipient"
 
 # state -> {(code, side): next state}; "13/X" is "recall open, handling at X".
+_HANDLING: dict[str, dict[tuple[str, str], str]] = {
+    "init": {("01", RECIPIENT): "01", ("02", RECIPIENT): "02"},
+    "01": {("02", RECIPIENT): "02", ("03", RECIPIENT): "03"},
+    "03": {("04", RECIPIENT): "04", ("05", RECIPIENT): "05", ("06", RECIPIENT): "06"},
+    "04": {("05", RECIPIENT): "05", ("06", RECIPIENT): "06"},
+    "05": {("05", RECIPIENT): "05", ("06", RECIPIENT): "06"},
+    "02": {},
+    "06": {},
+}
+
 ORACLE: dict[str, dict[tuple[str, str], str]] = {
     "init": {("01", RECIPIENT): "01", ("02", RECIPIENT): "02", ("13", SENDER): "13/init"},
     "01": {("02", RECIPIENT): "02", ("03", RECIPIENT): "03", ("13", SENDER): "13/01"},
@@ -32,11 +42,15 @@ ORACLE: dict[str, dict[tuple[str, str], str]] = {
     "02": {},
     "06": {},
     "15": {},
-    "13/init": {("15", RECIPIENT): "15", ("16", RECIPIENT): "init"},
-    "13/01": {("15", RECIPIENT): "15", ("16", RECIPIENT): "01"},
-    "13/03": {("15", RECIPIENT): "15", ("16", RECIPIENT): "03"},
-    "13/04": {("15", RECIPIENT): "15", ("16", RECIPIENT): "04"},
-    "13/05": {("15", RECIPIENT): "15", ("16", RECIPIENT): "05"},
+    **{
+        f"13/{x}": {
+            ("15", RECIPIENT): "15",
+            ("16", RECIPIENT): x,
+            # handling codes sent before the 13 reached the recipient cross it
+            **{(c, RECIPIENT): f"13/{c}" for (c, _side), _next in _HANDLING[x].items()},
+        }
+        for x in ("init", "01", "02", "03", "04", "05", "06")
+    },
 }
 TERMINAL = {"02", "06", "15"}
 
@@ -80,11 +94,14 @@ class StatusRules(RuleBasedStateMachine):
 
     @invariant()
     def recall_answers_only_follow_a_recall_request(self) -> None:
-        codes = [c for c, _ in self.accepted]
-        for i, code in enumerate(codes):
-            if code in (StatusCode.RECALLED, StatusCode.RECALL_REFUSED):
-                assert i > 0
-                assert codes[i - 1] is StatusCode.RECALL_REQUESTED
+        open_recalls = 0
+        for code, _ in self.accepted:
+            if code is StatusCode.RECALL_REQUESTED:
+                open_recalls += 1
+            elif code in (StatusCode.RECALLED, StatusCode.RECALL_REFUSED):
+                assert open_recalls == 1, "a recall answer without an open 13"
+                open_recalls -= 1
+            assert open_recalls in (0, 1)
 
     @invariant()
     def codes_only_come_from_the_right_side(self) -> None:

@@ -45,7 +45,7 @@ def test_legal_histories_replay(history: tuple[str, ...]) -> None:
         (("01", "03", "05"), "04"),
         (("01", "03", "06"), "05"),
         (("01", "02"), "03"),
-        (("01", "13"), "03"),  # only the answer to the recall now
+        (("01", "13"), "04"),  # handling goes on in order beside an open recall
         ((), "15"),
         (("01", "03"), "16"),
         (("01", "13", "16"), "15"),
@@ -68,9 +68,9 @@ def test_refusal_names_code_pair_state_and_what_is_allowed() -> None:
 
 def test_refusal_during_an_open_recall_shows_where_handling_stands() -> None:
     with pytest.raises(IllegalTransition) as caught:
-        state("01", "03", "13").apply(S.IN_PROGRESS, from_sender=False)
+        state("01", "03", "13").apply(S.ARRIVED, from_sender=False)
     assert "current 13 (recall requested), handling at 03 (accepted)" in caught.value.detail
-    assert caught.value.detail.endswith("allowed next: 15, 16")
+    assert caught.value.detail.endswith("allowed next: 04, 05, 06, 15, 16")
 
 
 def test_refusal_before_anything_and_after_the_end() -> None:
@@ -97,8 +97,20 @@ def test_other_codes_come_from_the_recipient_side_only(code: str) -> None:
 def test_recall_is_possible_before_arrival() -> None:
     assert state().allowed() == {S.ARRIVED, S.REFUSED, S.RECALL_REQUESTED}
     pending = state("13")
-    assert pending.allowed() == {S.RECALLED, S.RECALL_REFUSED}
+    assert pending.allowed() == {S.ARRIVED, S.REFUSED, S.RECALLED, S.RECALL_REFUSED}
     assert state("13", "16").allowed() == {S.ARRIVED, S.REFUSED, S.RECALL_REQUESTED}
+
+
+def test_handling_codes_crossing_a_recall_are_legal() -> None:
+    """A 05 sent before the 13 reached the recipient arrives after it at the sender."""
+    crossed = state("01", "03", "13").apply(S.IN_PROGRESS, from_sender=False)
+    assert crossed.recall_open
+    assert crossed.handling is S.IN_PROGRESS
+    assert crossed.allowed() == {S.IN_PROGRESS, S.DONE, S.RECALLED, S.RECALL_REFUSED}
+    done_while_open = crossed.apply(S.DONE, from_sender=False)
+    assert not done_while_open.finished
+    assert done_while_open.allowed() == {S.RECALLED, S.RECALL_REFUSED}
+    assert done_while_open.apply(S.RECALL_REFUSED, from_sender=False).finished
 
 
 def test_refused_recall_resumes_handling_where_it_was() -> None:
