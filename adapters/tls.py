@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +63,8 @@ class TlsMaterial:
     key: Path
     ca: Path
     crl: Path | None = None
+    key_password: str | None = field(default=None, repr=False)
+    """For an encrypted private key (the composition root reads it from the environment)."""
 
 
 @dataclass(frozen=True)
@@ -126,31 +128,48 @@ class CertInfo:
 # --------------------------------------------------------------------------- contexts
 
 
-def server_context(cert: Path, key: Path, ca: Path, *, crl: Path | None = None) -> ssl.SSLContext:
+def server_context(
+    cert: Path, key: Path, ca: Path, *, crl: Path | None = None, password: str | None = None
+) -> ssl.SSLContext:
     """A server context that requires a client certificate chaining to ``ca``."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _harden(ctx)
-    _load(ctx, cert, key, ca, crl)
+    _load(ctx, cert, key, ca, crl, password)
     ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
 
 
 def client_context(
-    cert: Path, key: Path, ca: Path, *, crl: Path | None = None, check_hostname: bool = False
+    cert: Path,
+    key: Path,
+    ca: Path,
+    *,
+    crl: Path | None = None,
+    password: str | None = None,
+    check_hostname: bool = False,
 ) -> ssl.SSLContext:
     """A client context presenting ``cert`` and requiring a server chaining to ``ca``."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _harden(ctx)
     ctx.check_hostname = check_hostname
     ctx.verify_mode = ssl.CERT_REQUIRED
-    _load(ctx, cert, key, ca, crl)
+    _load(ctx, cert, key, ca, crl, password)
     return ctx
+
+
+def material_server_context(material: TlsMaterial) -> ssl.SSLContext:
+    """:func:`server_context` for this node's :class:`TlsMaterial` (the peer API)."""
+    return server_context(
+        material.cert, material.key, material.ca, crl=material.crl, password=material.key_password
+    )
 
 
 def pinned_client_context(material: TlsMaterial, pin: PeerPin, peer: str) -> ssl.SSLContext:
     """A :func:`client_context` whose handshake also fails unless the server's
     certificate matches ``pin``: the check runs before any request byte is sent."""
-    ctx = client_context(material.cert, material.key, material.ca, crl=material.crl)
+    ctx = client_context(
+        material.cert, material.key, material.ca, crl=material.crl, password=material.key_password
+    )
     ctx.sslobject_class = type("PinnedSSLObject", (_PinnedSSLObject,), {"pin": pin, "peer": peer})
     return ctx
 
@@ -176,12 +195,14 @@ def _harden(ctx: ssl.SSLContext) -> None:
     ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
 
 
-def _load(ctx: ssl.SSLContext, cert: Path, key: Path, ca: Path, crl: Path | None) -> None:
+def _load(
+    ctx: ssl.SSLContext, cert: Path, key: Path, ca: Path, crl: Path | None, password: str | None
+) -> None:
     for label, path in (("certificate", cert), ("key", key), ("CA", ca), ("CRL", crl)):
         if path is not None and not Path(path).is_file():
             raise ConfigError(f"TLS {label} file {path} does not exist")
     try:
-        ctx.load_cert_chain(cert, key)
+        ctx.load_cert_chain(cert, key, password=password)
     except (ssl.SSLError, OSError) as exc:
         raise ConfigError(f"cannot load TLS certificate {cert} with key {key}: {exc}") from None
     try:

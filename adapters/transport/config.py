@@ -53,7 +53,8 @@ class PeerEndpoint:
 
     name: str
     url: str
-    """Base URL of the peer's node (``https://host:port``); the peer API path is added."""
+    """Base URL of the peer's node (``https://host:port``); the peer API path is
+    added unless the URL already ends with it."""
     pin: PeerPin
 
     def __post_init__(self) -> None:
@@ -82,7 +83,8 @@ class PeerEndpoint:
 
     @property
     def messages_url(self) -> str:
-        return self.url.rstrip("/") + PEER_MESSAGES_PATH
+        base = self.url.rstrip("/")
+        return base if base.endswith(PEER_MESSAGES_PATH) else base + PEER_MESSAGES_PATH
 
 
 @dataclass(frozen=True)

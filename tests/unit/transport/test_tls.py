@@ -134,3 +134,26 @@ def test_load_certificate_refuses_garbage(tmp_path: Path) -> None:
     (tmp_path / "x.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nnope\n")
     with pytest.raises(ConfigError, match=r"not an X\.509 certificate"):
         load_certificate(tmp_path / "x.pem")
+
+
+def test_encrypted_key_with_password(unit_pki: TestPki, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from adapters.tls import TlsMaterial, material_server_context, pinned_client_context
+
+    key = serialization.load_pem_private_key(unit_pki.node_a.key.read_bytes(), None)
+    encrypted = tmp_path / "a.key"
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"pass-phrase"),
+        )
+    )
+    good = TlsMaterial(unit_pki.node_a.cert, encrypted, unit_pki.ca, key_password="pass-phrase")
+    assert "pass-phrase" not in repr(good)
+    material_server_context(good)
+    pinned_client_context(good, PeerPin(organ_id=NODE_B_ORGAN), "B")
+    wrong = TlsMaterial(unit_pki.node_a.cert, encrypted, unit_pki.ca, key_password="nope")
+    with pytest.raises(ConfigError, match="cannot load TLS certificate"):
+        material_server_context(wrong)

@@ -84,3 +84,8 @@ def test_drop_folder_root_must_exist(tmp_path: Path) -> None:
         "processing",
         "rejected",
     ]
+
+
+def test_peer_url_may_already_name_the_peer_api() -> None:
+    peer = PeerEndpoint.create("B", "https://b:8443/peer/v1/messages", organ_id=NODE_B_ORGAN)
+    assert peer.messages_url == "https://b:8443/peer/v1/messages"
