@@ -23,9 +23,17 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from node.config import Config, check_environment
+from node.config import Config, Delivery, check_environment, secret_from_env
 from node.errors import ConfigError
-from node.ports import AdminApi, Clock, ExchangeApi, OpsProbe, SystemClock, Transport
+from node.ports import (
+    AdminApi,
+    Clock,
+    DmsPrincipal,
+    ExchangeApi,
+    OpsProbe,
+    SystemClock,
+    Transport,
+)
 
 log = logging.getLogger("lienthong.node")
 
@@ -93,6 +101,11 @@ class NodeService:
         """Bound listener URLs by name ("dms", "peer"); ports are real even for port 0."""
 
     @property
+    def background(self) -> tuple[Background, ...]:
+        """The running background parts (delivery workers, drop-folder watchers)."""
+        return tuple(self._background)
+
+    @property
     def dms_url(self) -> str:
         return self.urls["dms"]
 
@@ -120,7 +133,10 @@ class NodeService:
         )
         core = await self._stack.enter_async_context(self._core_factory(deps))
         await self._start_listeners(core, metrics)
-        self._background = tuple(core.background)
+        self._background = (
+            *core.background,
+            *drop_folder_watchers(self.config, core.exchange, self._clock),
+        )
         for part in self._background:
             await part.start()
         log.info("node %s started", self.config.node_name, extra={"urls": dict(self.urls)})
@@ -212,23 +228,68 @@ async def running_node(config: Config, **options: Any) -> AsyncIterator[NodeServ
 
 @contextlib.asynccontextmanager
 async def real_transport(config: Config, environ: Mapping[str, str]) -> AsyncIterator[Transport]:
-    """The outgoing side: peer client over mutual TLS, webhook push, drop-folder
-    writer (adapters/transport, helper "transport").
+    """The outgoing side (adapters.transport): peers over mutual TLS pinned to
+    their expected certificates, webhooks signed with HMAC, drop-folder writes."""
+    from adapters.http.wiring import tls_material
+    from adapters.transport import (
+        DropFolderEndpoint,
+        NodeTransport,
+        PeerEndpoint,
+        Timeouts,
+        WebhookEndpoint,
+    )
 
-    INTEGRATION PENDING: adapters.transport has not landed on main yet; until it
-    does, this transport reports every delivery as transient (retried later)."""
-    del config, environ
-    yield _PendingTransport()
+    timeout = config.limits.request_timeout.total_seconds()
+    transport = NodeTransport(
+        tls=tls_material(config, environ) if config.tls is not None else None,
+        peers=[
+            PeerEndpoint.create(p.name, p.url, expected_cert_path=p.certificate)
+            for p in config.peers
+        ],
+        webhooks=[
+            WebhookEndpoint(
+                d.id,
+                d.webhook_url,
+                secret_from_env(
+                    f"dms[{i}].webhook_secret_env", d.webhook_secret_env, environ
+                ).reveal(),
+                ca=d.webhook_ca,
+            )
+            for i, d in enumerate(config.dms)
+            if d.delivery is Delivery.WEBHOOK
+        ],
+        drop_folders=[
+            DropFolderEndpoint(d.id, d.drop_folder)
+            for d in config.dms
+            if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
+        ],
+        timeouts=Timeouts(connect=min(10.0, timeout), read=timeout, base=timeout),
+    )
+    async with transport:
+        yield transport
 
 
-class _PendingTransport:
-    async def send(self, destination: Any, meta: Any, body: Any) -> Any:
-        from node.ports import DeliveryOutcome, Outcome
+def drop_folder_watchers(
+    config: Config, exchange: ExchangeApi, clock: Clock
+) -> tuple[Background, ...]:
+    """One watcher per DMS in drop-folder mode: files it puts in <dir>/outgoing
+    are submitted on its behalf (adapters.dms.dropfolder)."""
+    from adapters.dms.dropfolder import DropFolderWatcher
+    from adapters.transport import DropFolderEndpoint
 
-        del meta, body
-        return DeliveryOutcome(
-            Outcome.TRANSIENT, f"no transport for {destination.kind} in this build"
+    return tuple(
+        DropFolderWatcher(
+            exchange,
+            DropFolderEndpoint(d.id, d.drop_folder),
+            DmsPrincipal(d.id, frozenset(d.organs)),
+            spool_dir=config.spool_dir,
+            clock=clock,
+            interval=d.drop_folder_poll.total_seconds(),
+            max_size=config.limits.max_message_bytes,
         )
+        for d in config.dms
+        if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
+    )
 
 
 @contextlib.asynccontextmanager

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.http import peerwire
 from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema, ref
+from adapters.transport import headers as wire
 from node import __version__
 
 PROBLEM_JSON = "application/problem+json"
@@ -148,7 +148,7 @@ def _dms_paths() -> dict[str, Any]:
                 {
                     200: {
                         "description": "the message",
-                        "headers": {peerwire.CONTENT_SHA256: {"schema": {"type": "string"}}},
+                        "headers": {"Lienthong-Content-SHA256": {"schema": {"type": "string"}}},
                         "content": {"application/xml": {"schema": {"type": "string"}}},
                     },
                     **read_errors,
@@ -268,31 +268,31 @@ def _ops_paths() -> dict[str, Any]:
 def _peer_paths() -> dict[str, Any]:
     headers = [
         _header(
-            peerwire.MESSAGE_ID,
+            wire.MESSAGE_ID,
             {"type": "string"},
             "id from the origin node; the same on every redelivery",
             required=True,
         ),
         _header(
-            peerwire.KIND,
+            wire.KIND,
             {"type": "string", "enum": ["document", "status"]},
             "message kind",
             required=True,
         ),
         _header(
-            peerwire.RECIPIENTS,
+            wire.RECIPIENTS,
             {"type": "string"},
             "comma-separated organ ids this transfer is for",
             required=True,
         ),
         _header(
-            peerwire.HOPS,
+            wire.HOPS,
             {"type": "string"},
             'JSON array of {"node", "at", "direction"}',
             required=True,
         ),
         _header(
-            peerwire.CONTENT_SHA256,
+            wire.CONTENT_SHA256,
             {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "SHA-256 of the body",
             required=True,

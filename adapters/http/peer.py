@@ -12,11 +12,11 @@ import logging
 
 from aiohttp import web
 
-from adapters.http import peerwire
 from adapters.http.params import Params
-from adapters.http.peer_tls import client_certificate_sha256
 from adapters.http.spool import discard
 from adapters.http.state import SERVICES
+from adapters.tls import fingerprint, identify_peer
+from adapters.transport.headers import CONTENT_SHA256, parse_transfer_headers
 from node.errors import BadRequest, Forbidden, Issue, Unauthorized
 from node.ports import PeerPrincipal
 
@@ -30,23 +30,26 @@ def add_peer_routes(app: web.Application) -> None:
 
 
 def peer_principal(request: web.Request) -> PeerPrincipal:
-    fingerprint = client_certificate_sha256(request)
-    if fingerprint is None:
+    """The configured peer whose pin the (chain-verified) client certificate matches."""
+    ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    if not der:
         raise Unauthorized("the peer API needs a TLS client certificate")
-    peer = request.config_dict[SERVICES].peers_by_certificate.get(fingerprint)
-    if peer is None:
+    peers = request.config_dict[SERVICES].peers
+    name = identify_peer(der, peers)
+    if name is None:
         raise Forbidden(
-            f"the client certificate (SHA-256 {fingerprint}) is not the certificate of any "
-            "configured peer"
+            f"the client certificate (SHA-256 {fingerprint(der)}) is not the expected "
+            "certificate of any configured peer"
         )
-    return peer
+    return next(p.principal for p in peers if p.name == name)
 
 
 async def receive(request: web.Request) -> web.Response:
     services = request.config_dict[SERVICES]
     peer = peer_principal(request)
     Params(request.query).done()
-    meta, announced = peerwire.decode_meta(request.headers)
+    meta, announced = parse_transfer_headers(request.headers)
     body = await services.spool.receive(request.content, declared=request.content_length)
     try:
         if body.sha256 != announced:
@@ -55,7 +58,7 @@ async def receive(request: web.Request) -> web.Response:
                 [
                     Issue(
                         None,
-                        f"header.{peerwire.CONTENT_SHA256}",
+                        f"header.{CONTENT_SHA256}",
                         f"announced {announced}, received {body.sha256}",
                     )
                 ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from adapters.http.auth import TokenAuth
 from adapters.http.inventory import NodeInventory
 from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
+from adapters.tls import PeerPin
 from node.ports import (
     AdminApi,
     AdminPrincipal,
@@ -23,6 +23,15 @@ from node.ports import (
 
 
 @dataclass(frozen=True)
+class PeerIdentity:
+    """A configured peer as the peer listener recognises it (adapters.tls.PinnedPeer)."""
+
+    name: str
+    pin: PeerPin
+    principal: PeerPrincipal
+
+
+@dataclass(frozen=True)
 class HttpServices:
     """Everything the HTTP adapters need; built once by node.bootstrap."""
 
@@ -31,8 +40,8 @@ class HttpServices:
     probe: OpsProbe
     dms_auth: TokenAuth[DmsPrincipal]
     admin_auth: TokenAuth[AdminPrincipal]
-    peers_by_certificate: Mapping[str, PeerPrincipal]
-    """SHA-256 (hex) of each peer's expected DER certificate → who that peer is."""
+    peers: tuple[PeerIdentity, ...]
+    """Configured peers and what their client certificates must be."""
     inventory: NodeInventory
     metrics: NodeMetrics
     spool: Spool

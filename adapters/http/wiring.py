@@ -23,9 +23,9 @@ from adapters.http.inventory import (
     load_pem_certificates,
 )
 from adapters.http.metrics import NodeMetrics
-from adapters.http.peer_tls import build_server_context
 from adapters.http.spool import Spool
-from adapters.http.state import HttpServices
+from adapters.http.state import HttpServices, PeerIdentity
+from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
 from node.errors import ConfigError
 from node.ports import (
@@ -59,7 +59,7 @@ def http_services(
         admin_auth=TokenAuth(
             {a.token_sha256: AdminPrincipal(a.name, AdminRole(a.role.value)) for a in config.admins}
         ),
-        peers_by_certificate=peers_by_certificate(config),
+        peers=peer_identities(config),
         inventory=inventory_from_config(config),
         metrics=metrics,
         spool=Spool(config.spool_dir, config.limits.max_message_bytes),
@@ -67,18 +67,19 @@ def http_services(
     )
 
 
-def peers_by_certificate(config: Config) -> dict[str, PeerPrincipal]:
-    """SHA-256 of each peer's expected (leaf) certificate → the peer."""
-    result: dict[str, PeerPrincipal] = {}
+def peer_identities(config: Config) -> tuple[PeerIdentity, ...]:
+    """Each peer pinned to the SHA-256 of its expected certificate."""
+    identities: list[PeerIdentity] = []
     for i, peer in enumerate(config.peers):
         key = f"peers[{i}].certificate"
         leaf = load_pem_certificates(peer.certificate, key)[0]
-        fingerprint = der_sha256(leaf.public_bytes(Encoding.DER))
-        if fingerprint in result:
-            other = result[fingerprint].peer_id
-            raise ConfigError(f"{key}: the same certificate is already peer {other!r}'s")
-        result[fingerprint] = PeerPrincipal(peer_id=peer.name, node_organ=peer.organ_id)
-    return result
+        pin = PeerPin(cert_sha256=der_sha256(leaf.public_bytes(Encoding.DER)))
+        for other in identities:
+            if other.pin == pin:
+                raise ConfigError(f"{key}: the same certificate is already peer {other.name!r}'s")
+        principal = PeerPrincipal(peer_id=peer.name, node_organ=peer.organ_id)
+        identities.append(PeerIdentity(peer.name, pin, principal))
+    return tuple(identities)
 
 
 def inventory_from_config(config: Config) -> NodeInventory:
@@ -144,19 +145,27 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
-def peer_server_context(config: Config, environ: Mapping[str, str]) -> ssl.SSLContext:
-    """The peer listener's TLS context (requires [tls])."""
+def tls_material(config: Config, environ: Mapping[str, str]) -> TlsMaterial:
+    """The node's TLS identity for node-to-node traffic (both directions)."""
     if config.tls is None:
-        raise ConfigError("tls: required when listen.peer is set")
+        raise ConfigError("tls: required for the peer API and for peers")
     password = None
     if config.tls.key_password_env:
         password = secret_from_env(
             "tls.key_password_env", config.tls.key_password_env, environ
         ).reveal()
-    return build_server_context(
+    return TlsMaterial(
         cert=config.tls.cert,
         key=config.tls.key,
         ca=config.tls.ca,
-        password=password,
-        extra_trust=tuple(p.certificate for p in config.peers),
+        crl=config.tls.crl,
+        key_password=password,
     )
+
+
+def peer_server_context(config: Config, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The peer listener's context: TLS 1.2+, client certificate required."""
+    try:
+        return material_server_context(tls_material(config, environ))
+    except ConfigError as exc:
+        raise ConfigError(f"tls: {exc.detail}") from None

@@ -156,7 +156,7 @@ def at_least(minimum: float) -> Check:
 
 
 def fraction(value: float) -> str | None:
-    return None if 0 <= value <= 1 else "must be between 0 and 1"
+    return None if 0 <= value < 1 else "must be at least 0 and below 1"
 
 
 def name_token(value: str) -> str | None:

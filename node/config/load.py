@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from node.config.fields import load_table
-from node.config.model import Config, Delivery, SigningMode
+from node.config.model import Config, Delivery, DmsEntry, SigningMode
+from node.config.routes import routing_table
 from node.errors import ConfigError
 
 
@@ -48,6 +49,10 @@ def parse_config(text: str, source: Path) -> Config:
     problem = next(_consistency_problems(config), None)
     if problem:
         raise ConfigError(problem)
+    try:
+        routing_table(config)
+    except ValueError as exc:
+        raise ConfigError(f"routes: {exc}") from None
     return config
 
 
@@ -75,6 +80,9 @@ def _consistency_problems(config: Config) -> Iterator[str]:
     yield from _dms_problems(config)
     yield from _routing_problems(config)
     yield from _token_problems(config)
+    yield from _unserved_organs(config)
+    if config.retry.max_interval < config.retry.initial:
+        yield "retry.max_interval: must be at least retry.initial"
     if config.listen.peer is not None and config.tls is None:
         yield "tls: required when listen.peer is set (the peer API uses mutual TLS)"
     if config.peers and config.tls is None:
@@ -94,6 +102,13 @@ def _duplicates(table: str, values: Iterable[str], key: str) -> Iterator[str]:
         if value in seen:
             yield f"{table}[{index}].{key}: {value!r} is already used by an earlier entry"
         seen.add(value)
+
+
+def _unserved_organs(config: Config) -> Iterator[str]:
+    served = {organ for dms in config.dms for organ in dms.organs}
+    for i, organ in enumerate(config.organs):
+        if organ.id not in served:
+            yield f"organs[{i}].id: no [[dms]] entry serves {organ.id} (add it to one's organs)"
 
 
 def _organ_problems(config: Config) -> Iterator[str]:
@@ -118,29 +133,21 @@ def _dms_problems(config: Config) -> Iterator[str]:
             elif organ in served:
                 yield f"dms[{i}].organs[{j}]: {organ} is already served by DMS {served[organ]!r}"
             served.setdefault(organ, dms.id)
-        yield from _delivery_problems(
-            i, dms.delivery, dms.webhook_url, dms.webhook_secret_env, dms.drop_folder is not None
-        )
+        yield from _delivery_problems(i, dms)
 
 
-def _delivery_problems(
-    i: int, delivery: Delivery, url: str, secret_env: str, has_folder: bool
-) -> Iterator[str]:
-    wants = {
-        "webhook_url": delivery is Delivery.WEBHOOK,
-        "webhook_secret_env": delivery is Delivery.WEBHOOK,
-        "drop_folder": delivery is Delivery.DROP_FOLDER,
-    }
-    present = {
-        "webhook_url": bool(url),
-        "webhook_secret_env": bool(secret_env),
-        "drop_folder": has_folder,
-    }
-    for key, wanted in wants.items():
-        if wanted and not present[key]:
-            yield f'dms[{i}].{key}: required when delivery = "{delivery.value}"'
-        if present[key] and not wanted:
-            yield f'dms[{i}].{key}: not used when delivery = "{delivery.value}"; remove it'
+def _delivery_problems(i: int, dms: DmsEntry) -> Iterator[str]:
+    webhook = dms.delivery is Delivery.WEBHOOK
+    folder = dms.delivery is Delivery.DROP_FOLDER
+    required = {"webhook_url": webhook, "webhook_secret_env": webhook, "drop_folder": folder}
+    allowed = {**required, "webhook_ca": webhook}
+    mode = f'delivery = "{dms.delivery.value}"'
+    for key, used in allowed.items():
+        present = bool(getattr(dms, key))
+        if required.get(key) and not present:
+            yield f"dms[{i}].{key}: required when {mode}"
+        if present and not used:
+            yield f"dms[{i}].{key}: not used when {mode}; remove it"
 
 
 def _routing_problems(config: Config) -> Iterator[str]:
@@ -173,6 +180,8 @@ def referenced_files(config: Config) -> Iterator[tuple[str, Path, bool]]:
         yield "tls.cert", config.tls.cert, False
         yield "tls.key", config.tls.key, False
         yield "tls.ca", config.tls.ca, False
+        if config.tls.crl is not None:
+            yield "tls.crl", config.tls.crl, False
     if config.trust.dir is not None:
         yield "trust.dir", config.trust.dir, True
     for i, crl in enumerate(config.trust.crls):
@@ -182,6 +191,11 @@ def referenced_files(config: Config) -> Iterator[tuple[str, Path, bool]]:
             yield f"organs[{i}].key", organ.key, False
         if organ.cert is not None:
             yield f"organs[{i}].cert", organ.cert, False
+    for i, dms in enumerate(config.dms):
+        if dms.webhook_ca is not None:
+            yield f"dms[{i}].webhook_ca", dms.webhook_ca, False
+        if dms.drop_folder is not None:
+            yield f"dms[{i}].drop_folder", dms.drop_folder, True
     for i, peer in enumerate(config.peers):
         yield f"peers[{i}].certificate", peer.certificate, False
 

@@ -111,6 +111,10 @@ class TlsSection:
     cert: Path = field(metadata=doc("the node's TLS certificate chain (PEM)"))
     key: Path = field(metadata=doc("the node's TLS private key (PEM)"))
     ca: Path = field(metadata=doc("CA certificates (PEM) that issue peer node certificates"))
+    crl: Path | None = field(
+        default=None,
+        metadata=doc("CRL (PEM) of that CA; peers are checked against it (keep it fresh)"),
+    )
     key_password_env: str = field(
         default="",
         metadata=doc(
@@ -174,12 +178,20 @@ class DmsEntry:
         default="",
         metadata=doc("environment variable holding the webhook HMAC secret", check=env_name),
     )
+    webhook_ca: Path | None = field(
+        default=None,
+        metadata=doc("CA file (PEM) to verify an https webhook_url; default: system CAs"),
+    )
     drop_folder: Path | None = field(
         default=None,
         metadata=doc(
             'delivery = "drop-folder": the node writes to <dir>/incoming and '
             "submits what the DMS puts in <dir>/outgoing"
         ),
+    )
+    drop_folder_poll: timedelta = field(
+        default=timedelta(seconds=2),
+        metadata=doc("how often <dir>/outgoing is scanned", check=positive),
     )
 
 
@@ -222,7 +234,8 @@ class RetrySection:
         metadata=doc("dead-letter a delivery older than this", check=positive),
     )
     jitter: float = field(
-        default=0.2, metadata=doc("random spread of each delay (0-1)", check=fraction)
+        default=0.2,
+        metadata=doc("share of each delay taken off at random, 0 to below 1", check=fraction),
     )
 
 
@@ -260,9 +273,6 @@ class CalendarSection:
     holidays: tuple[date, ...] = field(
         default=(), metadata=doc("non-working days (Mon-Fri otherwise work)")
     )
-    extra_workdays: tuple[date, ...] = field(
-        default=(), metadata=doc("weekend days worked to make up for holidays (làm bù)")
-    )
 
 
 @dataclass(frozen=True)
@@ -274,8 +284,12 @@ class DeadlinesSection:
     accept_workdays: int = field(
         default=1,
         metadata=doc(
-            "02/03 due by the end of this many working days after arrival", check=at_least(0)
+            "02/03 due by the end of this many working days after arrival", check=at_least(1)
         ),
+    )
+    roll_due_date: bool = field(
+        default=True,
+        metadata=doc("a DueDate on a day off moves to the next working day"),
     )
 
 

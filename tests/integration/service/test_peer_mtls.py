@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.http.peerwire import encode_meta
+from adapters.transport.headers import transfer_headers
 from node.model import MessageKind
 from node.ports import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
@@ -46,7 +46,7 @@ def _g22(ca: TestCa) -> ssl.SSLContext:
 def _headers(body: bytes, message_id: str = "g22-0001") -> dict[str, str]:
     meta = TransferMeta(message_id, MessageKind.DOCUMENT, (S41,), (Hop("g22", NOW, Direction.OUT),))
     return {
-        **encode_meta(meta, hashlib.sha256(body).hexdigest()),
+        **transfer_headers(meta, hashlib.sha256(body).hexdigest()),
         "Content-Type": "application/xml",
     }
 
@@ -134,22 +134,34 @@ async def test_body_not_matching_its_hash_is_400(
     assert peer_node.spooled() == []
 
 
-async def test_every_bad_header_is_listed(peer_node: Harness, sample_document: bytes) -> None:
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Lienthong-Message-Id", "bad id with spaces"),
+        ("Lienthong-Kind", "letter"),
+        ("Lienthong-Recipients", "not-an-organ"),
+        ("Lienthong-Hops", json.dumps([{"node": "x"}])),
+        ("Lienthong-Content-SHA256", "abc"),
+    ],
+)
+async def test_a_bad_transfer_header_is_named(
+    peer_node: Harness, sample_document: bytes, header: str, value: str
+) -> None:
     assert peer_node.test.ca is not None
-    headers = {
-        "Lienthong-Message-Id": "bad id with spaces",
-        "Lienthong-Kind": "letter",
-        "Lienthong-Recipients": "",
-        "Lienthong-Hops": json.dumps([{"node": "x"}]),
-        "Lienthong-Content-SHA256": "abc",
-    }
+    headers = {**_headers(sample_document), header: value}
     status, body = await _post(peer_node, _g22(peer_node.test.ca), sample_document, headers)
     assert status == 400
-    paths = [e["path"] for e in body["errors"]]  # type: ignore[union-attr]
-    assert paths == [
-        "header.Lienthong-Message-Id",
-        "header.Lienthong-Kind",
-        "header.Lienthong-Recipients",
-        "header.Lienthong-Hops",
-        "header.Lienthong-Content-SHA256",
-    ]
+    assert body["type"] == "https://lienthong.dev/problems/bad-transfer-headers"
+    assert header in str(body["detail"])
+    assert peer_node.exchange.messages == {}
+
+
+async def test_a_missing_transfer_header_is_named(
+    peer_node: Harness, sample_document: bytes
+) -> None:
+    assert peer_node.test.ca is not None
+    headers = _headers(sample_document)
+    del headers["Lienthong-Hops"]
+    status, body = await _post(peer_node, _g22(peer_node.test.ca), sample_document, headers)
+    assert status == 400
+    assert body["detail"] == "header Lienthong-Hops is missing"

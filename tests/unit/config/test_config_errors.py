@@ -49,7 +49,23 @@ CASES = [
     (HEAD + '[retry]\ninitial = "5 seconds"\n', "retry.initial: must be a duration like"),
     (HEAD + "[retry]\ninitial = 5\n", "retry.initial: must be a string"),
     (HEAD + '[retry]\nmax_age = "0s"\n', "retry.max_age: must be greater than zero"),
-    (HEAD + "[retry]\njitter = 2\n", "retry.jitter: must be between 0 and 1"),
+    (HEAD + "[retry]\njitter = 1\n", "retry.jitter: must be at least 0 and below 1"),
+    (
+        HEAD + '[retry]\ninitial = "1h"\nmax_interval = "1m"\n',
+        "retry.max_interval: must be at least retry.initial",
+    ),
+    (HEAD + "[deadlines]\naccept_workdays = 0\n", "deadlines.accept_workdays: must be at least 1"),
+    (
+        HEAD + DMS.replace("[[dms]]", '[[organs]]\nid = "000.00.00.G22"\nsigning = "dms"\n[[dms]]'),
+        "organs[1].id: no [[dms]] entry serves 000.00.00.G22",
+    ),
+    (HEAD + DMS + 'webhook_ca = "ca.pem"\n', 'dms[0].webhook_ca: not used when delivery = "pull"'),
+    (
+        HEAD + PEER + '[[peers]]\nname = "b"\nurl = "https://b/"\norgan_id = "000.00.00.G23"\n'
+        'certificate = "b.pem"\n[[routes]]\npattern = "*.*.*.G22"\npeer = "a"\n'
+        '[[routes]]\npattern = "000.*.*.*"\npeer = "b"\n',
+        "routes: ambiguous routes",
+    ),
     (HEAD + '[trust]\nrevocation = "maybe"\n', 'trust.revocation: must be one of "hard-fail"'),
     (HEAD + '[calendar]\nholidays = ["2026-02-30"]\n', "calendar.holidays[0]: must be a date"),
     (HEAD + '[log]\nformat = "xml"\n', 'log.format: must be one of "json" | "text"'),

@@ -66,6 +66,7 @@ token_sha256 = "{token_sha256("a")}"
 delivery = "webhook"
 webhook_url = "https://dms.example/hook"
 webhook_secret_env = "LT_UBND_HOOK"
+webhook_ca = "dms-ca.pem"
 
 [[dms]]
 id = "stttt"
@@ -106,7 +107,6 @@ request_timeout = "30s"
 
 [calendar]
 holidays = [2026-01-01, "2026-09-02"]
-extra_workdays = [2026-01-10]
 
 [deadlines]
 arrived = "2m"
@@ -146,7 +146,10 @@ def test_full_config_is_typed_and_paths_resolve_against_its_directory(tmp_path: 
     assert config.trust.crls == (tmp_path / "crl" / "extra.crl",)
     assert config.organs[0].signing is SigningMode.NODE
     assert config.dms[0].delivery is Delivery.WEBHOOK
+    assert config.dms[0].webhook_ca == tmp_path / "dms-ca.pem"
     assert config.dms[1].drop_folder == tmp_path / "exchange" / "stttt"
+    assert config.dms[1].drop_folder_poll == timedelta(seconds=2)
+    assert config.deadlines.roll_due_date is True
     assert config.workers.poll_interval == timedelta(milliseconds=500)
     assert config.calendar.holidays == (date(2026, 1, 1), date(2026, 9, 2))
     assert config.retry.multiplier == 1.5
