@@ -89,3 +89,14 @@ class TestCa:
         issued.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, issued.key)
         return issued
+
+
+def write_pki_layout(directory: Path, organs: list[str]) -> TestCa:
+    """The file layout of `lienthong pki init` (signing.pki): ca.pem, and per
+    organ <id>.pem/.key (signing) and <id>.tls.pem/.tls.key (node TLS)."""
+    ca = TestCa(directory, name="ca")
+    for organ in organs:
+        for stem in (organ, f"{organ}.tls"):
+            issued = ca.issue(stem)
+            assert issued.cert == directory / f"{stem}.pem"
+    return ca
