@@ -113,12 +113,20 @@ def _unserved_organs(config: Config) -> Iterator[str]:
 
 def _organ_problems(config: Config) -> Iterator[str]:
     for i, organ in enumerate(config.organs):
-        if organ.signing is SigningMode.NODE:
-            for name in ("key", "cert"):
-                if getattr(organ, name) is None:
-                    yield f'organs[{i}].{name}: required when signing = "node"'
-        elif organ.key is not None:
-            yield f'organs[{i}].key: only used when signing = "node" (the DMS signs here)'
+        where = f"organs[{i}]"
+        if organ.signing is SigningMode.DMS:
+            for name in ("key", "pkcs11"):
+                if getattr(organ, name) is not None:
+                    yield f'{where}.{name}: only used when signing = "node" (the DMS signs here)'
+            continue
+        if organ.cert is None:
+            yield f'{where}.cert: required when signing = "node"'
+        if organ.key is None and organ.pkcs11 is None:
+            yield f'{where}.key: required when signing = "node" (or an [organs.pkcs11] table)'
+        if organ.key is not None and organ.pkcs11 is not None:
+            yield f"{where}.pkcs11: give a key file or a PKCS#11 key, not both"
+        if organ.pkcs11 is not None and organ.key_password_env:
+            yield f"{where}.key_password_env: not used with a PKCS#11 key (pin_env is)"
 
 
 def _dms_problems(config: Config) -> Iterator[str]:
@@ -191,6 +199,8 @@ def referenced_files(config: Config) -> Iterator[tuple[str, Path, bool]]:
             yield f"organs[{i}].key", organ.key, False
         if organ.cert is not None:
             yield f"organs[{i}].cert", organ.cert, False
+        if organ.pkcs11 is not None:
+            yield f"organs[{i}].pkcs11.module", organ.pkcs11.module, False
     for i, dms in enumerate(config.dms):
         if dms.webhook_ca is not None:
             yield f"dms[{i}].webhook_ca", dms.webhook_ca, False
@@ -217,6 +227,8 @@ def secret_variables(config: Config) -> Iterator[tuple[str, str]]:
     for i, organ in enumerate(config.organs):
         if organ.key_password_env:
             yield f"organs[{i}].key_password_env", organ.key_password_env
+        if organ.pkcs11 is not None:
+            yield f"organs[{i}].pkcs11.pin_env", organ.pkcs11.pin_env
     for i, dms in enumerate(config.dms):
         if dms.webhook_secret_env:
             yield f"dms[{i}].webhook_secret_env", dms.webhook_secret_env

@@ -50,6 +50,14 @@ class Revocation(enum.StrEnum):
     OFF = "off"
 
 
+class PdfCheck(enum.StrEnum):
+    ENFORCE = "enforce"
+    """Every signature in a PDF attachment must be valid and trusted."""
+    REPORT = "report"
+    """PDF signatures are checked and reported, never refused."""
+    OFF = "off"
+
+
 class AdminRoleName(enum.StrEnum):
     OPERATOR = "operator"
     AUDITOR = "auditor"
@@ -136,6 +144,26 @@ class TrustSection:
     allow_legacy: bool = field(
         default=False, metadata=doc("accept SHA-1 signatures (reported as weak)")
     )
+    fetch: bool = field(
+        default=False,
+        metadata=doc("fetch CRLs and OCSP answers from the URLs in certificates"),
+    )
+    pdf: PdfCheck = field(
+        default=PdfCheck.ENFORCE, metadata=doc("what PDF attachment signatures mean")
+    )
+    require_signed_pdf: bool = field(
+        default=False, metadata=doc("refuse PDF attachments that carry no signature")
+    )
+
+
+@dataclass(frozen=True)
+class Pkcs11Entry:
+    module: Path = field(metadata=doc("the PKCS#11 module (.so) of the token"))
+    token_label: str = field(metadata=doc("label of the token holding the key"))
+    key_label: str = field(metadata=doc("label of the private key on the token"))
+    pin_env: str = field(
+        metadata=doc("environment variable holding the token's user PIN", check=env_name)
+    )
 
 
 @dataclass(frozen=True)
@@ -155,6 +183,10 @@ class OrganEntry:
         metadata=doc(
             "environment variable holding the key's password, if encrypted", check=env_name
         ),
+    )
+    pkcs11: Pkcs11Entry | None = field(
+        default=None,
+        metadata=doc("[organs.pkcs11]: the signing key is on a PKCS#11 token, not in a file"),
     )
 
 

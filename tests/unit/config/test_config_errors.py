@@ -59,6 +59,20 @@ CASES = [
         HEAD + DMS.replace("[[dms]]", '[[organs]]\nid = "000.00.00.G22"\nsigning = "dms"\n[[dms]]'),
         "organs[1].id: no [[dms]] entry serves 000.00.00.G22",
     ),
+    (
+        HEAD + DMS.replace('signing = "dms"', 'cert = "c.pem"'),
+        'organs[0].key: required when signing = "node" (or an [organs.pkcs11] table)',
+    ),
+    (
+        HEAD
+        + DMS.replace(
+            'signing = "dms"',
+            'cert = "c.pem"\nkey = "k.pem"\n[organs.pkcs11]\n'
+            'module = "/usr/lib/softhsm/libsofthsm2.so"\ntoken_label = "t"\n'
+            'key_label = "k"\npin_env = "PIN"',
+        ),
+        "organs[0].pkcs11: give a key file or a PKCS#11 key, not both",
+    ),
     (HEAD + DMS + 'webhook_ca = "ca.pem"\n', 'dms[0].webhook_ca: not used when delivery = "pull"'),
     (
         HEAD + PEER + '[[peers]]\nname = "b"\nurl = "https://b/"\norgan_id = "000.00.00.G23"\n'
@@ -92,7 +106,7 @@ CASES = [
     (HEAD + PEER.replace("[tls]\ncert", "[tlsx]\ncert"), "tlsx: unknown key"),
     (HEAD + '[listen]\npeer = "127.0.0.1:8443"\n', "tls: required when listen.peer is set"),
     (HEAD + PEER.replace('dir = "trust"', ""), "trust.dir: required when signatures arrive"),
-    (HEAD + '[[organs]]\nid = "000.00.00.H41"\n', 'organs[0].key: required when signing = "node"'),
+    (HEAD + '[[organs]]\nid = "000.00.00.H41"\n', 'organs[0].cert: required when signing = "node"'),
     (
         HEAD + '[[organs]]\nid = "000.00.00.H41"\nsigning = "dms"\nkey = "k"\n[trust]\ndir = "t"\n',
         'organs[0].key: only used when signing = "node"',

@@ -59,6 +59,16 @@ cert = "keys/h41.pem"
 id = "000.00.12.H41"
 signing = "dms"
 
+[[organs]]
+id = "000.00.13.H41"
+cert = "keys/s13.pem"
+
+[organs.pkcs11]
+module = "/usr/lib/softhsm/libsofthsm2.so"
+token_label = "lienthong"
+key_label = "s13"
+pin_env = "LT_S13_PIN"
+
 [[dms]]
 id = "ubnd"
 organs = ["000.00.00.H41"]
@@ -70,7 +80,7 @@ webhook_ca = "dms-ca.pem"
 
 [[dms]]
 id = "stttt"
-organs = ["000.00.12.H41"]
+organs = ["000.00.12.H41", "000.00.13.H41"]
 token_sha256 = "{token_sha256("b")}"
 delivery = "drop-folder"
 drop_folder = "exchange/stttt"
@@ -145,6 +155,10 @@ def test_full_config_is_typed_and_paths_resolve_against_its_directory(tmp_path: 
     assert config.node.data_dir == Path("/var/lib/lienthong")
     assert config.trust.crls == (tmp_path / "crl" / "extra.crl",)
     assert config.organs[0].signing is SigningMode.NODE
+    pkcs11 = config.organs[2].pkcs11
+    assert pkcs11 is not None
+    assert pkcs11.module == Path("/usr/lib/softhsm/libsofthsm2.so")
+    assert pkcs11.pin_env == "LT_S13_PIN"
     assert config.dms[0].delivery is Delivery.WEBHOOK
     assert config.dms[0].webhook_ca == tmp_path / "dms-ca.pem"
     assert config.dms[1].drop_folder == tmp_path / "exchange" / "stttt"

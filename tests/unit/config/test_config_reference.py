@@ -6,7 +6,7 @@ import dataclasses
 import typing
 from typing import Any
 
-from node.config import Config, config_reference, render_markdown
+from node.config import Config, HostPort, config_reference, render_markdown
 
 
 def _model_keys(cls: type[Any], prefix: str = "") -> set[str]:
@@ -20,7 +20,7 @@ def _model_keys(cls: type[Any], prefix: str = "") -> set[str]:
         inner = args[0] if args else hint
         if typing.get_origin(hint) is tuple and dataclasses.is_dataclass(inner):
             keys |= _model_keys(inner, f"{prefix}{f.name}[].")
-        elif dataclasses.is_dataclass(inner) and inner.__name__.endswith(("Section", "Config")):
+        elif dataclasses.is_dataclass(inner) and inner is not HostPort:
             keys |= _model_keys(inner, f"{prefix}{f.name}.")  # type: ignore[arg-type]
         else:
             keys.add(prefix + f.name)
