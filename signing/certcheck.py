@@ -12,14 +12,15 @@ an auditor checking an old document with today's CRL learns whether and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
@@ -40,6 +41,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from node.ports import Clock
 from signing.policy import RevocationMode, VerificationPolicy
 from signing.trust import TrustMaterial
 
@@ -192,3 +194,77 @@ async def _validate(
     finally:
         await close_context(context)
     return CertFacts(trusted=True)
+
+
+# --------------------------------------------------------------------------- caching
+
+_CacheKey = tuple[bytes, tuple[bytes, ...], datetime | None]
+
+
+class ValidationCache:
+    """Path-validation results per certificate for ``ttl`` (thread-safe).
+
+    Path validation costs far more than the signature check itself (name
+    comparisons, CRL processing), and a node sees the same few organisation
+    certificates all day. Entries are keyed by the certificates and the
+    validation time (``None`` = now), live ``ttl`` at most, and are dropped
+    whenever the trust material is reloaded (a fresh CRL takes effect at once).
+    """
+
+    def __init__(
+        self, clock: Clock, ttl: timedelta = timedelta(minutes=1), max_entries: int = 1024
+    ) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._max = max_entries
+        self._lock = threading.Lock()
+        self._material: TrustMaterial | None = None
+        self._entries: dict[_CacheKey, tuple[datetime, CertFacts]] = {}
+
+    def get(self, material: TrustMaterial, key: _CacheKey) -> CertFacts | None:
+        with self._lock:
+            if material is not self._material:
+                return None
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= self._clock.now():
+                return None
+            return entry[1]
+
+    def put(self, material: TrustMaterial, key: _CacheKey, facts: CertFacts) -> None:
+        with self._lock:
+            if material is not self._material:
+                self._material = material
+                self._entries.clear()
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[key] = (self._clock.now() + self._ttl, facts)
+
+
+def _fingerprint(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class CertChecker:
+    """Validates signer certificates for one verification: policy, trust material,
+    validation time (None = now) and an optional shared cache."""
+
+    policy: VerificationPolicy
+    material: TrustMaterial
+    at: datetime | None
+    cache: ValidationCache | None = None
+
+    async def check(
+        self, leaf: x509.Certificate, others: Sequence[x509.Certificate] = ()
+    ) -> CertFacts:
+        key = (_fingerprint(leaf), tuple(_fingerprint(c) for c in others), self.at)
+        if self.cache is not None:
+            cached = self.cache.get(self.material, key)
+            if cached is not None:
+                return cached
+        facts = await check_certificate(
+            leaf, others, policy=self.policy, material=self.material, at=self.at
+        )
+        if self.cache is not None:
+            self.cache.put(self.material, key, facts)
+        return facts

@@ -23,8 +23,8 @@ EDXML_NAMESPACES = frozenset({NAMESPACE, LEGACY_NAMESPACE})
 def local_name(el: etree._Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):
-        return ""
-    return etree.QName(tag).localname
+        return ""  # comments, processing instructions
+    return tag.rsplit("}", 1)[-1]
 
 
 def _edxml_child(parent: etree._Element, name: str) -> etree._Element | None:
@@ -132,15 +132,23 @@ def claimed_signing_time(root: etree._Element, organ_id: str | None) -> datetime
     if header is None or organ_id is None:
         return None
     latest: datetime | None = None
-    for trace in header.iter():
-        if local_name(trace) != "TraceHeader":
+    for trace_list in header:
+        if local_name(trace_list) != "TraceHeaderList":
             continue
-        if _child_text(trace, "OrganId") != organ_id:
-            continue
-        stamp = _parse_timestamp(_child_text(trace, "Timestamp"))
-        if stamp is not None and (latest is None or stamp > latest):
-            latest = stamp
+        for trace in trace_list:
+            if local_name(trace) != "TraceHeader":
+                continue
+            stamp = _trace_stamp(trace, organ_id)
+            if stamp is not None and (latest is None or stamp > latest):
+                latest = stamp
     return latest
+
+
+def _trace_stamp(trace: etree._Element, organ_id: str) -> datetime | None:
+    """The timestamp of ``trace`` when ``organ_id`` wrote it."""
+    if _child_text(trace, "OrganId") != organ_id:
+        return None
+    return _parse_timestamp(_child_text(trace, "Timestamp"))
 
 
 def _parse_timestamp(text: str | None) -> datetime | None:

@@ -20,16 +20,10 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 
-from signing.certcheck import (
-    SIGNING_KEY_USAGE,
-    check_certificate,
-    close_context,
-    validation_context,
-)
+from signing.certcheck import SIGNING_KEY_USAGE, CertChecker, close_context, validation_context
 from signing.identity import SignerInfo
-from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+from signing.policy import PdfMode, RevocationMode
 from signing.report import AttachmentReport, SignatureKind, SignatureReport
-from signing.trust import TrustMaterial
 
 _WEAK_DIGESTS = frozenset({"md5", "sha1"})
 
@@ -39,13 +33,11 @@ async def check_pdf(
     content_id: str | None,
     content_type: str | None,
     data: bytes,
-    *,
-    policy: VerificationPolicy,
-    material: TrustMaterial,
-    at: datetime | None,
+    checker: CertChecker,
 ) -> AttachmentReport:
     """Check every signature of one PDF attachment. Under ``PdfMode.REPORT`` the
     problems found are reported as warnings."""
+    policy = checker.policy
     signatures: list[SignatureReport] = []
     problems: list[str] = []
     warnings: list[str] = []
@@ -58,7 +50,7 @@ async def check_pdf(
     if not embedded and not problems:
         (problems if policy.require_signed_pdf else warnings).append("the PDF is not signed")
     for index, sig in enumerate(embedded, start=1):
-        signatures.append(await _check_signature(index, sig, policy, material, at))
+        signatures.append(await _check_signature(index, sig, checker))
     if policy.pdf is PdfMode.REPORT:
         warnings = [*problems, *warnings]
         problems = []
@@ -81,11 +73,12 @@ def _as_warnings(report: SignatureReport) -> SignatureReport:
 async def _check_signature(
     index: int,
     sig: object,
-    policy: VerificationPolicy,
-    material: TrustMaterial,
-    at: datetime | None,
+    checker: CertChecker,
 ) -> SignatureReport:
-    context = validation_context(policy, material, at, revocation=RevocationMode.OFF)
+    policy = checker.policy
+    context = validation_context(
+        policy, checker.material, checker.at, revocation=RevocationMode.OFF
+    )
     try:
         status: PdfSignatureStatus = await async_validate_pdf_signature(
             sig,  # type: ignore[arg-type]
@@ -105,7 +98,7 @@ async def _check_signature(
         problems.append("the PDF content was altered after signing (digest mismatch)")
     if not status.valid:
         problems.append("the signature value does not verify with the certificate's key")
-    cert = await check_certificate(leaf, others, policy=policy, material=material, at=at)
+    cert = await checker.check(leaf, others)
     problems.extend(cert.problems)
     warnings = list(cert.warnings)
     _judge_coverage(status, problems, warnings)

@@ -9,6 +9,7 @@ them changes (operators drop fresh CRLs in), checked by name, size and mtime.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,21 +105,37 @@ def _dir_files(trust_dir: Path | None) -> list[Path]:
 
 
 class TrustStore:
-    """Anchors and CRLs, reloaded when the files change. Thread-safe."""
+    """Anchors and CRLs, reloaded when the files change. Thread-safe.
 
-    def __init__(self, trust_dir: Path | None, crl_files: Iterable[Path] = ()) -> None:
+    The files are looked at again at most every ``recheck_seconds`` (monotonic
+    time), so a busy node does not stat the directory for every document.
+    """
+
+    def __init__(
+        self,
+        trust_dir: Path | None,
+        crl_files: Iterable[Path] = (),
+        *,
+        recheck_seconds: float = 1.0,
+    ) -> None:
         self._trust_dir = trust_dir
         self._crl_files = tuple(crl_files)
+        self._recheck = recheck_seconds
         self._lock = threading.Lock()
         self._stamp: tuple[tuple[str, int, int], ...] | None = None
+        self._checked_at: float | None = None
         self._material = TrustMaterial((), ())
 
     def material(self) -> TrustMaterial:
-        stamp = self._fingerprint()
         with self._lock:
+            now = time.monotonic()
+            if self._checked_at is not None and now - self._checked_at < self._recheck:
+                return self._material
+            stamp = self._fingerprint()
             if stamp != self._stamp:
                 self._material = load_material(self._trust_dir, self._crl_files)
                 self._stamp = stamp
+            self._checked_at = now
             return self._material
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:

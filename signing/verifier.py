@@ -19,11 +19,12 @@ from lxml import etree
 from node import xmlsafe
 from node.errors import LienthongError, MalformedXml, UnsafeXml
 from node.ports import Clock, SystemClock, VerificationOutcome
+from signing.certcheck import CertChecker, ValidationCache
 from signing.envelope import attachments, find_header
 from signing.pdfcheck import check_pdf
 from signing.policy import PdfMode, VerificationPolicy
 from signing.report import AttachmentReport, DocumentReport
-from signing.trust import TrustMaterial, TrustStore
+from signing.trust import TrustStore
 from signing.xmlverify import verify_envelope_signatures
 
 
@@ -43,6 +44,7 @@ class DocumentVerifier:
         self.policy = policy
         self._trust = TrustStore(policy.trust_dir, policy.crl_files)
         self._clock: Clock = clock or SystemClock()
+        self._cache = ValidationCache(self._clock)
 
     def check_trust_store(self) -> None:
         """Load the trust store now, raising :class:`TrustStoreError` if unusable
@@ -62,14 +64,16 @@ class DocumentVerifier:
         return asyncio.run(self.async_report(path, at=at))
 
     async def async_report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
-        material = self._trust.material()
+        checker = CertChecker(self.policy, self._trust.material(), at, self._cache)
         validation_time = at or self._clock.now()
-        root = _parse(path).getroot()
+        data = _read(path)
+        root = xmlsafe.parse_bytes(data, huge_tree=True).getroot()
         problems: list[str] = []
         warnings: list[str] = []
         if find_header(root) is None:
             problems.append("not an edXML envelope: edXML/edXMLEnvelope/edXMLHeader not found")
-        xml = await verify_envelope_signatures(root, policy=self.policy, material=material, at=at)
+        xml = await verify_envelope_signatures(data, root, checker)
+        del data  # the verified tree (if any) is all that is read from here on
         problems.extend(xml.problems)
         if not xml.signatures and self.policy.require_signature:
             problems.append("the envelope carries no signature")
@@ -83,7 +87,7 @@ class DocumentVerifier:
                     "PDF attachments were not checked: no intact envelope signature covers them"
                 )
             else:
-                checked = await self._check_attachments(source, material, at)
+                checked = await self._check_attachments(source, checker)
         return DocumentReport(
             path=str(path),
             validation_time=validation_time,
@@ -96,7 +100,7 @@ class DocumentVerifier:
         )
 
     async def _check_attachments(
-        self, root: etree._Element, material: TrustMaterial, at: datetime | None
+        self, root: etree._Element, checker: CertChecker
     ) -> tuple[AttachmentReport, ...]:
         reports = []
         for ref in attachments(root):
@@ -116,23 +120,14 @@ class DocumentVerifier:
                 )
                 continue
             reports.append(
-                await check_pdf(
-                    ref.name,
-                    ref.content_id,
-                    ref.content_type,
-                    data,
-                    policy=self.policy,
-                    material=material,
-                    at=at,
-                )
+                await check_pdf(ref.name, ref.content_id, ref.content_type, data, checker)
             )
         return tuple(reports)
 
 
-def _parse(path: Path) -> etree._ElementTree:
+def _read(path: Path) -> bytes:
     try:
-        with path.open("rb") as stream:
-            return xmlsafe.parse_file(stream, huge_tree=True)
+        return path.read_bytes()
     except OSError as exc:
         raise DocumentUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
 

@@ -23,7 +23,6 @@ time): signature-wrapping tricks have nothing to hide behind.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from cryptography import x509
@@ -33,7 +32,7 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from signing.certcheck import CertFacts, check_certificate
+from signing.certcheck import CertChecker, CertFacts
 from signing.envelope import (
     DS,
     claimed_signing_time,
@@ -43,10 +42,8 @@ from signing.envelope import (
     stray_signatures,
 )
 from signing.identity import SignerInfo
-from signing.policy import VerificationPolicy
 from signing.report import SignatureKind, SignatureReport
 from signing.signedinfo import SignedInfoFacts, inspect_signed_info, signing_certificates
-from signing.trust import TrustMaterial
 from signing.xmlsign import MIN_EC_BITS, MIN_RSA_BITS, hardened_parser
 
 _ACCEPTED_METHODS = frozenset(
@@ -100,12 +97,11 @@ class XmlVerification:
 
 
 async def verify_envelope_signatures(
-    root: etree._Element,
-    *,
-    policy: VerificationPolicy,
-    material: TrustMaterial,
-    at: datetime | None,
+    data: bytes, root: etree._Element, checker: CertChecker
 ) -> XmlVerification:
+    """Check every header signature of ``root``, the tree :mod:`node.xmlsafe`
+    parsed from ``data``. signxml gets ``data`` itself (parsed again with an
+    equivalent hardened parser): one serialisation less than handing it the tree."""
     problems = [
         f"a Signature element at {element_path(sig)} is outside edXMLHeader; only "
         "enveloped signatures in edXMLHeader are accepted"
@@ -116,7 +112,7 @@ async def verify_envelope_signatures(
     verified_root: etree._Element | None = None
     for index, signature in enumerate(signatures):
         report, signed_root = await _check_one(
-            root, index, len(signatures), signature, policy, material, at
+            data, root, index, len(signatures), signature, checker
         )
         reports.append(report)
         if verified_root is None and signed_root is not None:
@@ -125,14 +121,14 @@ async def verify_envelope_signatures(
 
 
 async def _check_one(
+    data: bytes,
     root: etree._Element,
     index: int,
     count: int,
     signature: etree._Element,
-    policy: VerificationPolicy,
-    material: TrustMaterial,
-    at: datetime | None,
+    checker: CertChecker,
 ) -> tuple[SignatureReport, etree._Element | None]:
+    policy = checker.policy
     facts = inspect_signed_info(signature)
     certs, cert_problem = signing_certificates(signature)
     problems = list(facts.problems)
@@ -141,12 +137,12 @@ async def _check_one(
     leaf = certs[0] if certs else None
     crypto = _Crypto(False, False, None, None)
     if not problems and leaf is not None:
-        crypto = _run_signxml(_document_for(root, index, count), leaf)
+        crypto = _run_signxml(_document_for(data, root, index, count), leaf)
         if crypto.problem:
             problems.append(crypto.problem)
     cert = CertFacts(trusted=False)
     if leaf is not None:
-        cert = await check_certificate(leaf, certs[1:], policy=policy, material=material, at=at)
+        cert = await checker.check(leaf, certs[1:])
         problems.extend(cert.problems)
     weak, weak_reasons = _weakness(facts, leaf)
     weak = weak or cert.weak_algorithm
@@ -183,17 +179,17 @@ async def _check_one(
     return report, crypto.signed_root if crypto.intact and crypto.valid else None
 
 
-def _document_for(root: etree._Element, index: int, count: int) -> etree._Element:
+def _document_for(data: bytes, root: etree._Element, index: int, count: int) -> bytes:
     """The document as signature ``index`` signed it: without the later signatures."""
     if index == count - 1:
-        return root
+        return data
     copy = etree.fromstring(etree.tostring(root), parser=hardened_parser())
     for later in header_signatures(copy)[index + 1 :]:
         remove_keeping_tail(later)
-    return copy
+    return bytes(etree.tostring(copy))
 
 
-def _run_signxml(document: etree._Element, leaf: x509.Certificate) -> _Crypto:
+def _run_signxml(document: bytes, leaf: x509.Certificate) -> _Crypto:
     config = SignatureConfiguration(
         require_x509=True,
         expect_references=1,

@@ -116,7 +116,10 @@ def ec_material(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> tuple
     key = generate_key("ec")
     now = datetime.now(UTC)
     cert = ca.issue_signing(
-        key.public_key(), SENDER, not_before=now - timedelta(days=1), not_after=now + timedelta(days=30)
+        key.public_key(),
+        SENDER,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
     )
     write_cert(directory / "ec.pem", cert)
     write_key(directory / "ec.key", key)
@@ -178,8 +181,18 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOFTHSM2_CONF", str(conf))
         subprocess.run(
-            ["softhsm2-util", "--init-token", "--free", "--label", TOKEN_LABEL,
-             "--pin", USER_PIN, "--so-pin", "13579111"],
-            check=True, capture_output=True,
+            [
+                "softhsm2-util",
+                "--init-token",
+                "--free",
+                "--label",
+                TOKEN_LABEL,
+                "--pin",
+                USER_PIN,
+                "--so-pin",
+                "13579111",
+            ],
+            check=True,
+            capture_output=True,
         )
         yield SoftHsm(module, TOKEN_LABEL, USER_PIN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
         pdf=PdfMode(args.pdf),
         require_signed_pdf=args.require_signed_pdf,
     )
+    if not getattr(args, "debug", False):
+        # pyHanko logs tracebacks for suspicious PDF changes; the report already says
+        # what was found, and the CLI shows no traceback without --debug.
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     verifier = DocumentVerifier(policy)
     try:
         verifier.check_trust_store()

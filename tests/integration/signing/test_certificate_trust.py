@@ -41,7 +41,9 @@ def test_untrusted_root(foreign_pki: TestPki, checker: Checker) -> None:
     report = checker.report(signer_for(foreign_pki, SENDER).sign(sample_document()))
 
     (sig,) = report.signatures
-    assert sig.intact and sig.valid and not sig.trusted
+    assert sig.intact
+    assert sig.valid
+    assert not sig.trusted
     assert report.reasons() == ("signature 1: certificate does not chain to a trusted root",)
 
 
@@ -52,7 +54,9 @@ def test_expired_certificate(expired_doc: bytes, pki: TestPki, checker: Checker)
     assert sig.signer is not None
     expected = f"signature 1: certificate expired on {sig.signer.not_after:%Y-%m-%d}"
     assert report.reasons() == (expected,)
-    assert sig.intact and sig.valid and not sig.trusted
+    assert sig.intact
+    assert sig.valid
+    assert not sig.trusted
 
 
 def test_expired_certificate_is_valid_at_a_time_inside_its_validity(
@@ -72,7 +76,8 @@ def test_revoked_certificate_by_crl(revoked_doc: bytes, pki: TestPki, checker: C
     report = checker.report(revoked_doc)
 
     (sig,) = report.signatures
-    assert sig.revoked and not sig.trusted
+    assert sig.revoked
+    assert not sig.trusted
     assert sig.revoked_at is not None
     assert abs(sig.revoked_at - pki.revoked_at) < timedelta(seconds=1)
     assert report.reasons() == (
@@ -94,12 +99,11 @@ def test_soft_fail_still_refuses_a_revoked_certificate(
 ) -> None:
     report = checker.report(revoked_doc, revocation=RevocationMode.SOFT_FAIL)
 
-    assert report.signatures[0].revoked and not report.accepted
+    assert report.signatures[0].revoked
+    assert not report.accepted
 
 
-def test_revocation_off_accepts_a_revoked_certificate(
-    revoked_doc: bytes, checker: Checker
-) -> None:
+def test_revocation_off_accepts_a_revoked_certificate(revoked_doc: bytes, checker: Checker) -> None:
     assert checker.report(revoked_doc, revocation=RevocationMode.OFF).accepted
 
 

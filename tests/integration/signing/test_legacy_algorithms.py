@@ -46,7 +46,9 @@ def test_sha1_is_refused_under_the_strict_policy(sha1_doc: bytes, checker: Check
     report = checker.report(sha1_doc)
 
     (sig,) = report.signatures
-    assert sig.intact and sig.valid and sig.weak_algorithm
+    assert sig.intact
+    assert sig.valid
+    assert sig.weak_algorithm
     assert report.weak_algorithm
     assert report.reasons() == (
         "signature 1: weak signature algorithm rsa-sha1 (SHA-1) is not accepted "

@@ -44,18 +44,23 @@ def test_signed_pdf_is_reported_valid(pki: TestPki, envelope_with) -> None:  # t
 
     assert report.accepted, report.reasons()
     (attachment,) = report.attachments
-    assert attachment.name == "cong-van.pdf" and attachment.content_type == "application/pdf"
+    assert attachment.name == "cong-van.pdf"
+    assert attachment.content_type == "application/pdf"
     (sig,) = attachment.signatures
     assert (sig.intact, sig.valid, sig.trusted, sig.revoked) == (True, True, True, False)
-    assert sig.covers_whole_document and sig.modification_level == "none"
-    assert sig.signer is not None and sig.signer.organ_id == SENDER
-    assert sig.signed_at is not None and sig.signed_at_source == "reported by the signer"
+    assert sig.covers_whole_document
+    assert sig.modification_level == "none"
+    assert sig.signer is not None
+    assert sig.signer.organ_id == SENDER
+    assert sig.signed_at is not None
+    assert sig.signed_at_source == "reported by the signer"
 
 
 def test_pdf_changed_inside_the_signed_bytes_is_not_intact(pki: TestPki, envelope_with) -> None:  # type: ignore[no-untyped-def]
     pdf = pki.organ(SENDER).sample_pdf.read_bytes()
     altered = pdf.replace(b"TEST ONLY - sample document", b"TEST ONLY - forged document")
-    assert altered != pdf and len(altered) == len(pdf)
+    assert altered != pdf
+    assert len(altered) == len(pdf)
 
     report = envelope_with(altered)
 
@@ -77,7 +82,9 @@ def test_pdf_modified_after_signing_is_refused(pki: TestPki, envelope_with) -> N
     report = envelope_with(out.getvalue())
 
     (sig,) = report.attachments[0].signatures
-    assert sig.intact and sig.valid and not sig.covers_whole_document
+    assert sig.intact
+    assert sig.valid
+    assert not sig.covers_whole_document
     assert sig.modification_level == "other"
     assert report.reasons() == (
         "attachment 'cong-van.pdf' signature 1: the PDF was modified after signing "
@@ -104,7 +111,9 @@ def test_pdf_signed_by_an_untrusted_key(foreign_pki: TestPki, envelope_with) -> 
     report = envelope_with(_signed_by(material.cert, material.key))
 
     (sig,) = report.attachments[0].signatures
-    assert sig.intact and sig.valid and not sig.trusted
+    assert sig.intact
+    assert sig.valid
+    assert not sig.trusted
     assert report.reasons() == (
         "attachment 'cong-van.pdf' signature 1: certificate does not chain to a trusted root",
     )

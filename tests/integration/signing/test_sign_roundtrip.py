@@ -33,9 +33,11 @@ def test_rsa_signature_verifies_and_names_the_organ(signed_sample: bytes, checke
     assert report.accepted, report.reasons()
     (sig,) = report.signatures
     assert (sig.intact, sig.valid, sig.trusted, sig.revoked) == (True, True, True, False)
-    assert sig.covers_whole_document and not sig.weak_algorithm
+    assert sig.covers_whole_document
+    assert not sig.weak_algorithm
     assert sig.algorithm == "rsa-sha256"
-    assert sig.signer is not None and sig.signer.organ_id == SENDER
+    assert sig.signer is not None
+    assert sig.signer.organ_id == SENDER
     assert report.signer_organs == (SENDER,)
 
 
@@ -57,7 +59,8 @@ def test_signature_has_the_shape_spec_5_prescribes(signed_sample: bytes) -> None
     assert signature.getparent() is not None
     assert signature.getparent().tag.endswith("}edXMLHeader")
     assert signature.prefix is None  # <Signature xmlns="...xmldsig#">, no edXML prefix
-    assert reference is not None and reference.get("URI") == ""
+    assert reference is not None
+    assert reference.get("URI") == ""
     transforms = [t.get("Algorithm") for t in reference.findall(ds("Transforms/Transform"))]
     assert transforms == [ENVELOPED, EXC_C14N]
     assert signature.find(ds("KeyInfo/X509Data/X509Certificate")) is not None

@@ -15,7 +15,6 @@ from signing.pki import TestPki
 from tests.signing_support import (
     SENDER,
     Checker,
-    ds,
     first_signature,
     header,
     parse,

@@ -57,7 +57,8 @@ def test_removed_signature_leaves_an_unsigned_envelope(
 def test_altered_signature_value_is_invalid(signed_sample: bytes, checker: Checker) -> None:
     root = parse(signed_sample)
     value = first_signature(root).find(ds("SignatureValue"))
-    assert value is not None and value.text
+    assert value is not None
+    assert value.text
     raw = bytearray(base64.b64decode(value.text))
     raw[10] ^= 0x01
     value.text = base64.b64encode(bytes(raw)).decode()
@@ -84,7 +85,8 @@ def test_second_forged_signature_is_reported_and_refused(
     assert not report.accepted
     first, second = report.signatures
     assert first.ok, "the genuine signature still verifies on what it signed"
-    assert not second.ok and not second.valid
+    assert not second.ok
+    assert not second.valid
     assert all(r.startswith("signature 2: ") for r in report.reasons())
     assert report.signer_organs == (SENDER,)
 
@@ -98,5 +100,6 @@ def test_second_signature_by_an_untrusted_key_is_refused(
 
     assert not report.accepted
     assert [s.ok for s in report.signatures] == [True, False]
-    assert report.signatures[1].intact and report.signatures[1].valid
+    assert report.signatures[1].intact
+    assert report.signatures[1].valid
     assert report.reasons() == ("signature 2: certificate does not chain to a trusted root",)
