@@ -8,7 +8,7 @@ unprefixed, old files use another namespace), exact where security needs it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
@@ -92,12 +92,19 @@ class AttachmentRef:
     name: str
     content_id: str | None
     content_type: str | None
-    encoded: str
+    element: etree._Element = field(repr=False, compare=False)
 
     @property
     def is_pdf(self) -> bool:
         content_type = (self.content_type or "").split(";")[0].strip().lower()
         return content_type == "application/pdf" or self.name.lower().endswith(".pdf")
+
+    def encoded(self) -> str:
+        """The base64 payload. Read only when needed: it can be hundreds of MB."""
+        for child in self.element:
+            if local_name(child) == "ContentTransferEncoded":
+                return child.text or ""
+        return ""
 
 
 def _child_text(el: etree._Element, name: str) -> str | None:
@@ -115,14 +122,11 @@ def attachments(root: etree._Element) -> Iterator[AttachmentRef]:
         for index, att in enumerate(block, start=1):
             if local_name(att) != "Attachment":
                 continue
-            encoded = next(
-                (c.text or "" for c in att if local_name(c) == "ContentTransferEncoded"), ""
-            )
             yield AttachmentRef(
                 name=_child_text(att, "AttachmentName") or f"attachment {index}",
                 content_id=_child_text(att, "ContentId"),
                 content_type=_child_text(att, "ContentType"),
-                encoded=encoded,
+                element=att,
             )
 
 

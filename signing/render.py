@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from signing.report import AttachmentReport, DocumentReport, SignatureReport
+from signing.report import AttachmentReport, DocumentReport, SignatureKind, SignatureReport
 
 
 def _yes(value: bool) -> str:
@@ -50,10 +50,12 @@ def _signature(sig: SignatureReport, label: str, indent: str) -> list[str]:
     revoked = f"yes, {_when(sig.revoked_at)}" if sig.revoked else "no"
     lines.append(
         f"{inner}intact: {_yes(sig.intact)}  valid: {_yes(sig.valid)}  "
-        f"trusted: {_yes(sig.trusted)}  revoked: {revoked}  "
-        f"weak algorithm: {'YES' if sig.weak_algorithm else 'no'}  "
-        f"covers whole {'file' if sig.kind.value == 'pdf' else 'document'}: "
-        f"{'yes' if sig.covers_whole_document else 'no'}"
+        f"trusted: {_yes(sig.trusted)}  revoked: {revoked}"
+    )
+    whole = "file" if sig.kind is SignatureKind.PDF else "document"
+    lines.append(
+        f"{inner}weak algorithm: {'YES' if sig.weak_algorithm else 'no'}  "
+        f"covers whole {whole}: {'yes' if sig.covers_whole_document else 'no'}"
     )
     if sig.modification_level is not None:
         lines.append(f"{inner}modified after signing: {sig.modification_level}")

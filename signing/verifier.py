@@ -80,6 +80,7 @@ class DocumentVerifier:
         # Attachments are read from what a signature verified, never from the
         # file as received; an unsigned envelope has nothing to wrap.
         source = xml.verified_root if xml.signatures else root
+        del root  # large documents: keep only the tree that is read from here on
         checked: tuple[AttachmentReport, ...] = ()
         if self.policy.pdf is not PdfMode.OFF:
             if source is None:
@@ -107,7 +108,7 @@ class DocumentVerifier:
             if not ref.is_pdf:
                 continue
             try:
-                data = base64.b64decode(ref.encoded)
+                data = base64.b64decode(ref.encoded())
             except (binascii.Error, ValueError):
                 reports.append(
                     AttachmentReport(

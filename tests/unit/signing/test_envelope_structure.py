@@ -66,7 +66,7 @@ def test_attachments_without_namespace_prefix() -> None:
 
     first, second = attachments(root)
 
-    assert (first.name, first.content_id, first.encoded, first.is_pdf) == (
+    assert (first.name, first.content_id, first.encoded(), first.is_pdf) == (
         "QD.PDF",
         "cid:1",
         "JVBERg==",
