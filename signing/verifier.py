@@ -64,6 +64,8 @@ class DocumentVerifier:
         return asyncio.run(self.async_report(path, at=at))
 
     async def async_report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
+        if at is not None and at.tzinfo is None:
+            raise ValueError("the validation time must be timezone-aware")
         checker = CertChecker(self.policy, self._trust.material(), at, self._cache)
         validation_time = at or self._clock.now()
         data = _read(path)
@@ -75,11 +77,11 @@ class DocumentVerifier:
         xml = await verify_envelope_signatures(data, root, checker)
         del data  # the verified tree (if any) is all that is read from here on
         problems.extend(xml.problems)
-        if not xml.signatures and self.policy.require_signature:
+        if xml.found == 0 and self.policy.require_signature:
             problems.append("the envelope carries no signature")
         # Attachments are read from what a signature verified, never from the
         # file as received; an unsigned envelope has nothing to wrap.
-        source = xml.verified_root if xml.signatures else root
+        source = xml.verified_root if xml.found else root
         del root  # large documents: keep only the tree that is read from here on
         checked: tuple[AttachmentReport, ...] = ()
         if self.policy.pdf is not PdfMode.OFF:
@@ -95,7 +97,7 @@ class DocumentVerifier:
             policy=self.policy,
             signatures=xml.signatures,
             attachments=checked,
-            attachments_from_verified_content=bool(xml.signatures) and source is not None,
+            attachments_from_verified_content=bool(xml.found) and source is not None,
             problems=tuple(problems),
             warnings=tuple(warnings),
         )

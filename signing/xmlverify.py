@@ -63,6 +63,10 @@ _ACCEPTED_DIGESTS = frozenset(
 )
 
 
+MAX_SIGNATURES = 16
+"""Each signature but the last costs a copy of the document: bound the work."""
+
+
 class _EnvelopeVerifier(XMLVerifier):
     """signxml's verifier, pointed at the last signature in edXMLHeader.
 
@@ -94,6 +98,8 @@ class XmlVerification:
     problems: tuple[str, ...]
     verified_root: etree._Element | None
     """The content covered by an intact, valid signature (for attachments), or None."""
+    found: int = 0
+    """How many signatures edXMLHeader holds (checked or not)."""
 
 
 async def verify_envelope_signatures(
@@ -108,6 +114,12 @@ async def verify_envelope_signatures(
         for sig in stray_signatures(root)
     ]
     signatures = header_signatures(root)
+    if len(signatures) > MAX_SIGNATURES:
+        problems.append(
+            f"the envelope carries {len(signatures)} signatures; at most {MAX_SIGNATURES} "
+            "are accepted"
+        )
+        return XmlVerification((), tuple(problems), None, found=len(signatures))
     reports: list[SignatureReport] = []
     verified_root: etree._Element | None = None
     for index, signature in enumerate(signatures):
@@ -117,7 +129,7 @@ async def verify_envelope_signatures(
         reports.append(report)
         if verified_root is None and signed_root is not None:
             verified_root = signed_root
-    return XmlVerification(tuple(reports), tuple(problems), verified_root)
+    return XmlVerification(tuple(reports), tuple(problems), verified_root, found=len(signatures))
 
 
 async def _check_one(

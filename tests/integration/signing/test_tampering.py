@@ -103,3 +103,16 @@ def test_second_signature_by_an_untrusted_key_is_refused(
     assert report.signatures[1].intact
     assert report.signatures[1].valid
     assert report.reasons() == ("signature 2: certificate does not chain to a trusted root",)
+
+
+def test_a_flood_of_signatures_is_refused_without_checking_them(
+    signed_sample: bytes, checker: Checker
+) -> None:
+    root = parse(signed_sample)
+    for _ in range(20):
+        header(root).append(copy.deepcopy(first_signature(root)))
+
+    report = checker.report(serialise(root))
+
+    assert report.signatures == ()
+    assert report.reasons() == ("the envelope carries 21 signatures; at most 16 are accepted",)
