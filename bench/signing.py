@@ -10,7 +10,8 @@ random bytes) it measures, in one run and side by side:
   signxml, path validation with the CRL, report) vs bare signxml
   ``XMLVerifier().verify(bytes, x509_cert=...)``.
 
-The ratio is lienthong's rate over bare (goal >= 0.8). Then, in a fresh child
+The ratio is lienthong's rate over bare (goal >= 0.8); each rate is the best of five
+alternating rounds. Then, in a fresh child
 process each, the peak RSS of verifying one envelope with a 100 MB attachment
 (``--quick``: 10 MB), for lienthong and for bare signxml: the process's peak RSS
 (VmHWM) and how far it rose above the RSS just before verifying (VmRSS).
@@ -71,6 +72,19 @@ def rate(fn: Callable[[], object], seconds: float, min_runs: int = 3) -> float:
     return runs / (time.perf_counter() - start)
 
 
+def best_of(
+    ours: Callable[[], object], bare: Callable[[], object], seconds: float, rounds: int = 5
+) -> tuple[float, float]:
+    """Best rate of each over ``rounds`` alternating rounds: on a shared, busy machine
+    the best round is the least disturbed one, and alternating exposes both to the
+    same disturbances."""
+    ours_best = bare_best = 0.0
+    for _ in range(rounds):
+        ours_best = max(ours_best, rate(ours, seconds / rounds))
+        bare_best = max(bare_best, rate(bare, seconds / rounds))
+    return ours_best, bare_best
+
+
 def bare_signer() -> XMLSigner:
     return XMLSigner(
         signature_algorithm=SignatureMethod.RSA_SHA256,
@@ -103,10 +117,12 @@ def bench_rates(pki_dir: Path, work: Path, seconds: float) -> list[dict[str, obj
                 signed, x509_cert=chain[0], parser=parser, expect_config=config
             )
 
-        ours_sign = rate(lambda document=document: signer.sign(document), seconds)
-        base_sign = rate(bare_sign, seconds)
-        ours_verify = rate(lambda path=path: verifier.verify(path), seconds)
-        base_verify = rate(bare_verify, seconds)
+        ours_sign, base_sign = best_of(
+            lambda document=document: signer.sign(document), bare_sign, seconds
+        )
+        ours_verify, base_verify = best_of(
+            lambda path=path: verifier.verify(path), bare_verify, seconds
+        )
         rows.append(
             {
                 "size": label,
