@@ -23,16 +23,18 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from node.config import Config, Delivery, check_environment, secret_from_env
+from node.config import Config, Delivery, SigningMode, check_environment, secret_from_env
 from node.errors import ConfigError
 from node.ports import (
     AdminApi,
     Clock,
     DmsPrincipal,
     ExchangeApi,
+    KeyRing,
     OpsProbe,
     SystemClock,
     Transport,
+    Verifier,
 )
 
 log = logging.getLogger("lienthong.node")
@@ -290,6 +292,57 @@ def drop_folder_watchers(
         for d in config.dms
         if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
     )
+
+
+def make_key_ring(config: Config, environ: Mapping[str, str]) -> KeyRing:
+    """The signers of the organs the node signs for (signing = "node"); every key
+    is loaded and checked against its certificate now, so a wrong key or
+    password fails the start, not the first document."""
+    from signing.keyring import OrganKey, Pkcs11Key, build_key_ring
+
+    keys = [
+        OrganKey(
+            organ_id=organ.id,
+            cert=organ.cert,
+            key=organ.key,
+            key_password_env=organ.key_password_env or None,
+            pkcs11=None
+            if organ.pkcs11 is None
+            else Pkcs11Key(
+                organ.pkcs11.module,
+                organ.pkcs11.token_label,
+                organ.pkcs11.key_label,
+                organ.pkcs11.pin_env,
+            ),
+        )
+        for organ in config.organs
+        if organ.signing is SigningMode.NODE and organ.cert is not None
+    ]
+    return build_key_ring(keys, environ=environ)
+
+
+def make_verifier(config: Config, clock: Clock) -> Verifier:
+    """The verifier of incoming signatures under the node's trust policy; the
+    trust store is loaded now (an unreadable one fails the start)."""
+    from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+    from signing.verifier import DocumentVerifier
+
+    trust = config.trust
+    verifier = DocumentVerifier(
+        VerificationPolicy(
+            trust_dir=trust.dir,
+            crl_files=trust.crls,
+            revocation=RevocationMode(trust.revocation.value),
+            fetch=trust.fetch,
+            allow_legacy=trust.allow_legacy,
+            require_signature=True,
+            pdf=PdfMode(trust.pdf.value),
+            require_signed_pdf=trust.require_signed_pdf,
+        ),
+        clock=clock,
+    )
+    verifier.check_trust_store()
+    return verifier
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,6 @@ In-process (the demo, tests): :func:`init_node`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import socket
 import sys
@@ -153,15 +152,9 @@ def free_port() -> int:
 
 
 def _make_test_pki(target: Path, organs: Sequence[str]) -> Path:
-    # INTEGRATION: a plain import once signing/ is on main (importlib keeps
-    # mypy quiet while it is not).
-    try:
-        pki = importlib.import_module("signing.pki")
-    except ImportError:
-        raise ConfigError(
-            "this build cannot make a test PKI (signing.pki is missing); pass --pki DIR"
-        ) from None
-    pki.make_test_pki(target, list(organs))
+    from signing.pki import make_test_pki
+
+    make_test_pki(target, list(organs))
     return target
 
 

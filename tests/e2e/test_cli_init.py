@@ -3,7 +3,6 @@ token once (node.toml keeps only the hashes)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -114,10 +113,6 @@ def test_existing_config_is_kept_without_force(tmp_path: Path) -> None:
     assert _run(*args, "--force").returncode == 0
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("signing.pki") is None,
-    reason="signing.pki (helper 'signing') not merged yet: init cannot make its own test PKI",
-)
 def test_init_makes_a_test_pki_by_default(tmp_path: Path) -> None:
     done = _run("init", str(tmp_path / "n"), "--organ", H41)
     assert done.returncode == 0, done.stderr
