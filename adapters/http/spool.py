@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
+import secrets
 import time
-import uuid
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,10 @@ class Spool:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
+        # Unique names without a system call per request: a random prefix per
+        # process, then a counter (O_EXCL refuses any clash anyway).
+        self._prefix = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self._counter = itertools.count()
 
     def prepare(self, *, stale_after: float = 3600.0, now: float | None = None) -> int:
         """Create the directory and delete bodies left over by a crash (older than
@@ -59,7 +64,7 @@ class Spool:
         """Stream ``stream`` into a new spool file; the caller owns the result
         (and deletes it if the engine did not take it)."""
         self.check_declared(declared)
-        path = self.directory / f"{uuid.uuid4().hex}{SUFFIX}"
+        path = self.directory / f"{self._prefix}-{next(self._counter)}{SUFFIX}"
         try:
             return await self._copy(stream, path)
         except BaseException:
@@ -67,13 +72,12 @@ class Spool:
             raise
 
     async def _copy(self, stream: StreamReader, path: Path) -> IncomingBody:
-        hasher = hashlib.sha256()
+        """Read while the previous batch is written (one write in flight at a
+        time, so hashing stays in order); a body under one batch costs a single
+        thread hop (open, write, close together)."""
+        writer = _BatchWriter(path)
         size = 0
         batch = bytearray()
-        try:
-            handle = await asyncio.to_thread(_open_new, path)
-        except OSError as exc:
-            raise StoreUnavailable(f"cannot write the spool file: {exc.strerror}") from None
         try:
             try:
                 async for chunk in stream.iter_chunked(READ_CHUNK):
@@ -82,38 +86,77 @@ class Spool:
                         raise TooLarge(self._too_large(None))
                     batch += chunk
                     if len(batch) >= BATCH:
-                        await _flush(handle, hasher, batch)
+                        await writer.write(batch)
                         batch = bytearray()
             except (ClientPayloadError, ConnectionError) as exc:
                 raise BadRequest(f"the request body was not received completely: {exc}") from None
-            if batch:
-                await _flush(handle, hasher, batch)
+            if size == 0:
+                raise BadRequest("the request body is empty; send the edXML file as the body")
+            digest = await writer.finish(batch)
         finally:
-            await asyncio.to_thread(handle.close)
-        if size == 0:
-            raise BadRequest("the request body is empty; send the edXML file as the body")
-        return IncomingBody(path=path, size=size, sha256=hasher.hexdigest())
+            await writer.close()
+        return IncomingBody(path=path, size=size, sha256=digest)
 
     def _too_large(self, length: int | None) -> str:
         got = f" ({length} bytes)" if length is not None else ""
         return f"message is larger than this node's limit of {self.max_bytes} bytes{got}"
 
 
-def _open_new(path: Path) -> IO[bytes]:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    return os.fdopen(fd, "wb")
+class _BatchWriter:
+    """Writes and hashes batches in a worker thread, one in flight at a time."""
 
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._hasher = hashlib.sha256()
+        self._handle: IO[bytes] | None = None
+        self._pending: asyncio.Future[None] | None = None
 
-async def _flush(handle: IO[bytes], hasher: Any, data: bytearray) -> None:
-    try:
-        await asyncio.to_thread(_write, handle, hasher, data)
-    except OSError as exc:
-        raise StoreUnavailable(f"cannot write the spool file: {exc.strerror}") from None
+    async def write(self, data: bytearray) -> None:
+        await self._wait()
+        self._pending = asyncio.ensure_future(asyncio.to_thread(self._write, data))
 
+    async def finish(self, data: bytearray) -> str:
+        """Write the last batch, close the file; the body's SHA-256."""
+        await self._wait()
+        await self._run(self._write, data, True)
+        return self._hasher.hexdigest()
 
-def _write(handle: IO[bytes], hasher: Any, data: bytearray) -> None:
-    hasher.update(data)
-    handle.write(data)
+    async def close(self) -> None:
+        """Release the file whatever happened (a write in flight is waited for,
+        even when the request is being cancelled)."""
+        try:
+            with contextlib.suppress(Exception):
+                await self._wait()
+        finally:
+            if self._handle is not None:
+                handle, self._handle = self._handle, None
+                handle.close()
+
+    async def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await self._guard(pending)
+
+    async def _run(self, *args: Any) -> None:
+        fn, *rest = args
+        await self._guard(asyncio.to_thread(fn, *rest))
+
+    @staticmethod
+    async def _guard(work: Any) -> None:
+        try:
+            await work
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write the spool file: {exc.strerror}") from None
+
+    def _write(self, data: bytearray, last: bool = False) -> None:
+        if self._handle is None:
+            fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._handle = os.fdopen(fd, "wb")
+        self._hasher.update(data)
+        self._handle.write(data)
+        if last:
+            handle, self._handle = self._handle, None
+            handle.close()
 
 
 def discard(body: IncomingBody | None) -> None:

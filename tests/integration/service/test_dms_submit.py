@@ -4,8 +4,9 @@ for a duplicate, the body handed over exactly as received."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
-from tests.integration.service.conftest import STTTT, UBND, XML, Harness
+from tests.integration.service.conftest import STTTT, UBND, XML, Harness, harness
 
 
 async def test_document_accepted_then_duplicate_answers_the_same(
@@ -89,3 +90,29 @@ async def test_empty_body_is_400(node: Harness) -> None:
         assert resp.status == 400
         assert "empty" in (await resp.json())["detail"]
     assert node.spooled() == []
+
+
+async def test_body_of_several_batches_is_spooled_byte_for_byte(
+    tmp_path: Path, sample_document: bytes
+) -> None:
+    filler = b"<!--" + bytes(range(97, 123)) * (150 * 1024) + b"-->\n"  # ~3.8 MiB
+    big = sample_document.replace(b"</edXML>", filler + b"</edXML>")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for i in range(0, len(big), 100_000):
+            yield big[i : i + 100_000]
+
+    async with harness(tmp_path, max_bytes=8 << 20) as node:
+        for data in (big, chunks()):
+            async with node.http.post(
+                f"{node.url}/api/v1/documents",
+                data=data,
+                headers={**UBND, **XML, "Idempotency-Key": str(id(data))},
+            ) as resp:
+                assert resp.status == 202
+                result = await resp.json()
+            stored = node.exchange.messages[result["id"]]
+            assert stored.body.size == len(big)
+            assert stored.body.sha256 == hashlib.sha256(big).hexdigest()
+            assert stored.body.path.read_bytes() == big
+        assert node.spooled() == []

@@ -25,6 +25,7 @@ from tests.integration.service.conftest import AUDIT, OPS, UBND, harness
 
 schema = schemathesis.openapi.from_dict(openapi_document()).exclude(path="/peer/v1/messages")
 
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host", "connection"})
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "document.edxml"
 
 
@@ -84,6 +85,11 @@ def _auth_for(path: str, method: str) -> dict[str, str]:
 def test_no_server_errors_and_answers_match_the_schema(
     case: Any, live: LiveNode, session: requests.Session
 ) -> None:
+    # Framing headers belong to the HTTP layer: a garbage Content-Length is
+    # answered by aiohttp's parser (400 text/plain) before any API code runs.
+    for header in list(case.headers or {}):
+        if header.lower() in FRAMING_HEADERS:
+            del case.headers[header]
     excluded = []
     if case.path in ("/api/v1/documents", "/api/v1/statuses"):
         # "Schema-valid" there means any string; edXML validity is beyond a JSON
