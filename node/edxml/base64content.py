@@ -69,6 +69,8 @@ class Base64Content:
         if self._bad is None:
             if self._pending is None:
                 self._feed(text)
+            elif self._pending[0] < _RANK_PADDING and text.strip(" \t\r\n"):
+                self._problem(_RANK_PADDING, MISPLACED_PADDING, text)  # data after the padding
             else:
                 self._scan_for_bad(text)
         self._offset += len(text)
@@ -149,7 +151,9 @@ class Base64Content:
         problem = self.problem
         if problem is None and self._carry:
             problem = f"{PREFIX}{self._chars} base64 characters is not a multiple of 4 (truncated?)"
-        content = b"".join(self._parts) if self._keep and problem is None else None
+        if problem is not None:  # what was decoded before the problem means nothing
+            return DecodedContent(size=0, sha256="", content=None, problem=problem)
+        content = b"".join(self._parts) if self._keep else None
         return DecodedContent(
             size=self._size, sha256=self._hash.hexdigest(), content=content, problem=problem
         )

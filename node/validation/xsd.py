@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from node.edxml.names import CONTENT_TRANSFER_ENCODED
+from node.edxml.names import CONTENT_TRANSFER_ENCODED, local_name
 from node.edxml.values import date_problem, timestamp_problem
 from node.errors import Issue
 from node.model import NAMESPACE
@@ -48,31 +48,50 @@ def _expected(rest: str) -> str:
     return "one of " + ", ".join(names)
 
 
-_VALUE_RULES: dict[str, Callable[[str], str | None]] = {
-    "OrganIdType": organ_id_problem,
-    "DateType": date_problem,
-    "TimestampType": timestamp_problem,
+_FACET = re.compile(r"\[facet '(?P<facet>\w+)'\] The value '(?P<value>.*?)'", re.S)
+_LIMIT = re.compile(r"allowed (?:minimum|maximum) length of '(?P<n>\d+)'")
+_SHAPE_RULES: dict[str, Callable[[str], str | None]] = {
+    "OrganId": organ_id_problem,
+    "PromulgationDate": date_problem,
+    "DueDate": date_problem,
+    "Timestamp": timestamp_problem,
 }
 
 
-def _value_message(value: str, type_name: str | None) -> str:
-    name = _readable_names(type_name or "")
-    rule = _VALUE_RULES.get(name)
+def _value_message(element: str, value: str, type_name: str | None) -> str:
+    """A bad simple value; worded by element for lienthong's shapes, so the facet
+    error and the type error libxml2 reports for one value read the same."""
+    rule = _SHAPE_RULES.get(element)
     if rule is not None:
-        return rule(value.strip()) or f"{value!r} is not a valid {name}"
+        return rule(value.strip()) or f"{value!r} is not a valid {element}"
+    if element == "StatusCode":
+        return f"status code must be two digits, got {value!r}"
+    name = _readable_names(type_name or "")
     if name == "xs:integer":
         return f"must be an integer, got {value!r}"
     if name == "xs:boolean":
         return f"must be true or false (or 1 or 0), got {value!r}"
-    if name == "IdentifierType":
+    if name == "IdentifierType" and not value.strip():
         return "must not be empty"
-    if name == "StatusCodeType":
-        return f"status code must be two digits, got {value!r}"
     return f"{value!r} is not a valid value of type {name or 'this element'}"
 
 
+def _facet_message(element: str, rest: str) -> str:
+    facet = _FACET.match(rest)
+    value = facet["value"] if facet else ""
+    if element in _SHAPE_RULES or element == "StatusCode":
+        return _value_message(element, value, None)
+    kind = facet["facet"] if facet else ""
+    if kind == "minLength" and "length of '0'" in rest:
+        return "must not be empty"
+    limit = _LIMIT.search(rest)
+    if kind == "maxLength" and limit:
+        return f"is longer than {limit['n']} characters"
+    return _readable_names(rest.strip())
+
+
 def _message(element: str, attribute: str | None, rest: str) -> str:
-    name = _readable_names(element)
+    name = local_name(element) if element.startswith(_OWN_NS) else element
     if attribute is not None:
         if "is not allowed" in rest:
             return f"attribute {attribute!r} is not allowed on {name}"
@@ -84,9 +103,11 @@ def _message(element: str, attribute: str | None, rest: str) -> str:
         )
     if rest.startswith("Missing child element(s)."):
         return f"missing child element {_expected(rest)}"
+    if rest.startswith("[facet "):
+        return _facet_message(name, rest)
     atomic = _ATOMIC.match(rest)
     if atomic is not None:
-        return _value_message(atomic["value"], atomic["type"])
+        return _value_message(name, atomic["value"], atomic["type"])
     if rest.startswith("Character content other than whitespace is not allowed"):
         return f"text is not allowed directly in {name} (only child elements)"
     if rest.startswith("Element content is not allowed"):
@@ -107,8 +128,6 @@ def translate(
     for entry in log:
         match = _ENTRY.match(entry.message or "")
         rest = match["rest"] if match else (entry.message or "")
-        if rest.startswith("[facet "):
-            continue  # libxml2 follows it with the type error that we word
         el = locator.find_libxml2_path(root, entry.path)
         if el is not None and el.tag == CONTENT_TRANSFER_ENCODED and _ATOMIC.match(rest):
             skipped_base64 = True
