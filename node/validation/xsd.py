@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from node.edxml.names import CONTENT_TRANSFER_ENCODED, local_name
+from node.edxml.reader import text_of
 from node.edxml.values import date_problem, timestamp_problem
 from node.errors import Issue
 from node.model import NAMESPACE
@@ -48,7 +49,7 @@ def _expected(rest: str) -> str:
     return "one of " + ", ".join(names)
 
 
-_FACET = re.compile(r"\[facet '(?P<facet>\w+)'\] The value '(?P<value>.*?)'", re.S)
+_FACET = re.compile(r"\[facet '(?P<facet>\w+)'\]")
 _LIMIT = re.compile(r"allowed (?:minimum|maximum) length of '(?P<n>\d+)'")
 _SHAPE_RULES: dict[str, Callable[[str], str | None]] = {
     "OrganId": organ_id_problem,
@@ -76,13 +77,12 @@ def _value_message(element: str, value: str, type_name: str | None) -> str:
     return f"{value!r} is not a valid value of type {name or 'this element'}"
 
 
-def _facet_message(element: str, rest: str) -> str:
-    facet = _FACET.match(rest)
-    value = facet["value"] if facet else ""
+def _facet_message(element: str, rest: str, value: str) -> str:
     if element in _SHAPE_RULES or element == "StatusCode":
         return _value_message(element, value, None)
+    facet = _FACET.match(rest)
     kind = facet["facet"] if facet else ""
-    if kind == "minLength" and "length of '0'" in rest:
+    if kind == "minLength" and not value.strip():
         return "must not be empty"
     limit = _LIMIT.search(rest)
     if kind == "maxLength" and limit:
@@ -90,7 +90,8 @@ def _facet_message(element: str, rest: str) -> str:
     return _readable_names(rest.strip())
 
 
-def _message(element: str, attribute: str | None, rest: str) -> str:
+def _message(element: str, attribute: str | None, rest: str, value: str) -> str:
+    """``value`` is the element's text (libxml2 leaves it out of some messages)."""
     name = local_name(element) if element.startswith(_OWN_NS) else element
     if attribute is not None:
         if "is not allowed" in rest:
@@ -104,10 +105,10 @@ def _message(element: str, attribute: str | None, rest: str) -> str:
     if rest.startswith("Missing child element(s)."):
         return f"missing child element {_expected(rest)}"
     if rest.startswith("[facet "):
-        return _facet_message(name, rest)
+        return _facet_message(name, rest, value)
     atomic = _ATOMIC.match(rest)
     if atomic is not None:
-        return _value_message(name, atomic["value"], atomic["type"])
+        return _value_message(name, value, atomic["type"])
     if rest.startswith("Character content other than whitespace is not allowed"):
         return f"text is not allowed directly in {name} (only child elements)"
     if rest.startswith("Element content is not allowed"):
@@ -133,7 +134,8 @@ def translate(
             skipped_base64 = True
             continue
         if match is not None:
-            message = _message(match["el"], match["attr"], rest)
+            value = text_of(el) if el is not None else ""
+            message = _message(match["el"], match["attr"], rest, value)
         else:
             message = _readable_names(rest.strip())
         if el is not None:
