@@ -12,6 +12,7 @@ entity declarations are refused as by :mod:`node.xmlsafe`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Never, Protocol, cast
 from xml.parsers import expat
@@ -53,11 +54,14 @@ def read_stream(stream: Readable) -> StreamedTree:
     try:
         chunk = head
         while chunk:
+            builder.window(chunk)
             parser.Parse(chunk, False)
             chunk = stream.read(CHUNK)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise MalformedXml(expat.ErrorString(exc.code), line=exc.lineno) from None
+    except ValueError as exc:  # names or namespace URIs that expat accepts but lxml does not
+        raise MalformedXml(str(exc), line=parser.CurrentLineNumber) from None
     return builder.result()
 
 
@@ -71,6 +75,9 @@ def _split(name: str) -> tuple[str, str]:
     return (f"{{{uri}}}{local}" if uri else local), local
 
 
+_START_TAG_REST = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
 class _Builder:
     def __init__(self, parser: expat.XMLParserType) -> None:
         self._parser = parser
@@ -78,7 +85,8 @@ class _Builder:
         self._names: list[str] = []
         self._elements: list[etree._Element] = []
         self._nsmap: dict[str | None, str] = {}
-        self._pending_line: etree._Element | None = None
+        self._window = b""
+        self._window_start = 0
         self._base64: Base64Content | None = None
         self._text = 0
         self._count = 0
@@ -94,8 +102,23 @@ class _Builder:
         parser.CharacterDataHandler = self._data
         parser.buffer_size = CHUNK
 
-    # -- lines: libxml2 gives an element the line where its start tag ends, so the
-    # line is taken at the event that follows the start tag.
+    # -- lines: libxml2 gives an element the line where its start tag ends; expat
+    # reports where it begins, so the newlines inside the tag are counted in the
+    # raw bytes (the previous and the current chunk are kept for that).
+
+    def window(self, chunk: bytes) -> None:
+        keep = self._window[-CHUNK:]
+        self._window_start += len(self._window) - len(keep)
+        self._window = keep + chunk
+
+    def _line(self) -> int:
+        line = self._parser.CurrentLineNumber
+        at = self._parser.CurrentByteIndex - self._window_start
+        if at >= 0:
+            match = _START_TAG_REST.match(self._window, at)
+            if match is not None:
+                line += self._window.count(b"\n", at, match.end())
+        return line
 
     def _set_line(self, el: etree._Element, line: int) -> None:
         if line > MAX_LINE:
@@ -103,17 +126,10 @@ class _Builder:
             line = MAX_LINE
         el.sourceline = line  # type: ignore[assignment]  # lxml-stubs: read-only
 
-    def _settle_line(self) -> None:
-        if self._pending_line is not None:
-            self._set_line(self._pending_line, self._parser.CurrentLineNumber)
-            self._pending_line = None
-
     def _namespace(self, prefix: str | None, uri: str) -> None:
-        self._settle_line()
         self._nsmap[prefix or None] = uri
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
-        self._settle_line()
         self._count += 1
         if self._count > MAX_ELEMENTS:
             raise UnsafeXml(f"more than {MAX_ELEMENTS} elements")
@@ -126,20 +142,17 @@ class _Builder:
         el = cast(etree._Element, self._tb.start(tag, attributes, self._nsmap))  # type: ignore[call-arg, arg-type]
         self._nsmap = {}
         self._text = 0
+        self._set_line(el, self._line())
         if local == "ContentTransferEncoded" and self._names[-2:] == [
             "AttachmentEncoded",
             "Attachment",
         ]:
-            self._set_line(el, self._parser.CurrentLineNumber)
             self._base64 = Base64Content(keep=False)
             self._parser.buffer_text = True
-        else:
-            self._pending_line = el
         self._names.append(local)
         self._elements.append(el)
 
     def _end(self, name: str) -> None:
-        self._settle_line()
         el = self._elements.pop()
         self._names.pop()
         if self._base64 is not None:
@@ -153,7 +166,6 @@ class _Builder:
         if self._base64 is not None:
             self._base64.feed(text)
             return
-        self._settle_line()
         self._text += len(text)
         if self._text > MAX_TEXT:
             raise UnsafeXml(

@@ -53,7 +53,8 @@ def test_envelopes_same_on_both_paths(env: Envelope) -> None:
     _assert_same(fast, streamed)
     for att in streamed.envelope.attachments if streamed.envelope else ():
         assert att.content is None
-        assert att.size is not None and att.sha256 is not None
+        assert att.size is not None
+        assert att.sha256 is not None
 
 
 @pytest.mark.parametrize(

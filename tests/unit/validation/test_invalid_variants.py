@@ -162,8 +162,12 @@ STATUS_CASES: list[tuple[str, Edit, str, str]] = [
         H + "/Status/StatusCode",
         "status code must be two digits, got '3'",
     ),
-    ("status-without-response-for", lambda d: remove(d, "ResponseFor"), H + "/Status",
-     "a status message needs ResponseFor"),
+    (
+        "status-without-response-for",
+        lambda d: remove(d, "ResponseFor"),
+        H + "/Status",
+        "a status message needs ResponseFor",
+    ),
     (
         "impossible-timestamp",
         lambda d: set_text(d, "Timestamp", "2026/11/20 24:00:00"),
@@ -198,7 +202,8 @@ def _check(data: bytes, path: str, message: str) -> None:
     matching = [i for i in report.issues if message in i.message]
     assert matching, [str(i) for i in report.issues]
     assert matching[0].path == path
-    assert matching[0].line is not None and matching[0].line > 1
+    assert matching[0].line is not None
+    assert matching[0].line > 1
     assert len(report.issues) == 1, [str(i) for i in report.issues]
 
 
