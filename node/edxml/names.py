@@ -102,10 +102,7 @@ def normalise(root: etree._Element) -> Normalisation:
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
-    for child in parent:
-        if child.tag == tag:
-            return child
-    return None
+    return next(parent.iterchildren(tag), None)
 
 
 def _namespace_attachments(encoded: etree._Element) -> None:

@@ -40,6 +40,9 @@ from schemas import EdxmlSchema, load_edxml_schema
 STREAM_THRESHOLD = 8 * 1024 * 1024
 """Files larger than this are validated by streaming, attachments left on disk."""
 
+_LIBXML2_TEXT_LIMIT = 10_000_000
+"""Texts above this need lxml's huge_tree (only reachable with a raised threshold)."""
+
 
 @dataclass(frozen=True)
 class ValidationReport:
@@ -77,7 +80,7 @@ class Validator:
     def validate_bytes(self, data: bytes) -> ValidationReport:
         if len(data) > self.stream_threshold:
             return self._validate_streamed(read_stream(io.BytesIO(data)))
-        tree = parse_bytes(data)
+        tree = parse_bytes(data, huge_tree=len(data) > _LIBXML2_TEXT_LIMIT)
         decoded: dict[etree._Element, DecodedContent] = {}
 
         def content_of(el: etree._Element) -> DecodedContent:

@@ -160,3 +160,24 @@ def test_streaming_refuses_giant_text_outside_attachments(monkeypatch: pytest.Mo
 def test_streaming_malformed(data: bytes) -> None:
     with pytest.raises(MalformedXml):
         read_stream(io.BytesIO(data))
+
+
+def test_lines_beyond_65535_are_exact_on_both_paths(sample_document: bytes) -> None:
+    import base64
+
+    start = sample_document.index(b">", sample_document.index(b"<edXML:ContentTransferEncoded")) + 1
+    end = sample_document.index(b"</edXML:ContentTransferEncoded>")
+    lines = base64.encodebytes(bytes(57 * 70_000))
+    stray = (
+        b"<Attachment><ContentId>cid:9</ContentId><ContentType>text/plain</ContentType>"
+        b"<ContentTransferEncoded>QUJD</ContentTransferEncoded></Attachment>\n"
+    )
+    tail = sample_document[end:].replace(b"</AttachmentEncoded>", stray + b"</AttachmentEncoded>")
+    data = sample_document[:start] + b"\n" + lines + tail
+    expected_line = data[: data.index(b"<Attachment><ContentId>cid:9")].count(b"\n") + 1
+    assert expected_line > 70_000
+    fast = FAST.validate_bytes(data)
+    assert [(i.line, i.message) for i in fast.issues] == [
+        (expected_line, "Attachment 'cid:9' is not listed in the manifest (edXMLManifest)")
+    ]
+    _assert_same(fast, STREAMING.validate_bytes(data))
