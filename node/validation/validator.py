@@ -17,7 +17,10 @@ Unsafe input (DOCTYPE, entities, excessive depth) raises
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import stat
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -92,8 +95,13 @@ class Validator:
         return self._validate_tree(tree, content_of, {})
 
     def validate_file(self, path: Path) -> ValidationReport:
+        """Validate a regular file (OSError for anything else: a FIFO or a device
+        could feed us forever)."""
         with path.open("rb") as stream:
-            size = path.stat().st_size
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            size = info.st_size
             if size > self.stream_threshold:
                 return self._validate_streamed(read_stream(stream))
             data = stream.read()

@@ -97,3 +97,25 @@ def test_optional_elements_may_be_missing(sample_document: bytes, missing: str) 
     start = text.index(f"<edXML:{missing}>")
     end = text.index(f"</edXML:{missing}>") + len(f"</edXML:{missing}>")
     assert validate_bytes((text[:start] + text[end:]).encode()).valid
+
+
+SIGNATURE = (
+    b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/>'
+    b"<SignatureValue>AAAA</SignatureValue></Signature>"
+)
+
+
+def test_signatures_at_the_end_of_the_header_are_counted(sample_document: bytes) -> None:
+    data = sample_document.replace(b"</edXML:edXMLHeader>", SIGNATURE * 2 + b"</edXML:edXMLHeader>")
+    env = parse(data)
+    assert env.signature_count == 2
+    assert build(env) == sample_document  # signatures are never emitted by build
+
+
+def test_signature_elsewhere_is_refused(sample_document: bytes) -> None:
+    data = sample_document.replace(b"<edXML:Subject>", SIGNATURE + b"<edXML:Subject>")
+    report = validate_bytes(data)
+    assert [i.message for i in report.issues] == [
+        "element {http://www.w3.org/2000/09/xmldsig#}Signature is not allowed here; "
+        "expected Subject"
+    ]

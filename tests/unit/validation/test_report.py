@@ -61,3 +61,8 @@ def test_concurrent_validation_keeps_reports_apart(
         reports = list(pool.map(validate_bytes, inputs))
     for data, report in zip(inputs, reports, strict=True):
         assert report.valid is (data is not bad)
+
+
+def test_validate_file_refuses_non_regular_files() -> None:
+    with pytest.raises(OSError, match="not a regular file"):
+        validate_file(Path("/dev/zero"))
