@@ -88,6 +88,7 @@ class _Builder:
         self._window = b""
         self._window_start = 0
         self._base64: Base64Content | None = None
+        self._base64_level = 0
         self._text = 0
         self._count = 0
         self._out_contents: dict[etree._Element, DecodedContent] = {}
@@ -143,27 +144,33 @@ class _Builder:
         self._nsmap = {}
         self._text = 0
         self._set_line(el, self._line())
-        if local == "ContentTransferEncoded" and self._names[-2:] == [
-            "AttachmentEncoded",
-            "Attachment",
-        ]:
+        if (
+            self._base64 is None
+            and local == "ContentTransferEncoded"
+            and self._names[-2:] == ["AttachmentEncoded", "Attachment"]
+        ):
             self._base64 = Base64Content(keep=False)
+            self._base64_level = len(self._names) + 1
             self._parser.buffer_text = True
         self._names.append(local)
         self._elements.append(el)
 
+    def _in_base64(self) -> bool:
+        """Directly inside an attachment's content (not inside a stray child of it)."""
+        return self._base64 is not None and len(self._names) == self._base64_level
+
     def _end(self, name: str) -> None:
-        el = self._elements.pop()
-        self._names.pop()
-        if self._base64 is not None:
+        if self._base64 is not None and self._in_base64():
             self._parser.buffer_text = False
-            self._out_contents[el] = self._base64.finish()
+            self._out_contents[self._elements[-1]] = self._base64.finish()
             self._base64 = None
+        self._elements.pop()
+        self._names.pop()
         self._tb.end(_split(name)[0])
         self._text = 0
 
     def _data(self, text: str) -> None:
-        if self._base64 is not None:
+        if self._base64 is not None and self._in_base64():
             self._base64.feed(text)
             return
         self._text += len(text)

@@ -181,3 +181,27 @@ def test_lines_beyond_65535_are_exact_on_both_paths(sample_document: bytes) -> N
         (expected_line, "Attachment 'cid:9' is not listed in the manifest (edXMLManifest)")
     ]
     _assert_same(fast, STREAMING.validate_bytes(data))
+
+
+def test_stray_element_inside_attachment_content(sample_document: bytes) -> None:
+    data = sample_document.replace(b">S8Otbmgg", b">S8Ot<edXML:x>y</edXML:x>bmgg")
+    fast = FAST.validate_bytes(data)
+    assert [i.message for i in fast.issues] == [
+        "ContentTransferEncoded must hold text only, not child elements"
+    ]
+    _assert_same(fast, STREAMING.validate_bytes(data))
+
+
+def test_input_variants_same_on_both_paths(sample_document: bytes, sample_status: bytes) -> None:
+    from node.model import LEGACY_NAMESPACE, NAMESPACE
+
+    variants = [
+        sample_document.replace(NAMESPACE.encode(), LEGACY_NAMESPACE.encode()),
+        sample_document.replace(b"edXML:Bussiness>", b"edXML:Business>"),
+        sample_status.replace(b"edXML:Status>", b"edXML:MessageHeader>"),
+        sample_document.replace(b"<edXML:Subject>", b"<edXML:Subject><!-- c --><?pi x?>"),
+    ]
+    for data in variants:
+        fast = FAST.validate_bytes(data)
+        assert fast.valid, fast.issues
+        _assert_same(fast, STREAMING.validate_bytes(data))
