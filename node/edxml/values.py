@@ -103,14 +103,6 @@ def parse_integer(text: str) -> int:
     return int(text.strip())
 
 
-def integer_problem(text: str) -> str | None:
-    try:
-        int(text.strip(), 10)
-    except ValueError:
-        return f"{text!r} is not an integer"
-    return None
-
-
 def parse_boolean(text: str) -> bool:
     """xs:boolean lexical form: true/false/1/0."""
     return text.strip() in ("true", "1")

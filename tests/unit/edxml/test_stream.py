@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import io
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,13 @@ def _large_document(sample_document: bytes, path: Path, megabytes: int) -> bytes
 def test_large_file_is_streamed_with_size_and_hash(sample_document: bytes, tmp_path: Path) -> None:
     path = tmp_path / "large.edxml"
     digest = _large_document(sample_document, path, 12)
-    report = Validator().validate_file(path)  # default threshold: 8 MiB
+    tracemalloc.start()
+    try:
+        report = Validator().validate_file(path)  # default threshold: 8 MiB
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024  # a 12 MiB attachment never sits in memory
     assert report.valid, report.issues
     assert report.envelope is not None
     att = report.envelope.attachments[0]
