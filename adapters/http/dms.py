@@ -22,6 +22,7 @@ from node.ports import DmsPrincipal, SubmitResult
 PREFIX = "/api/v1"
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/octet-stream"})
 IDEMPOTENCY_KEY = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 200
 
 log = logging.getLogger("lienthong.dms")
 
@@ -58,7 +59,7 @@ async def _submit(request: web.Request, kind: MessageKind) -> web.Response:
     _check_xml(request)
     Params(request.query).done()
     params = Params(request.headers, where="header")
-    key = params.text(IDEMPOTENCY_KEY, max_length=255)
+    key = params.text(IDEMPOTENCY_KEY, max_length=MAX_IDEMPOTENCY_KEY)
     params.done("invalid request headers")
     body = await services.spool.receive(request.content, declared=request.content_length)
     try:

@@ -55,6 +55,29 @@ class NodeMetrics:
             ["role", "name", "sha256"],
             registry=self.registry,
         )
+        self.accepted = Counter(
+            "lienthong_messages_accepted",
+            "Messages stored (or answered as duplicates) by kind and source",
+            ["kind", "source", "duplicate"],
+            registry=self.registry,
+        )
+        self.refused = Counter(
+            "lienthong_messages_refused",
+            "Submissions and transfers refused, by source and error kind",
+            ["source", "kind"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "lienthong_dead_letters",
+            "Deliveries dead-lettered, by destination kind",
+            ["destination_kind"],
+            registry=self.registry,
+        )
+        self.lease_lost = Counter(
+            "lienthong_lease_lost",
+            "Deliveries finished after another worker had taken their lease over",
+            registry=self.registry,
+        )
         self.requests = Counter(
             "lienthong_http_requests",
             "HTTP requests answered, by API and status",
@@ -65,6 +88,25 @@ class NodeMetrics:
     def observe_attempt(self, kind: str, outcome: str, seconds: float) -> None:
         self.attempts.labels(kind, outcome).inc()
         self.latency.labels(kind).observe(seconds)
+
+    # The engine's observer (node.engine.EngineObserver), structurally.
+
+    def on_accept(self, kind: object, source: object, *, duplicate: bool) -> None:
+        self.accepted.labels(str(kind), str(source), "yes" if duplicate else "no").inc()
+
+    def on_refuse(self, source: object, error_kind: str) -> None:
+        self.refused.labels(str(source), error_kind).inc()
+
+    def on_attempt(self, destination: Destination, outcome: object, seconds: float) -> None:
+        self.observe_attempt(destination.kind.value, str(outcome), seconds)
+
+    def on_dead_letter(self, destination: Destination, reason: str) -> None:
+        del reason
+        self.dead_letters.labels(destination.kind.value).inc()
+
+    def on_lease_lost(self, delivery_id: str) -> None:
+        del delivery_id
+        self.lease_lost.inc()
 
     def update(
         self, snapshot: QueueSnapshot, certificates: Iterable[CertificateInfo], now: datetime

@@ -116,7 +116,7 @@ def _dms_submit(what: str) -> dict[str, Any]:
         parameters=[
             _header(
                 "Idempotency-Key",
-                {"type": "string", "pattern": VISIBLE_ASCII, "minLength": 1, "maxLength": 255},
+                {"type": "string", "pattern": VISIBLE_ASCII, "minLength": 1, "maxLength": 200},
                 "the DMS's own key for this submission (visible ASCII)",
                 required=False,
             )
