@@ -1,6 +1,7 @@
 """``node.toml``: the node's one configuration file, loaded into a frozen,
 typed :class:`Config` and validated at start (errors name the key)."""
 
+from node.config.domain import deadline_policy, retry_policy, routing_table, work_calendar
 from node.config.fields import HostPort, format_duration, parse_duration
 from node.config.load import (
     check_environment,
@@ -44,6 +45,7 @@ __all__ = [
     "SigningMode",
     "check_environment",
     "config_reference",
+    "deadline_policy",
     "format_duration",
     "load_config",
     "new_token",
@@ -51,7 +53,10 @@ __all__ = [
     "parse_duration",
     "referenced_files",
     "render_markdown",
+    "retry_policy",
+    "routing_table",
     "secret_from_env",
     "secret_variables",
     "token_sha256",
+    "work_calendar",
 ]

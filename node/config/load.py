@@ -15,9 +15,9 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from node.config.domain import DOMAIN_BUILDERS
 from node.config.fields import load_table
 from node.config.model import Config, Delivery, DmsEntry, SigningMode
-from node.config.routes import routing_table
 from node.errors import ConfigError
 
 
@@ -49,10 +49,11 @@ def parse_config(text: str, source: Path) -> Config:
     problem = next(_consistency_problems(config), None)
     if problem:
         raise ConfigError(problem)
-    try:
-        routing_table(config)
-    except ValueError as exc:
-        raise ConfigError(f"routes: {exc}") from None
+    for section, build in DOMAIN_BUILDERS:
+        try:
+            build(config)
+        except ValueError as exc:
+            raise ConfigError(f"{section}: {exc}") from None
     return config
 
 

@@ -1,0 +1,54 @@
+"""The core's domain objects described by a config: routing table, retry
+policy, working-day calendar, deadline policy. Building them is also a check:
+the loader builds each once and reports a refusal as a ConfigError naming the
+section."""
+
+from __future__ import annotations
+
+from node.config.model import Config
+from node.retry import RetryPolicy
+from node.routing import RoutingTable
+from node.workdays import DeadlinePolicy, WorkCalendar
+
+
+def routing_table(config: Config) -> RoutingTable:
+    """Local organs → their DMS client, routes and the default route → peers."""
+    return RoutingTable(
+        local_organs={organ: dms.id for dms in config.dms for organ in dms.organs},
+        routes=[(route.pattern, route.peer) for route in config.routes],
+        default_peer=config.routing.default_peer or None,
+        node_organ=config.node.organ_id,
+    )
+
+
+def retry_policy(config: Config) -> RetryPolicy:
+    retry = config.retry
+    return RetryPolicy(
+        initial=retry.initial,
+        multiplier=retry.multiplier,
+        max_interval=retry.max_interval,
+        max_age=retry.max_age,
+        jitter=retry.jitter,
+    )
+
+
+def work_calendar(config: Config) -> WorkCalendar:
+    return WorkCalendar(holidays=frozenset(config.calendar.holidays))
+
+
+def deadline_policy(config: Config) -> DeadlinePolicy:
+    deadlines = config.deadlines
+    return DeadlinePolicy(
+        arrived_within=deadlines.arrived,
+        accept_working_days=deadlines.accept_workdays,
+        roll_due_date=deadlines.roll_due_date,
+    )
+
+
+DOMAIN_BUILDERS = (
+    ("routes", routing_table),
+    ("retry", retry_policy),
+    ("calendar", work_calendar),
+    ("deadlines", deadline_policy),
+)
+"""(section, builder) pairs the loader runs as a final check."""
