@@ -46,6 +46,8 @@ def _sqlite(url: str, base_dir: Path | None) -> Store:
         raise ConfigError(
             f"SQLite URL {url!r} needs a database file, e.g. sqlite:///var/lib/lienthong/node.db"
         )
+    if rest.startswith("//"):  # sqlite:////abs/path is absolute too
+        rest = "/" + rest.lstrip("/")
     path = Path(rest)
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path
