@@ -85,7 +85,7 @@ class Store(Protocol):
         ...
 
     async def mark_delivered(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop
+        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None
     ) -> bool: ...
 
     async def dead_letter(

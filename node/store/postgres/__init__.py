@@ -178,7 +178,7 @@ class PostgresStore:
             )
 
     async def mark_delivered(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop
+        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None
     ) -> bool:
         async with self._conn() as conn:
             return await writes.finish(

@@ -145,7 +145,7 @@ class SqliteStore:
         )
 
     async def mark_delivered(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop
+        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None
     ) -> bool:
         return await self._db.run(
             writes.finish,
