@@ -33,7 +33,8 @@ def document(
         r"(<edXML:From>\s*<edXML:OrganId>)[^<]+", lambda m: m.group(1) + sender, text, count=1
     )
     tos = "".join(
-        f"<edXML:To><edXML:OrganId>{r}</edXML:OrganId><edXML:OrganName>Đơn vị {i}</edXML:OrganName></edXML:To>"
+        f"<edXML:To><edXML:OrganId>{r}</edXML:OrganId>"
+        f"<edXML:OrganName>Đơn vị {i}</edXML:OrganName></edXML:To>"
         for i, r in enumerate(recipients)
     )
     text = re.sub(r"(\s*<edXML:To>.*?</edXML:To>)+", tos, text, count=1, flags=re.S)

@@ -43,7 +43,8 @@ async def test_a_transient_failure_is_retried_on_schedule(node: Node) -> None:
 
     await node.deliver()
     (d,) = await node.store.deliveries(result.id)
-    assert d.state.value == "pending" and d.next_attempt_at is not None
+    assert d.state.value == "pending"
+    assert d.next_attempt_at is not None
     assert timedelta(seconds=8) <= d.next_attempt_at - T0 <= timedelta(seconds=10)
     assert await node.deliver() == 0, "not due yet"
 
@@ -73,7 +74,8 @@ async def test_a_permanent_failure_is_dead_lettered_and_the_sender_told(node: No
     raw = b"".join(
         [c async for c in (await node.exchange.open_message(notice.id, DMS_UBND)).chunks()]
     )
-    assert VPCP.encode() in raw and b"unknown organ" in raw
+    assert VPCP.encode() in raw
+    assert b"unknown organ" in raw
     entries = await node.store.audit_entries(limit=10, after=None)
     assert [(e.action, e.subject) for e in entries] == [("dead-letter", result.id)]
 
@@ -91,7 +93,8 @@ async def test_a_delivery_failing_past_max_age_is_dead_lettered(node: Node) -> N
         node.clock.set(d.next_attempt_at)
 
     assert d.state.value == "dead"
-    assert d.last_error is not None and d.last_error == "503 busy"
+    assert d.last_error is not None
+    assert d.last_error == "503 busy"
     assert node.clock.now() - T0 <= timedelta(hours=1)
     assert (
         (await node.store.audit_entries(limit=5, after=None))[0]
@@ -113,7 +116,7 @@ async def test_a_transport_that_raises_counts_as_transient(node: Node) -> None:
 async def test_urgent_documents_are_delivered_first(make_node) -> None:  # type: ignore[no-untyped-def]
     node = await make_node(claim_batch=1)
     normal, _ = document(UBND, (VPCP,), priority=0)
-    urgent, urgent_id = document(UBND, (VPCP,), priority=3)
+    urgent, _urgent_id = document(UBND, (VPCP,), priority=3)
     await node.submit(normal)
     await node.submit(urgent)
 

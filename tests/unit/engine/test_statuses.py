@@ -58,7 +58,8 @@ async def test_recall_request_goes_to_the_recorded_recipients(node: Node) -> Non
     result = await node.submit(status(UBND, doc_id, "13", T0), DMS_UBND, STATUS)
 
     record = await node.store.message(result.id)
-    assert record is not None and record.recipients == (STTTT, VPCP)
+    assert record is not None
+    assert record.recipients == (STTTT, VPCP)
     inbox = (await node.exchange.inbox(DMS_STTTT, limit=10, cursor=None)).items
     assert [i.status_code for i in inbox if i.kind is STATUS] == ["13"]
     assert [d.destination.name for d in await node.store.deliveries(result.id)] == ["vpcp"]

@@ -54,7 +54,7 @@ async def test_the_automatic_01_is_signed_for_the_recipient(node: Node) -> None:
 
 async def test_sending_as_another_organ_is_forbidden(node: Node) -> None:
     data, _ = document(UBND, (STTTT,))
-    with pytest.raises(Forbidden, match="may not send as 000.00.00.H41"):
+    with pytest.raises(Forbidden, match=r"may not send as 000\.00\.00\.H41"):
         await node.submit(data, principal=DMS_STTTT)
     assert await _all_messages(node) == []
 
@@ -96,7 +96,8 @@ async def test_a_resubmission_with_a_new_recipient_goes_only_to_it(node: Node) -
 
     assert not result.duplicate
     record = await node.store.message(result.id)
-    assert record is not None and record.recipients == (VPCP,)
+    assert record is not None
+    assert record.recipients == (VPCP,)
     assert len((await node.exchange.inbox(DMS_STTTT, limit=10, cursor=None)).items) == 1
 
 
