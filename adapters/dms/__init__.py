@@ -1,0 +1,1 @@
+"""Local DMS delivery modes (drop folder)."""
