@@ -75,7 +75,6 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
     arrivals = await _arrivals(ctx, intake, placement)
     outcome = await ctx.store.accept([message, *arrivals])
     if outcome.duplicate_of is not None:
-        ctx.observer.on_accept(env.kind, intake.source, duplicate=True)
         return duplicate(outcome.duplicate_of)
     ctx.observer.on_accept(env.kind, intake.source, duplicate=False)
     for arrival in arrivals:

@@ -65,7 +65,10 @@ class Exchange:
         idempotency_key: str | None = None,
     ) -> SubmitResult:
         try:
-            return await self._submit(body, principal, kind, idempotency_key)
+            result = await self._submit(body, principal, kind, idempotency_key)
+            if result.duplicate:
+                self._ctx.observer.on_accept(kind, Source.DMS, duplicate=True)
+            return result
         except LienthongError as exc:
             self._ctx.observer.on_refuse(Source.DMS, exc.kind)
             if isinstance(exc, SignatureRejected | Forbidden):
@@ -145,7 +148,10 @@ class Exchange:
         self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
         try:
-            return await self._receive(body, peer, meta)
+            result = await self._receive(body, peer, meta)
+            if result.duplicate:
+                self._ctx.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
+            return result
         except LienthongError as exc:
             self._ctx.observer.on_refuse(Source.PEER, exc.kind)
             if not isinstance(exc, StoreUnavailable):

@@ -89,6 +89,8 @@ class DeliveryWorkers:
                     claimed = await self._claim(min(free, settings.claim_batch))
                 except StoreUnavailable as exc:
                     log.warning("cannot claim deliveries: %s", exc.detail)
+                except Exception:  # keep delivering whatever went wrong
+                    log.exception("claiming deliveries failed")
             for c in claimed:
                 task = asyncio.create_task(self._deliver(c), name=f"delivery-{c.id}")
                 self._inflight[c.id] = task

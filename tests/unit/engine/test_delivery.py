@@ -190,3 +190,21 @@ async def test_stop_releases_deliveries_that_do_not_finish(make_node) -> None:  
         owner="next", now=T0, lease=timedelta(minutes=1), limit=5
     )
     assert [c.id for c in claimed] == [d.id], "released: due again at once"
+
+
+async def test_a_crashed_workers_delivery_is_taken_over_after_its_lease(node: Node) -> None:
+    data, _ = document(UBND, (VPCP,))
+    result = await node.submit(data)
+    lease = node.engine.context.settings.lease
+    (stuck,) = await node.store.claim_due_deliveries(owner="crashed", now=T0, lease=lease, limit=5)
+
+    assert await node.deliver() == 0, "leased to the crashed worker"
+    node.clock.advance(lease + timedelta(seconds=1))
+    assert await node.deliver() == 1
+
+    (d,) = await node.store.deliveries(result.id)
+    assert (d.id, d.state.value) == (stuck.id, "delivered")
+    late = await node.store.mark_delivered(
+        stuck.id, owner="crashed", attempt=d.attempts[0], hop=None
+    )
+    assert not late, "the crashed worker's lease is gone"
