@@ -18,9 +18,10 @@ log = logging.getLogger("lienthong.engine")
 def notice_wanted(ctx: EngineContext, c: ClaimedDelivery) -> bool:
     """Documents always; statuses only when their sender is a local organ (a
     relayed status's sender cannot be told about a message that is not a
-    document); never about a notice (no notices about notices)."""
+    document); never about a 02 the node wrote itself (a notice or a refusal:
+    no notices about notices)."""
     m = c.message
-    if m.source is Source.NODE and m.sender == ctx.node_organ:
+    if m.source is Source.NODE and m.status_code == StatusCode.REFUSED.value:
         return False
     if m.kind is MessageKind.DOCUMENT:
         return True

@@ -208,3 +208,25 @@ async def test_a_crashed_workers_delivery_is_taken_over_after_its_lease(node: No
         stuck.id, owner="crashed", attempt=d.attempts[0], hop=None
     )
     assert not late, "the crashed worker's lease is gone"
+
+
+async def test_notices_are_never_about_notices(node: Node) -> None:
+    from node.ports import PeerPrincipal, TransferMeta
+
+    data, _ = document(VPCP, ("000.00.00.G01",))  # relayed: vpcp -> here -> axis
+    relayed = await node.exchange.receive(
+        node.body(data),
+        peer=PeerPrincipal("vpcp", VPCP),
+        meta=TransferMeta("m-x", MessageKind.DOCUMENT, ("000.00.00.G01",), ()),
+    )
+    node.transport.outcome_for = lambda _d: REFUSED
+
+    await node.deliver()
+
+    assert [s.destination.name for s in node.transport.sent] == ["axis", "vpcp"]
+    assert b"<StatusCode>02</StatusCode>" in node.transport.sent[1].body
+    dead = await node.admin.dead_letters()
+    assert len(dead) == 2
+    assert relayed.id in {d.message_id for d in dead}
+    page = await node.admin.search()
+    assert len(page.items) == 2, "the dead notice got no notice of its own"
