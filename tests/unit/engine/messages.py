@@ -80,3 +80,9 @@ def spooled(folder: Path, data: bytes) -> IncomingBody:
     path = folder / f"spool-{next(_numbers)}.xml"
     path.write_bytes(data)
     return IncomingBody(path, len(data), hashlib.sha256(data).hexdigest())
+
+
+def status_code(data: bytes) -> str | None:
+    """The StatusCode in a status message's bytes (any namespace prefix)."""
+    found = re.search(rb"<(?:[\w.-]+:)?StatusCode>\s*(\d\d)\s*<", data)
+    return found.group(1).decode() if found else None

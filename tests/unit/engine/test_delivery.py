@@ -9,7 +9,7 @@ from datetime import timedelta
 from node.model import MessageKind
 from node.ports import DeliveryOutcome, Destination, DestinationKind, Direction, Hop, Outcome
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, NODE, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document
+from tests.unit.engine.messages import document, status_code
 
 REFUSED = DeliveryOutcome(Outcome.PERMANENT, "403 peer refused: unknown organ", 403)
 BUSY = DeliveryOutcome(Outcome.TRANSIENT, "503 busy", 503)
@@ -224,7 +224,7 @@ async def test_notices_are_never_about_notices(node: Node) -> None:
     await node.deliver()
 
     assert [s.destination.name for s in node.transport.sent] == ["axis", "vpcp"]
-    assert b"<StatusCode>02</StatusCode>" in node.transport.sent[1].body
+    assert status_code(node.transport.sent[1].body) == "02"
     dead = await node.admin.dead_letters()
     assert len(dead) == 2
     assert relayed.id in {d.message_id for d in dead}
