@@ -24,8 +24,10 @@ from node.engine.exchange import Exchange
 from node.engine.observer import EngineObserver, NoopObserver
 from node.engine.settings import EngineSettings, SigningMode
 from node.engine.workers import DeliveryWorkers
+from node.errors import StoreUnavailable
 from node.ports import Clock, KeyRing, Transport, Verifier
 from node.store.port import Store
+from node.store.records import StoreMetrics
 
 __all__ = ["Engine", "EngineObserver", "EngineSettings", "NoopObserver", "SigningMode"]
 
@@ -68,3 +70,15 @@ class Engine:
     async def stop(self) -> None:
         """Stop the workers: in-flight deliveries finish (or are released)."""
         await self.workers.stop()
+
+    async def readiness(self) -> dict[str, str | None]:
+        """Each check by name: None when it passes, else why it fails."""
+        try:
+            await self.context.store.schema_version()
+        except StoreUnavailable as exc:
+            return {"store": exc.detail}
+        return {"store": None}
+
+    async def metrics_snapshot(self) -> StoreMetrics:
+        """Messages by state, queue depth, in flight, dead letters, oldest pending age."""
+        return await self.context.store.metrics_snapshot(now=self.context.clock.now())
