@@ -48,6 +48,8 @@ from node.routing import check_hops
 from node.store.records import AckResult, NewAuditEntry, Source
 
 log = logging.getLogger("lienthong.engine")
+MAX_KEY = 200
+"""Longest Idempotency-Key accepted."""
 
 
 class Exchange:
@@ -72,7 +74,9 @@ class Exchange:
         except LienthongError as exc:
             self._ctx.observer.on_refuse(Source.DMS, exc.kind)
             if isinstance(exc, SignatureRejected | Forbidden):
-                await self._audit_refusal(f"dms:{principal.client_id}", "-", exc)
+                await self._audit_refusal(
+                    f"dms:{principal.client_id}", f"sha256:{body.sha256}", exc
+                )
             raise
         finally:
             await _discard(body.path)
@@ -89,6 +93,8 @@ class Exchange:
             )
         keys: list[str] = []
         if idem is not None:
+            if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
+                raise bad_request("Idempotency-Key", f"must be 1 to {MAX_KEY} printable characters")
             same, reused = client_keys(principal.client_id, idem, body.sha256)
             hits = await ctx.store.find_keys([same, reused])
             if same in hits:

@@ -143,3 +143,10 @@ async def test_spool_files_are_gone_after_accept_and_after_refusal(node: Node) -
         await node.exchange.submit(refused, principal=DMS_STTTT, kind=MessageKind.DOCUMENT)
     assert not body.path.exists()
     assert not refused.path.exists()
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
+async def test_a_malformed_idempotency_key_is_refused(node: Node, key: str) -> None:
+    data, _ = document(UBND, (STTTT,))
+    with pytest.raises(ValidationFailed, match="Idempotency-Key"):
+        await node.submit(data, idempotency_key=key)
