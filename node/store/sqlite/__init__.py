@@ -82,13 +82,12 @@ class SqliteStore:
         return await self._db.run(run)
 
     async def _stage(self, messages: Sequence[NewMessage]) -> None:
-        staged: list[str] = []
+        if not messages:
+            return
         try:
-            for message in messages:
-                await asyncio.to_thread(self._blobs.stage, message.id, message.body)
-                staged.append(message.id)
+            await asyncio.to_thread(self._blobs.stage, [(m.id, m.body) for m in messages])
         except OSError as exc:
-            await asyncio.to_thread(self._blobs.discard, staged)
+            await asyncio.to_thread(self._blobs.discard, [m.id for m in messages])
             self._drop_sources(messages)
             raise StoreUnavailable(
                 f"cannot write message bytes under {self._blobs.root}: {exc}"
@@ -111,9 +110,12 @@ class SqliteStore:
         if outcome.duplicate:
             await asyncio.to_thread(self._blobs.discard, ids)
         else:
-            for message_id in ids:
-                await asyncio.to_thread(self._blobs.publish, message_id)
+            await asyncio.to_thread(self._publish, ids)
         return outcome
+
+    def _publish(self, ids: Sequence[str]) -> None:
+        for message_id in ids:
+            self._blobs.publish(message_id)
 
     # ------------------------------------------------------------------ delivery work
 

@@ -94,17 +94,19 @@ class FileBlobs:
 
     # ------------------------------------------------------------------ writing
 
-    def stage(self, message_id: str, body: Path | bytes) -> None:
-        """Write the blob durably under incoming/ (blocking: run it in a thread).
-        A ``Path`` body is moved (renamed, or copied in chunks across filesystems)."""
-        target = self.incoming / message_id
-        if isinstance(body, bytes):
-            with open(target, "xb") as out:
-                out.write(body)
-                out.flush()
-                os.fsync(out.fileno())
-        else:
-            self._move(body, target)
+    def stage(self, blobs: Iterable[tuple[str, Path | bytes]]) -> None:
+        """Write blobs durably under incoming/ (blocking: run it in a thread): each
+        file fsynced, then the directory once. A ``Path`` body is moved (renamed,
+        or copied in chunks across filesystems)."""
+        for message_id, body in blobs:
+            target = self.incoming / message_id
+            if isinstance(body, bytes):
+                with open(target, "xb") as out:
+                    out.write(body)
+                    out.flush()
+                    os.fsync(out.fileno())
+            else:
+                self._move(body, target)
         _fsync_dir(self.incoming)
 
     def _move(self, source: Path, target: Path) -> None:
@@ -123,13 +125,13 @@ class FileBlobs:
         _fsync_file(target)
 
     def publish(self, message_id: str) -> None:
-        """Move a committed blob into place. Best effort: readers also look in incoming/."""
+        """Move a committed blob into place. Best effort and not fsynced: if the
+        rename is lost in a crash the blob is still (durably) in incoming/, where
+        readers look too and the next start's sweep moves it again."""
         shard = self.root / message_id[:2]
         try:
             shard.mkdir(exist_ok=True)
             os.replace(self.incoming / message_id, shard / message_id)
-            _fsync_dir(shard)
-            _fsync_dir(self.incoming)
         except OSError:
             return
 
