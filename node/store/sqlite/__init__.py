@@ -5,9 +5,10 @@ database (see :mod:`node.store.sqlite.blobs`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from node.errors import StoreUnavailable
 from node.ports import AttemptView, AuditCheck, Hop, InboxItem, StatusView, StoredBody
@@ -30,6 +31,8 @@ from node.store.records import (
 from node.store.sqlite import reads, writes
 from node.store.sqlite.blobs import FileBlobs, FileBody
 from node.store.sqlite.connection import Db, schema_version
+
+T = TypeVar("T")
 
 
 class SqliteStore:
@@ -100,6 +103,9 @@ class SqliteStore:
                 message.body.unlink(missing_ok=True)
 
     async def accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
+        return await _shielded(self._accept(messages))
+
+    async def _accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
         await self._stage(messages)
         ids = [m.id for m in messages]
         try:
@@ -163,6 +169,16 @@ class SqliteStore:
         self,
         delivery_id: str,
         *,
+        owner: str,
+        attempt: AttemptView,
+        notice: NewMessage | None,
+        audit: NewAuditEntry,
+    ) -> bool:
+        return await _shielded(self._dead_letter(delivery_id, owner, attempt, notice, audit))
+
+    async def _dead_letter(
+        self,
+        delivery_id: str,
         owner: str,
         attempt: AttemptView,
         notice: NewMessage | None,
@@ -266,3 +282,17 @@ class SqliteStore:
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         return await self._db.run(reads.metrics, self._q, now)
+
+
+async def _shielded(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to its end even if the caller is cancelled: blob files and
+    the row that owns them must be committed or discarded together, never left
+    half-way by a client that hung up."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_consume)
+    return await asyncio.shield(task)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -97,3 +99,36 @@ async def test_reopening_keeps_everything(store: Store, open_store) -> None:  # 
     await store.close()
     again = await open_store()
     assert await read_all(again, m.id) == m.body
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.001, 0.003, 0.01])
+async def test_a_cancelled_accept_is_all_or_nothing(
+    store: Store, target: Target, tmp_path: Path, delay: float
+) -> None:
+    data = os.urandom(4 << 20)
+    spool = tmp_path / "big.bin"
+    spool.write_bytes(data)
+    m = message(body=spool)
+
+    task = asyncio.create_task(store.accept([m]))
+    await asyncio.sleep(delay)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+    for _ in range(250):  # the accept finishes on its own, shielded from the caller
+        if await store.message(m.id) is not None:
+            break
+        if not spool.exists() and not _staged(target):
+            break
+        await asyncio.sleep(0.02)
+    if await store.message(m.id) is not None:
+        assert await read_all(store, m.id, chunk_size=1 << 20) == data
+    else:
+        assert not _staged(target), "nothing half-written"
+
+
+def _staged(target: Target) -> list[Path]:
+    if target.sqlite_path is None:
+        return []
+    return [p for p in (target.sqlite_path.parent / "blobs" / "incoming").iterdir()]
