@@ -1,0 +1,77 @@
+"""What a verifier trusts and demands: one frozen policy object, built from config.
+
+The policy is separate from what a verification fetched or found (the report):
+the same report can be judged under a strict node policy or a lenient auditor
+policy (pyHanko keeps trust policy and validation context apart the same way).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class RevocationMode(enum.StrEnum):
+    """How revocation (CRL, OCSP) is checked for every certificate of a path.
+
+    ``hard-fail``: a certificate's revocation status must be established from
+    a CRL or OCSP response (local files, or fetched when ``fetch`` is on);
+    otherwise the signature is not trusted.
+    ``soft-fail``: use whatever revocation data is available; a revoked
+    certificate still fails, but missing or unreachable data only warns.
+    ``off``: no revocation checking at all.
+    """
+
+    HARD_FAIL = "hard-fail"
+    SOFT_FAIL = "soft-fail"
+    OFF = "off"
+
+
+class PdfMode(enum.StrEnum):
+    """What signatures inside PDF attachments mean for the verdict.
+
+    ``enforce``: every PDF signature found must be valid and trusted.
+    ``report``: PDF signatures are checked and reported, never refused.
+    ``off``: PDF attachments are not opened.
+    """
+
+    ENFORCE = "enforce"
+    REPORT = "report"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class VerificationPolicy:
+    """Trust anchors, revocation data and demands for one verifier.
+
+    ``trust_dir`` holds CA certificates (``*.pem``, ``*.crt``, ``*.cer``, PEM or
+    DER; only CA certificates become anchors, so a test PKI directory works) and
+    CRLs (``*.crl``). ``crl_files`` adds more CRLs (auditors work offline with
+    them). ``fetch`` allows fetching CRLs and OCSP responses over the network
+    from the URLs in certificates; it is never used with a fixed ``--at`` time.
+    ``allow_legacy`` accepts SHA-1 and short keys (still reported as weak).
+    ``require_signature``: an envelope without any XML signature is refused.
+    ``require_signed_pdf``: a PDF attachment without any signature is refused.
+    """
+
+    trust_dir: Path | None = None
+    crl_files: tuple[Path, ...] = ()
+    revocation: RevocationMode = RevocationMode.HARD_FAIL
+    fetch: bool = False
+    allow_legacy: bool = False
+    require_signature: bool = True
+    pdf: PdfMode = PdfMode.ENFORCE
+    require_signed_pdf: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "trust_dir": str(self.trust_dir) if self.trust_dir else None,
+            "crl_files": [str(p) for p in self.crl_files],
+            "revocation": self.revocation.value,
+            "fetch": self.fetch,
+            "allow_legacy": self.allow_legacy,
+            "require_signature": self.require_signature,
+            "pdf": self.pdf.value,
+            "require_signed_pdf": self.require_signed_pdf,
+        }

@@ -1,0 +1,117 @@
+"""What a ``ds:Signature`` claims, read before verifying, to refuse what we never accept.
+
+These reads only ever *refuse*: a signature passes on to signxml only if its
+``SignedInfo`` has the one shape lienthong accepts (one whole-document
+reference, enveloped + c14n transforms). signxml then verifies that very
+``SignedInfo``, so what was inspected here is what gets verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from cryptography import x509
+from lxml import etree
+from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
+
+from signing.envelope import DS
+
+_ENVELOPED = SignatureConstructionMethod.enveloped.value
+_C14N = frozenset(m.value for m in CanonicalizationMethod)
+
+
+def _ds(path: str) -> str:
+    return "/".join(f"{{{DS}}}{part}" for part in path.split("/"))
+
+
+@dataclass(frozen=True)
+class SignedInfoFacts:
+    algorithm: str | None
+    """Short name of the signature method, e.g. ``rsa-sha256``."""
+    digest: str | None
+    """Short name of the reference digest, e.g. ``sha256``."""
+    covers_whole_document: bool
+    problems: tuple[str, ...]
+
+
+def _short(uri: str | None) -> str | None:
+    return uri.rsplit("#", 1)[-1] if uri else None
+
+
+def inspect_signed_info(signature: etree._Element) -> SignedInfoFacts:
+    signed_info = signature.find(_ds("SignedInfo"))
+    if signed_info is None:
+        return SignedInfoFacts(None, None, False, ("malformed signature: no SignedInfo",))
+    method = signed_info.find(_ds("SignatureMethod"))
+    algorithm = _short(method.get("Algorithm")) if method is not None else None
+    references = signed_info.findall(_ds("Reference"))
+    problems = [p for p in (_reference_problem(ref) for ref in references) if p]
+    if not references:
+        problems.append("malformed signature: SignedInfo has no Reference")
+    elif len(references) > 1:
+        problems.append(
+            f"the signature has {len(references)} references; exactly one, covering "
+            'the whole document (URI=""), is accepted'
+        )
+    digest_method = references[0].find(_ds("DigestMethod")) if references else None
+    digest = _short(digest_method.get("Algorithm")) if digest_method is not None else None
+    covers = len(references) == 1 and not problems
+    return SignedInfoFacts(algorithm, digest, covers, tuple(problems))
+
+
+def _reference_problem(reference: etree._Element) -> str | None:
+    uri = reference.get("URI")
+    if uri is None:
+        return 'a reference has no URI; only whole-document references (URI="") are accepted'
+    if uri.startswith("#"):
+        return (
+            f"the signature covers only the element {uri!r}, not the whole document "
+            '(only URI="" is accepted)'
+        )
+    if uri != "":
+        return f'the signature refers to an external resource {uri!r} (only URI="" is accepted)'
+    algorithms = [t.get("Algorithm") for t in reference.findall(_ds("Transforms/Transform"))]
+    if _ENVELOPED not in algorithms:
+        return "the signature does not use the enveloped-signature transform"
+    unknown = [a for a in algorithms if a != _ENVELOPED and a not in _C14N]
+    if unknown:
+        return f"unsupported transform {unknown[0]!r} (only enveloped-signature and c14n)"
+    return None
+
+
+def signing_certificates(
+    signature: etree._Element,
+) -> tuple[tuple[x509.Certificate, ...], str | None]:
+    """Certificates of ``KeyInfo/X509Data``, signer first, or a problem.
+
+    X509Data implies no order: the signer is the one certificate that issued
+    none of the others and is not a CA.
+    """
+    x509_data = signature.find(_ds("KeyInfo/X509Data"))
+    elements = x509_data.findall(_ds("X509Certificate")) if x509_data is not None else []
+    if not elements:
+        return (), "no X.509 certificate in KeyInfo/X509Data"
+    certs = []
+    for element in elements:
+        try:
+            der = base64.b64decode("".join((element.text or "").split()), validate=True)
+            certs.append(x509.load_der_x509_certificate(der))
+        except (binascii.Error, ValueError):
+            return (), "an X509Certificate in KeyInfo is not a readable certificate"
+    issuers = {c.issuer for c in certs}
+    leaves = [c for c in certs if c.subject not in issuers and not _is_ca(c)]
+    if len(certs) == 1:
+        leaves = certs
+    if len(leaves) != 1:
+        return (), "cannot tell the signer's certificate among those in KeyInfo"
+    leaf = leaves[0]
+    return (leaf, *(c for c in certs if c is not leaf)), None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        return False

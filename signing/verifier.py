@@ -1,0 +1,145 @@
+"""The document verifier: every signature of an envelope and of its PDF attachments.
+
+:class:`DocumentVerifier` implements :class:`node.ports.Verifier` for the node
+and backs ``lienthong verify`` for auditors. The work is async (pyHanko is);
+:meth:`DocumentVerifier.verify` and :meth:`DocumentVerifier.report` are the
+thin sync wrappers, meant to run in an executor thread (CPU-bound).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+
+from node import xmlsafe
+from node.errors import LienthongError, MalformedXml, UnsafeXml
+from node.ports import Clock, SystemClock, VerificationOutcome
+from signing.certcheck import CertChecker, ValidationCache
+from signing.envelope import attachments, find_header
+from signing.pdfcheck import check_pdf
+from signing.policy import PdfMode, VerificationPolicy
+from signing.report import AttachmentReport, DocumentReport
+from signing.trust import TrustStore
+from signing.xmlverify import verify_envelope_signatures
+
+
+class DocumentUnreadable(LienthongError):
+    """The file to verify cannot be read (CLI exit 2)."""
+
+    kind = "document-unreadable"
+    http_status = 400
+    title = "Document unreadable"
+    exit_code = 2
+
+
+class DocumentVerifier:
+    """Verifies documents under one :class:`VerificationPolicy`. Thread-safe."""
+
+    def __init__(self, policy: VerificationPolicy, *, clock: Clock | None = None) -> None:
+        self.policy = policy
+        self._trust = TrustStore(policy.trust_dir, policy.crl_files)
+        self._clock: Clock = clock or SystemClock()
+        self._cache = ValidationCache(self._clock)
+
+    def check_trust_store(self) -> None:
+        """Load the trust store now, raising :class:`TrustStoreError` if unusable
+        (the composition root calls this at start; ``/readyz`` may too)."""
+        self._trust.material()
+
+    def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        """The node's verdict under its policy (:class:`node.ports.Verifier`)."""
+        try:
+            report = self.report(path, at=at)
+        except (MalformedXml, UnsafeXml) as exc:
+            reason = f"the document cannot be parsed: {exc.detail}"
+            return VerificationOutcome(accepted=False, reasons=(reason,), report={})
+        return outcome_of(report)
+
+    def report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
+        return asyncio.run(self.async_report(path, at=at))
+
+    async def async_report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
+        if at is not None and at.tzinfo is None:
+            raise ValueError("the validation time must be timezone-aware")
+        checker = CertChecker(self.policy, self._trust.material(), at, self._cache)
+        validation_time = at or self._clock.now()
+        data = _read(path)
+        root = xmlsafe.parse_bytes(data, huge_tree=True).getroot()
+        problems: list[str] = []
+        warnings: list[str] = []
+        if find_header(root) is None:
+            problems.append("not an edXML envelope: edXML/edXMLEnvelope/edXMLHeader not found")
+        xml = await verify_envelope_signatures(data, root, checker)
+        del data  # the verified tree (if any) is all that is read from here on
+        problems.extend(xml.problems)
+        if xml.found == 0 and self.policy.require_signature:
+            problems.append("the envelope carries no signature")
+        # Attachments are read from what a signature verified, never from the
+        # file as received; an unsigned envelope has nothing to wrap.
+        source = xml.verified_root if xml.found else root
+        del root  # large documents: keep only the tree that is read from here on
+        checked: tuple[AttachmentReport, ...] = ()
+        if self.policy.pdf is not PdfMode.OFF:
+            if source is None:
+                warnings.append(
+                    "PDF attachments were not checked: no intact envelope signature covers them"
+                )
+            else:
+                checked = await self._check_attachments(source, checker)
+        return DocumentReport(
+            path=str(path),
+            validation_time=validation_time,
+            policy=self.policy,
+            signatures=xml.signatures,
+            attachments=checked,
+            attachments_from_verified_content=bool(xml.found) and source is not None,
+            problems=tuple(problems),
+            warnings=tuple(warnings),
+        )
+
+    async def _check_attachments(
+        self, root: etree._Element, checker: CertChecker
+    ) -> tuple[AttachmentReport, ...]:
+        reports = []
+        for ref in attachments(root):
+            if not ref.is_pdf:
+                continue
+            try:
+                data = base64.b64decode(ref.encoded())
+            except (binascii.Error, ValueError):
+                reports.append(
+                    AttachmentReport(
+                        name=ref.name,
+                        content_id=ref.content_id,
+                        content_type=ref.content_type,
+                        size=0,
+                        problems=("the attachment is not valid base64",),
+                    )
+                )
+                continue
+            reports.append(
+                await check_pdf(ref.name, ref.content_id, ref.content_type, data, checker)
+            )
+        return tuple(reports)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DocumentUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def outcome_of(report: DocumentReport) -> VerificationOutcome:
+    return VerificationOutcome(
+        accepted=report.accepted,
+        reasons=report.reasons(),
+        signer_organs=report.signer_organs,
+        weak_algorithm=report.weak_algorithm,
+        report=report.as_dict(),
+    )

@@ -1,0 +1,253 @@
+"""Verifying the envelope's XML signatures (SPEC §5), safely.
+
+For every ``ds:Signature`` that is a direct child of ``edXMLHeader``:
+
+1. its ``SignedInfo`` must have exactly one ``Reference URI=""`` with the
+   enveloped-signature transform and c14n transforms only, so it covers the
+   whole document; references to ids (``#x``), XPath or external URIs are
+   refused before anything is resolved;
+2. signxml checks the signature value and the digest (never hand-rolled), with
+   the certificate from ``KeyInfo`` passed as ``x509_cert`` so that signxml
+   does no trust decisions of its own; pyhanko-certvalidator then validates
+   that certificate under our policy (:mod:`signing.certcheck`);
+3. signatures are applied one after another, each covering the earlier ones:
+   signature *i* is checked on the document without the signatures that
+   follow it. A forged extra signature therefore fails on its own and is
+   reported; it cannot disturb the others.
+
+``Signature`` elements anywhere else are refused. Only what signxml returns as
+signed (``VerifyResult.signed_xml``) is read afterwards (attachments, signing
+time): signature-wrapping tricks have nothing to hide behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from lxml import etree
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
+from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+from signing.certcheck import CertChecker, CertFacts
+from signing.envelope import (
+    DS,
+    claimed_signing_time,
+    element_path,
+    header_signatures,
+    remove_keeping_tail,
+    stray_signatures,
+)
+from signing.identity import SignerInfo
+from signing.report import SignatureKind, SignatureReport
+from signing.signedinfo import SignedInfoFacts, inspect_signed_info, signing_certificates
+from signing.xmlsign import MIN_EC_BITS, MIN_RSA_BITS, hardened_parser
+
+_ACCEPTED_METHODS = frozenset(
+    {
+        SignatureMethod.RSA_SHA1,
+        SignatureMethod.RSA_SHA256,
+        SignatureMethod.RSA_SHA384,
+        SignatureMethod.RSA_SHA512,
+        SignatureMethod.ECDSA_SHA1,
+        SignatureMethod.ECDSA_SHA256,
+        SignatureMethod.ECDSA_SHA384,
+        SignatureMethod.ECDSA_SHA512,
+    }
+)
+_ACCEPTED_DIGESTS = frozenset(
+    {DigestAlgorithm.SHA1, DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
+)
+
+
+MAX_SIGNATURES = 16
+"""Each signature but the last costs a copy of the document: bound the work."""
+
+
+class _EnvelopeVerifier(XMLVerifier):
+    """signxml's verifier, pointed at the last signature in edXMLHeader.
+
+    signxml verifies the first signature its ``location`` finds (signxml#59);
+    our caller removes the signatures that follow the one being checked, so
+    the one being checked is always the last in the header.
+    """
+
+    def _get_signature(self, root: etree._Element) -> etree._Element:
+        if root.tag == f"{{{DS}}}Signature":
+            return root
+        signatures = header_signatures(root)
+        if not signatures:
+            raise InvalidInput("no Signature element in edXMLHeader")
+        return signatures[-1]
+
+
+@dataclass(frozen=True)
+class _Crypto:
+    intact: bool
+    valid: bool
+    signed_root: etree._Element | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class XmlVerification:
+    signatures: tuple[SignatureReport, ...]
+    problems: tuple[str, ...]
+    verified_root: etree._Element | None
+    """The content covered by an intact, valid signature (for attachments), or None."""
+    found: int = 0
+    """How many signatures edXMLHeader holds (checked or not)."""
+
+
+async def verify_envelope_signatures(
+    data: bytes, root: etree._Element, checker: CertChecker
+) -> XmlVerification:
+    """Check every header signature of ``root``, the tree :mod:`node.xmlsafe`
+    parsed from ``data``. signxml gets ``data`` itself (parsed again with an
+    equivalent hardened parser): one serialisation less than handing it the tree."""
+    problems = [
+        f"a Signature element at {element_path(sig)} is outside edXMLHeader; only "
+        "enveloped signatures in edXMLHeader are accepted"
+        for sig in stray_signatures(root)
+    ]
+    signatures = header_signatures(root)
+    if len(signatures) > MAX_SIGNATURES:
+        problems.append(
+            f"the envelope carries {len(signatures)} signatures; at most {MAX_SIGNATURES} "
+            "are accepted"
+        )
+        return XmlVerification((), tuple(problems), None, found=len(signatures))
+    reports: list[SignatureReport] = []
+    verified_root: etree._Element | None = None
+    for index, signature in enumerate(signatures):
+        report, signed_root = await _check_one(
+            data, root, index, len(signatures), signature, checker
+        )
+        reports.append(report)
+        if verified_root is None and signed_root is not None:
+            verified_root = signed_root
+    return XmlVerification(tuple(reports), tuple(problems), verified_root, found=len(signatures))
+
+
+async def _check_one(
+    data: bytes,
+    root: etree._Element,
+    index: int,
+    count: int,
+    signature: etree._Element,
+    checker: CertChecker,
+) -> tuple[SignatureReport, etree._Element | None]:
+    policy = checker.policy
+    facts = inspect_signed_info(signature)
+    certs, cert_problem = signing_certificates(signature)
+    problems = list(facts.problems)
+    if cert_problem:
+        problems.append(cert_problem)
+    leaf = certs[0] if certs else None
+    crypto = _Crypto(False, False, None, None)
+    if not problems and leaf is not None:
+        crypto = _run_signxml(_document_for(data, root, index, count), leaf)
+        if crypto.problem:
+            problems.append(crypto.problem)
+    cert = CertFacts(trusted=False)
+    if leaf is not None:
+        cert = await checker.check(leaf, certs[1:])
+        problems.extend(cert.problems)
+    weak, weak_reasons = _weakness(facts, leaf)
+    weak = weak or cert.weak_algorithm
+    warnings = list(cert.warnings)
+    if weak_reasons and policy.allow_legacy:
+        warnings.extend(f"{r} (accepted: legacy algorithms allowed)" for r in weak_reasons)
+    elif weak_reasons:
+        problems.extend(
+            f"{r} is not accepted (allowed only with --allow-legacy)" for r in weak_reasons
+        )
+    signer = SignerInfo.of(leaf) if leaf is not None else None
+    signed_at = (
+        claimed_signing_time(crypto.signed_root, signer.organ_id)
+        if crypto.signed_root is not None and signer is not None
+        else None
+    )
+    report = SignatureReport(
+        index=index + 1,
+        kind=SignatureKind.XML,
+        intact=crypto.intact,
+        valid=crypto.valid,
+        trusted=crypto.intact and crypto.valid and cert.trusted,
+        revoked=cert.revoked,
+        revoked_at=cert.revoked_at,
+        weak_algorithm=weak,
+        covers_whole_document=facts.covers_whole_document,
+        signer=signer,
+        signed_at=signed_at,
+        signed_at_source="TraceHeader timestamp claimed by the signer" if signed_at else None,
+        algorithm=facts.algorithm,
+        problems=tuple(problems),
+        warnings=tuple(warnings),
+    )
+    return report, crypto.signed_root if crypto.intact and crypto.valid else None
+
+
+def _document_for(data: bytes, root: etree._Element, index: int, count: int) -> bytes:
+    """The document as signature ``index`` signed it: without the later signatures."""
+    if index == count - 1:
+        return data
+    copy = etree.fromstring(etree.tostring(root), parser=hardened_parser())
+    for later in header_signatures(copy)[index + 1 :]:
+        remove_keeping_tail(later)
+    return bytes(etree.tostring(copy))
+
+
+def _run_signxml(document: bytes, leaf: x509.Certificate) -> _Crypto:
+    config = SignatureConfiguration(
+        require_x509=True,
+        expect_references=1,
+        signature_methods=_ACCEPTED_METHODS,
+        digest_algorithms=_ACCEPTED_DIGESTS,
+        # Trust and validity periods are pyhanko-certvalidator's job (certcheck);
+        # signxml only checks the cryptography, at a time the certificate is valid.
+        verification_time=leaf.not_valid_before_utc,
+        default_reference_c14n_method=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+    )
+    try:
+        result: Any = _EnvelopeVerifier().verify(
+            document, x509_cert=leaf, parser=hardened_parser(), expect_config=config
+        )
+    except InvalidDigest:
+        return _Crypto(
+            False, True, None, "the signed content was altered after signing (digest mismatch)"
+        )
+    except InvalidSignature as exc:
+        return _Crypto(False, False, None, _signature_failure(exc))
+    except etree.DocumentInvalid as exc:
+        return _Crypto(False, False, None, f"malformed Signature element: {exc}")
+    except (InvalidInput, ValueError) as exc:
+        return _Crypto(False, False, None, f"malformed signature: {exc}")
+    except Exception as exc:  # noqa: BLE001 - signxml on hostile input; never leak a traceback
+        return _Crypto(False, False, None, f"malformed signature ({type(exc).__name__}: {exc})")
+    return _Crypto(True, True, result.signed_xml, None)
+
+
+def _signature_failure(exc: InvalidSignature) -> str:
+    return (
+        "the signature value does not verify with the certificate's key "
+        f"(signature altered, or made with another key): {exc}"
+    )
+
+
+def _weakness(facts: SignedInfoFacts, leaf: x509.Certificate | None) -> tuple[bool, list[str]]:
+    reasons = []
+    if facts.algorithm and "sha1" in facts.algorithm:
+        reasons.append(f"weak signature algorithm {facts.algorithm} (SHA-1)")
+    if facts.digest and "sha1" in facts.digest:
+        reasons.append(f"weak digest algorithm {facts.digest} (SHA-1)")
+    if leaf is not None:
+        key = leaf.public_key()
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+            reasons.append(f"weak RSA key of {key.key_size} bits")
+        if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < MIN_EC_BITS:
+            reasons.append(f"weak EC curve {key.curve.name}")
+    return bool(reasons), reasons

@@ -1,0 +1,52 @@
+"""Path-validation results are cached per certificate, for a while, per trust material."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from signing.certcheck import CertFacts, ValidationCache
+from signing.trust import TrustMaterial
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now_value = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.now_value
+
+
+KEY = (b"leaf", (), None)
+FACTS = CertFacts(trusted=True)
+
+
+def test_entries_expire_after_the_ttl() -> None:
+    clock = _Clock()
+    cache = ValidationCache(clock, ttl=timedelta(seconds=60))
+    material = TrustMaterial((b"ca",), ())
+    cache.put(material, KEY, FACTS)
+
+    assert cache.get(material, KEY) is FACTS
+    clock.now_value += timedelta(seconds=61)
+    assert cache.get(material, KEY) is None
+
+
+def test_new_trust_material_starts_afresh() -> None:
+    cache = ValidationCache(_Clock())
+    old = TrustMaterial((b"ca",), ())
+    cache.put(old, KEY, FACTS)
+
+    fresh = TrustMaterial((b"ca",), (b"a new crl",))
+
+    assert cache.get(fresh, KEY) is None
+    cache.put(fresh, (b"other", (), None), FACTS)
+    assert cache.get(old, KEY) is None
+
+
+def test_cache_stays_bounded() -> None:
+    cache = ValidationCache(_Clock(), max_entries=2)
+    material = TrustMaterial((), ())
+    for i in range(5):
+        cache.put(material, (bytes([i]), (), None), FACTS)
+
+    assert sum(cache.get(material, (bytes([i]), (), None)) is not None for i in range(5)) <= 2
