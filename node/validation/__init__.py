@@ -1,0 +1,38 @@
+"""edXML validation: XSD + business rules → :class:`ValidationReport`.
+
+``validate_bytes`` / ``validate_file`` use one shared :class:`Validator`, built
+on first use (never at import). Keep your own ``Validator()`` to choose the
+streaming threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from node.validation.validator import STREAM_THRESHOLD, ValidationReport, Validator
+
+__all__ = [
+    "STREAM_THRESHOLD",
+    "ValidationReport",
+    "Validator",
+    "default_validator",
+    "validate_bytes",
+    "validate_file",
+]
+
+
+@functools.cache
+def default_validator() -> Validator:
+    return Validator()
+
+
+def validate_bytes(data: bytes) -> ValidationReport:
+    """Validate one edXML message held in memory (large ones are streamed anyway)."""
+    return default_validator().validate_bytes(data)
+
+
+def validate_file(path: Path) -> ValidationReport:
+    """Validate one edXML file; files above the threshold are streamed, and their
+    attachments come back with ``content=None`` plus ``size`` and ``sha256``."""
+    return default_validator().validate_file(path)

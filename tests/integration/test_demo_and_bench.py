@@ -1,0 +1,44 @@
+"""`lienthong demo` (temporary: validates the packaged samples) and the validation
+benchmark in --quick mode run to completion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_validates_packaged_samples() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "node.cli.main", "demo"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "samples/document.edxml: valid document" in result.stdout
+    assert "samples/status.edxml: valid status 03" in result.stdout
+
+
+def test_bench_validate_quick() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "validate.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "document",
+        "bytes",
+        "bare",
+        "docs/s",
+        "lienthong",
+        "docs/s",
+        "ratio",
+    ]
+    assert lines[1].startswith("20KB ")
+    assert lines[2].startswith("1MB ")
+    assert lines[3].startswith("rss: attachment 20 MB")
+    assert "True" in lines[3]
