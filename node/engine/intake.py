@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from node.engine._core import validate_file
 from node.engine.context import EngineContext, off_loop
 from node.engine.settings import SigningMode
 from node.errors import (
@@ -26,6 +25,7 @@ from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
 from node.ports import IncomingBody, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
+from node.validation import validate_file
 
 HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
 

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from node.engine import _core as edxml
+from node import edxml
 from node.engine.context import EngineContext, off_loop
 from node.engine.plan import Placement, status_key
 from node.errors import SigningFailed

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from itertools import count
 from pathlib import Path
 
-from node.engine._core import build
+from node.edxml import build
 from node.model import VN_TZ, Envelope, Organ, ResponseFor, Status, StatusCode
 from node.ports import IncomingBody
 
