@@ -239,6 +239,8 @@ class DeliveryView:
     attempts: tuple[AttemptView, ...]
     next_attempt_at: datetime | None
     last_error: str | None
+    message_id: str | None = None
+    """The message this delivery carries (lists of dead letters need it to resend)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""Storing a checked message: one transaction with its deliveries, inbox rows,
+status history, keys and — for a document reaching local inboxes — the
+automatic status 01 of each local recipient, routed back to the sender."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from node.engine.context import EngineContext
+from node.engine.intake import Sealed, StatusEffects
+from node.engine.plan import Placement, place, route_back
+from node.engine.statuses import ARRIVED_TEXT, StatusDraft, build_status
+from node.model import Envelope, MessageHeader, ResponseFor, Status, StatusCode
+from node.ports import Hop, SubmitResult
+from node.store.records import KeyHit, NewMessage, Source, new_id
+
+ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A message that passed every check, ready to be stored."""
+
+    envelope: Envelope
+    sealed: Sealed
+    source: Source
+    source_name: str
+    recipients: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    keys: tuple[str, ...]
+    origin_id: str | None = None
+    """The wire id it came with (peers); None: this node assigns one."""
+    via_peer: str | None = None
+    effects: StatusEffects | None = None
+    tracked: tuple[str, ...] = ()
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def duplicate(hit: KeyHit) -> SubmitResult:
+    return SubmitResult(hit.message_id, hit.document_id, ACCEPTED, duplicate=True)
+
+
+async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
+    env = intake.envelope
+    placement = place(ctx.settings.routing.plan(intake.recipients), ctx.settings)
+    mid = new_id()
+    effects = intake.effects
+    message = NewMessage(
+        id=mid,
+        origin_id=intake.origin_id or mid,
+        kind=env.kind,
+        document_id=env.document_id,
+        sender=env.sender,
+        recipients=intake.recipients,
+        source=intake.source,
+        source_name=intake.source_name,
+        received_at=ctx.clock.now(),
+        body=intake.sealed.path,
+        size=intake.sealed.size,
+        sha256=intake.sealed.sha256,
+        priority=env.priority,
+        status_code=env.header.status_code.value if isinstance(env.header, Status) else None,
+        due_date=env.header.due_date if isinstance(env.header, MessageHeader) else None,
+        hops=intake.hops,
+        deliveries=placement.deliveries,
+        inbox=placement.inbox,
+        statuses=effects.history if effects else (),
+        keys=intake.keys,
+        tracked=intake.tracked,
+        inbox_removals=effects.removals if effects else (),
+        verification={**intake.sealed.verification, **intake.notes},
+    )
+    arrivals = await _arrivals(ctx, intake, placement)
+    outcome = await ctx.store.accept([message, *arrivals])
+    if outcome.duplicate_of is not None:
+        return duplicate(outcome.duplicate_of)
+    ctx.observer.on_accept(env.kind, intake.source, duplicate=False)
+    for arrival in arrivals:
+        ctx.observer.on_accept(arrival.kind, Source.NODE, duplicate=False)
+    if message.deliveries or any(a.deliveries for a in arrivals):
+        ctx.wake_workers()
+    return SubmitResult(mid, env.document_id, ACCEPTED)
+
+
+async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) -> list[NewMessage]:
+    """The automatic 01 of every local recipient of a document (SPEC §3)."""
+    env = intake.envelope
+    if not isinstance(env.header, MessageHeader) or not placement.local_organs:
+        return []
+    header = env.header
+    response_for = ResponseFor(
+        organ_id=env.sender,
+        code=str(header.code),
+        promulgation_date=header.promulgation_info.promulgation_date,
+        document_id=header.document_id,
+    )
+    return [
+        await build_status(
+            ctx,
+            StatusDraft(
+                reporter=organ,
+                code=StatusCode.ARRIVED,
+                response_for=response_for,
+                description=ARRIVED_TEXT,
+                to=env.sender,
+                priority=env.priority,
+            ),
+            route_back(ctx.settings, env.sender, via_peer=intake.via_peer),
+        )
+        for organ in placement.local_organs
+    ]

@@ -1,0 +1,134 @@
+"""The admin facade (:class:`node.ports.AdminApi`): search, detail, resend,
+dead letters, overdue items, feedback statistics, audit-log verification."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from node.engine.context import EngineContext
+from node.engine.views import (
+    check_limit,
+    decode_cursor,
+    delivery_view,
+    encode_cursor,
+    summary,
+    trace_view,
+)
+from node.errors import Conflict, NotFound
+from node.model import StatusCode
+from node.ports import AuditCheck, DeliveryView, MessageDetail, MessagePage, OrganStats, OverdueItem
+from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
+from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue
+
+
+class Admin:
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+
+    async def search(
+        self,
+        *,
+        state: str | None = None,
+        organ: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> MessagePage:
+        records, after = await self._ctx.store.search(
+            SearchFilter(state=state, organ=organ, since=since, until=until),
+            limit=check_limit(limit),
+            after=decode_cursor(cursor),
+        )
+        return MessagePage(tuple(summary(r) for r in records), encode_cursor(after))
+
+    async def detail(self, message_id: str) -> MessageDetail:
+        record = await self._ctx.store.trace(message_id)
+        if record is None:
+            raise NotFound(f"no message {message_id}")
+        return MessageDetail(
+            summary(record.message), trace_view(record), record.message.verification
+        )
+
+    async def resend(self, message_id: str, *, actor: str) -> tuple[DeliveryView, ...]:
+        ctx = self._ctx
+        if await ctx.store.message(message_id) is None:
+            raise NotFound(f"no message {message_id}")
+        now = ctx.clock.now()
+        audit = NewAuditEntry(now, actor, "resend", message_id)
+        resent = await ctx.store.resend(message_id, now=now, audit=audit)
+        if not resent:
+            raise Conflict(f"message {message_id} has no dead-lettered delivery to resend")
+        ctx.wake_workers()
+        return tuple(delivery_view(d) for d in resent)
+
+    async def dead_letters(self, *, limit: int = 50) -> tuple[DeliveryView, ...]:
+        records = await self._ctx.store.dead_letters(limit=check_limit(limit))
+        return tuple(delivery_view(d) for d in records)
+
+    async def overdue(self, organ: str | None = None) -> tuple[OverdueItem, ...]:
+        items = []
+        for fact, judged in await self._judged(organ, None):
+            if judged.overdue and judged.expected is not None and judged.due_at is not None:
+                items.append(
+                    OverdueItem(
+                        document_id=fact.document_id,
+                        message_id=fact.message_id,
+                        recipient=fact.recipient,
+                        expected=judged.expected.value,
+                        due_at=judged.due_at,
+                        last_code=judged.last_code.value if judged.last_code else None,
+                    )
+                )
+        items.sort(key=lambda i: (i.due_at, i.recipient))
+        return tuple(items)
+
+    async def feedback_stats(
+        self, organ: str | None = None, *, since: datetime | None = None
+    ) -> tuple[OrganStats, ...]:
+        by_organ: dict[str, list[OverdueFacts]] = defaultdict(list)
+        for fact, judged in await self._judged(organ, since):
+            by_organ[fact.recipient].append(judged)
+        stats = []
+        for name in sorted(by_organ):
+            f = feedback_figures(by_organ[name])
+            stats.append(
+                OrganStats(
+                    organ=name,
+                    documents=f.documents,
+                    arrived=f.arrived,
+                    accepted=f.accepted,
+                    refused=f.refused,
+                    done=f.done,
+                    overdue=f.overdue,
+                    on_time_rate=f.on_time_rate,
+                    completeness=f.completeness,
+                )
+            )
+        return tuple(stats)
+
+    async def verify_audit_log(self) -> AuditCheck:
+        return await self._ctx.store.verify_audit()
+
+    async def _judged(
+        self, organ: str | None, since: datetime | None
+    ) -> list[tuple[FeedbackFact, OverdueFacts]]:
+        settings = self._ctx.settings
+        now = self._ctx.clock.now()
+        judged = []
+        for fact in await self._ctx.store.feedback_facts(organ=organ, since=since):
+            history = [(StatusCode(s.code), s.at) for s in fact.statuses if s.code in _KNOWN]
+            arrived = min((at for code, at in history if code is StatusCode.ARRIVED), default=None)
+            due = deadlines(
+                fact.stored_at,
+                arrived_at=arrived,
+                due_date=fact.due_date,
+                calendar=settings.calendar,
+                policy=settings.deadlines,
+            )
+            judged.append((fact, overdue(due, history, now)))
+        return judged
+
+
+_KNOWN = frozenset(c.value for c in StatusCode)

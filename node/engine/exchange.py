@@ -1,0 +1,327 @@
+"""The exchange facade (:class:`node.ports.ExchangeApi`): what the DMS API and
+the peer API call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from node.engine.accepting import Intake, duplicate, store_intake
+from node.engine.context import EngineContext
+from node.engine.intake import (
+    Sealed,
+    rejected,
+    seal_submission,
+    status_effects,
+    validated,
+    verify,
+)
+from node.engine.plan import client_keys, document_keys, status_key, transfer_key
+from node.engine.refusal import refuse_document
+from node.engine.views import bad_request, check_limit, decode_cursor, encode_cursor, trace_view
+from node.errors import (
+    Conflict,
+    Forbidden,
+    LienthongError,
+    NotFound,
+    SignatureRejected,
+    StoreUnavailable,
+    UnknownDestination,
+)
+from node.model import Envelope, MessageKind, Status
+from node.ports import (
+    Direction,
+    DmsPrincipal,
+    Hop,
+    InboxPage,
+    IncomingBody,
+    PeerPrincipal,
+    StoredBody,
+    SubmitResult,
+    Trace,
+    TransferMeta,
+)
+from node.routing import check_hops
+from node.store.records import AckResult, NewAuditEntry, Source
+
+log = logging.getLogger("lienthong.engine")
+MAX_KEY = 200
+"""Longest Idempotency-Key accepted."""
+
+
+class Exchange:
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+
+    # ------------------------------------------------------------------ submit (DMS)
+
+    async def submit(
+        self,
+        body: IncomingBody,
+        *,
+        principal: DmsPrincipal,
+        kind: MessageKind,
+        idempotency_key: str | None = None,
+    ) -> SubmitResult:
+        try:
+            result = await self._submit(body, principal, kind, idempotency_key)
+            if result.duplicate:
+                self._ctx.observer.on_accept(kind, Source.DMS, duplicate=True)
+            return result
+        except LienthongError as exc:
+            self._ctx.observer.on_refuse(Source.DMS, exc.kind)
+            if isinstance(exc, SignatureRejected | Forbidden):
+                await self._audit_refusal(
+                    f"dms:{principal.client_id}", f"sha256:{body.sha256}", exc
+                )
+            raise
+        finally:
+            await _discard(body.path)
+
+    async def _submit(
+        self, body: IncomingBody, principal: DmsPrincipal, kind: MessageKind, idem: str | None
+    ) -> SubmitResult:
+        ctx = self._ctx
+        env = await validated(body.path, kind)
+        if env.sender not in principal.organs:
+            raise Forbidden(
+                f"DMS client {principal.client_id} may not send as {env.sender} "
+                f"(it speaks for {', '.join(sorted(principal.organs))})"
+            )
+        keys: list[str] = []
+        if idem is not None:
+            if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
+                raise bad_request("Idempotency-Key", f"must be 1 to {MAX_KEY} printable characters")
+            same, reused = client_keys(principal.client_id, idem, body.sha256)
+            hits = await ctx.store.find_keys([same, reused])
+            if same in hits:
+                return duplicate(hits[same])
+            if reused in hits:
+                raise Conflict(f"Idempotency-Key {idem!r} was already used for different bytes")
+            keys += [same, reused]
+        effects = None
+        if isinstance(env.header, Status):
+            key = _status_key(env.header)
+            hits = await ctx.store.find_keys([key])
+            if hits:
+                return duplicate(hits[key])
+            effects = await status_effects(ctx, env.header, recall_recipients=None, strict=True)
+            recipients = effects.recipients
+            keys.append(key)
+        else:
+            found = await self._new_recipients(env, env.recipients)
+            if isinstance(found, SubmitResult):
+                return found
+            recipients, doc_keys = found
+            keys += doc_keys
+        ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
+        sealed = await seal_submission(ctx, body, env.sender)
+        try:
+            intake = Intake(
+                envelope=env,
+                sealed=sealed,
+                source=Source.DMS,
+                source_name=principal.client_id,
+                recipients=recipients,
+                hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
+                keys=tuple(keys),
+                effects=effects,
+                tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
+            )
+            return await store_intake(ctx, intake)
+        finally:
+            if sealed.path != body.path:
+                await _discard(sealed.path)
+
+    async def _new_recipients(
+        self, env: Envelope, recipients: Sequence[str]
+    ) -> SubmitResult | tuple[tuple[str, ...], tuple[str, ...]]:
+        """The recipients this document was not yet stored for (with their keys),
+        or the first answer when it was stored for all of them."""
+        keys = document_keys(env.document_id, env.sender, recipients)
+        hits = await self._ctx.store.find_keys(keys)
+        if len(hits) == len(keys):
+            return duplicate(hits[keys[0]])
+        fresh = tuple(r for r, k in zip(recipients, keys, strict=True) if k not in hits)
+        return fresh, tuple(k for k in keys if k not in hits)
+
+    # ------------------------------------------------------------------ receive (peer)
+
+    async def receive(
+        self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
+    ) -> SubmitResult:
+        try:
+            result = await self._receive(body, peer, meta)
+            if result.duplicate:
+                self._ctx.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
+            return result
+        except LienthongError as exc:
+            self._ctx.observer.on_refuse(Source.PEER, exc.kind)
+            if not isinstance(exc, StoreUnavailable):
+                await self._audit_refusal(f"peer:{peer.peer_id}", meta.message_id, exc)
+            raise
+        finally:
+            await _discard(body.path)
+
+    async def _receive(
+        self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta
+    ) -> SubmitResult:
+        ctx = self._ctx
+        check_hops(meta.hops, node_organ=ctx.node_organ, limit=ctx.settings.hop_limit)
+        if not meta.recipients or not meta.message_id:
+            raise bad_request(
+                "Lienthong-Recipients", "a transfer needs a message id and recipients"
+            )
+        tkey = transfer_key(meta.message_id, meta.recipients)
+        hits = await ctx.store.find_keys([tkey])
+        if hits:
+            return duplicate(hits[tkey])
+        env = await validated(body.path, meta.kind)
+        _check_recipients(env, meta)
+        self._check_peer(env.sender, peer)
+        outcome, report = await verify(ctx, body.path)
+        if not outcome.accepted:
+            if env.kind is MessageKind.DOCUMENT:
+                await refuse_document(ctx, env, meta, outcome, via_peer=peer.peer_id)
+            raise rejected(outcome, f"message {meta.message_id} from {env.sender}")
+        keys = [tkey]
+        effects = None
+        notes: dict[str, Any] = {}
+        if isinstance(env.header, Status):
+            key = _status_key(env.header)
+            hits = await ctx.store.find_keys([key])
+            if hits:
+                return duplicate(hits[key])
+            effects = await status_effects(
+                ctx, env.header, recall_recipients=meta.recipients, strict=False
+            )
+            if effects.problem:
+                notes["status_rules"] = effects.problem
+            recipients = meta.recipients
+            keys.append(key)
+        else:
+            found = await self._new_recipients(env, meta.recipients)
+            if isinstance(found, SubmitResult):
+                return found
+            recipients, doc_keys = found
+            keys += doc_keys
+        local = ctx.settings.routing.local_organs
+        now = ctx.clock.now()
+        intake = Intake(
+            envelope=env,
+            sealed=_sealed(body, report),
+            source=Source.PEER,
+            source_name=peer.peer_id,
+            recipients=recipients,
+            hops=(*meta.hops, Hop(ctx.node_organ, now, Direction.IN)),
+            keys=tuple(keys),
+            origin_id=meta.message_id,
+            via_peer=peer.peer_id,
+            effects=effects,
+            tracked=tuple(r for r in recipients if r in local)
+            if env.kind is MessageKind.DOCUMENT
+            else (),
+            notes=notes,
+        )
+        return await store_intake(ctx, intake)
+
+    def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
+        try:
+            expected = self._ctx.settings.routing.peer_expected_for(sender)
+        except UnknownDestination:
+            expected = None
+        if expected != peer.peer_id:
+            where = f"peer {expected}" if expected else "no peer (a local organ or no route back)"
+            raise Forbidden(
+                f"peer {peer.peer_id} may not deliver messages from {sender}: "
+                f"the routing table expects {where}"
+            )
+
+    # ------------------------------------------------------------------ inbox
+
+    async def inbox(self, principal: DmsPrincipal, *, limit: int, cursor: str | None) -> InboxPage:
+        items, after = await self._ctx.store.inbox(
+            sorted(principal.organs), limit=check_limit(limit), after=decode_cursor(cursor)
+        )
+        return InboxPage(items, encode_cursor(after))
+
+    async def open_message(self, message_id: str, principal: DmsPrincipal) -> StoredBody:
+        await self._visible(message_id, principal)
+        return await self._ctx.store.body(message_id)
+
+    async def ack(self, message_id: str, principal: DmsPrincipal) -> None:
+        result = await self._ctx.store.ack(
+            message_id,
+            sorted(principal.organs),
+            at=self._ctx.clock.now(),
+            actor=f"dms:{principal.client_id}",
+        )
+        if result is AckResult.NOT_FOUND:
+            raise NotFound(f"message {message_id} is not in the inbox of {principal.client_id}")
+
+    async def trace(self, message_id: str, principal: DmsPrincipal) -> Trace:
+        await self._visible(message_id, principal)
+        record = await self._ctx.store.trace(message_id)
+        if record is None:
+            raise NotFound(f"no message {message_id}")
+        return trace_view(record)
+
+    async def _visible(self, message_id: str, principal: DmsPrincipal) -> None:
+        """A DMS sees what it sent and what reached its organs' inboxes; for
+        anything else the answer is the same as for a message that does not exist."""
+        record = await self._ctx.store.message(message_id)
+        if record is not None and (
+            record.sender in principal.organs
+            or await self._ctx.store.in_inbox_of(message_id, sorted(principal.organs))
+        ):
+            return
+        raise NotFound(f"no message {message_id} for {principal.client_id}")
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _audit_refusal(self, actor: str, subject: str, exc: LienthongError) -> None:
+        entry = NewAuditEntry(
+            self._ctx.clock.now(),
+            actor,
+            "refuse",
+            subject,
+            {"kind": exc.kind, "detail": exc.detail},
+        )
+        try:
+            await self._ctx.store.append_audit(entry)
+        except StoreUnavailable as failure:
+            log.warning("refusal of %s not audited: %s", subject, failure.detail)
+
+
+def _status_key(status: Status) -> str:
+    return status_key(
+        status.response_for.document_id,
+        status.from_.organ_id,
+        status.status_code.value,
+        status.timestamp,
+    )
+
+
+def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
+    if isinstance(env.header, Status):
+        if env.header.status_code.value == "13":
+            return  # a recall goes to the recipients the sender's node recorded
+        allowed = {env.header.response_for.organ_id}
+    else:
+        allowed = set(env.recipients)
+    stray = [r for r in meta.recipients if r not in allowed]
+    if stray:
+        raise bad_request(
+            "Lienthong-Recipients", f"{', '.join(stray)} not among the message's recipients"
+        )
+
+
+def _sealed(body: IncomingBody, report: Mapping[str, Any]) -> Sealed:
+    return Sealed(body.path, body.size, body.sha256, report)
+
+
+async def _discard(path: Path) -> None:
+    await asyncio.to_thread(path.unlink, missing_ok=True)

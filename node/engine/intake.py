@@ -1,0 +1,204 @@
+"""The checks a message passes before it is stored: validation, signatures
+(sign for the organ, or verify), and the status rules against stored history."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from node.engine.context import EngineContext, off_loop
+from node.engine.settings import SigningMode
+from node.errors import (
+    IllegalTransition,
+    Issue,
+    SignatureRejected,
+    SigningFailed,
+    UnknownDestination,
+    ValidationFailed,
+)
+from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
+from node.ports import IncomingBody, VerificationOutcome
+from node.status_rules import FeedbackState, sent_by_sender
+from node.store.records import NewStatusEntry
+from node.validation import validate_file
+
+HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
+
+
+async def validated(path: Path, expected: MessageKind) -> Envelope:
+    report = await off_loop(validate_file, path)
+    report.raise_for_issues()
+    envelope = report.envelope
+    if envelope is None:  # pragma: no cover - a valid report always carries one
+        raise ValidationFailed([Issue(None, HEADER_PATH, "no envelope could be read")])
+    if envelope.kind is not expected:
+        what = (
+            "a status message (Status)"
+            if envelope.kind is MessageKind.STATUS
+            else "a document (MessageHeader)"
+        )
+        raise ValidationFailed(
+            [Issue(None, HEADER_PATH, f"expected a {expected.value}, got {what}")],
+            f"expected a {expected.value}, got {what}",
+        )
+    return envelope
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """The bytes to store and what the node knows about their signatures."""
+
+    path: Path
+    size: int
+    sha256: str
+    verification: Mapping[str, Any]
+
+
+def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
+    return {
+        "accepted": outcome.accepted,
+        "reasons": list(outcome.reasons),
+        "signer_organs": list(outcome.signer_organs),
+        "weak_algorithm": outcome.weak_algorithm,
+        "report": dict(outcome.report),
+    }
+
+
+async def verify(ctx: EngineContext, path: Path) -> tuple[VerificationOutcome, dict[str, Any]]:
+    outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
+    return outcome, outcome_report(outcome)
+
+
+def rejected(outcome: VerificationOutcome, what: str) -> SignatureRejected:
+    reasons = outcome.reasons or ("the signature was not accepted",)
+    return SignatureRejected(
+        f"signature of {what} not accepted: {'; '.join(reasons)}", tuple(reasons)
+    )
+
+
+async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) -> Sealed:
+    """Per organ: the node signs (the signed bytes go to a new spool file beside
+    the original) or verifies the DMS's signature."""
+    path = body.path
+    if ctx.settings.signing_mode(organ) is SigningMode.DMS:
+        outcome, report = await verify(ctx, path)
+        if not outcome.accepted:
+            raise rejected(outcome, f"the message from {organ}")
+        return Sealed(path, body.size, body.sha256, report)
+    signer = ctx.keys.signer_for(organ)
+    if signer is None:
+        raise SigningFailed(f"the node signs for {organ} but holds no key for it")
+    data = await asyncio.to_thread(path.read_bytes)
+    signed: bytes = await off_loop(signer.sign, data)
+    target = path.with_name(path.name + ".signed")
+    await asyncio.to_thread(target.write_bytes, signed)
+    return Sealed(
+        target, len(signed), hashlib.sha256(signed).hexdigest(), {"signed_by_node": organ}
+    )
+
+
+# --------------------------------------------------------------------------- status rules
+
+
+@dataclass(frozen=True)
+class StatusEffects:
+    """What a status does on this node: where it goes, what enters the history,
+    which inbox entries it withdraws."""
+
+    recipients: tuple[str, ...]
+    history: tuple[NewStatusEntry, ...]
+    removals: tuple[tuple[str, str], ...]
+    problem: str | None = None
+    """Set (instead of raising) when ``strict`` is off and the rules object."""
+
+
+async def status_effects(
+    ctx: EngineContext,
+    status: Status,
+    *,
+    recall_recipients: tuple[str, ...] | None,
+    strict: bool,
+) -> StatusEffects:
+    """Check a status against the stored history of its (document, recipient) pairs.
+
+    ``recall_recipients``: for a 13 received from a peer, the recipients it was
+    sent for; None to take those this node recorded for the document.
+    ``strict``: raise IllegalTransition (a DMS submitting) or only report the
+    problem (a peer relaying a status its own node already checked: it arrives
+    even when statuses overtook each other on the way)."""
+    document_id = status.response_for.document_id
+    reporter = status.from_.organ_id
+    code = status.status_code
+    from_sender = reporter == status.response_for.organ_id
+    if sent_by_sender(code) and not from_sender:
+        FeedbackState(document_id, reporter).apply(code, from_sender=False)  # raises: wrong side
+    if code is StatusCode.RECALL_REQUESTED:
+        recipients = recall_recipients
+        if recipients is None:
+            recipients = await ctx.store.document_recipients(document_id, reporter)
+        if not recipients:
+            raise UnknownDestination(
+                f"no record of document {document_id} sent by {reporter} on this node: "
+                "cannot route the recall request (13)"
+            )
+        pairs = recipients
+    else:
+        recipients = (status.response_for.organ_id,)
+        pairs = (reporter,)
+    problem = None
+    for recipient in pairs:
+        history = await ctx.store.status_history(document_id, recipient)
+        state, _ = fold(((h.at, StatusCode(h.code)) for h in history), document_id, recipient)
+        try:
+            state.apply(code, from_sender=from_sender)
+        except IllegalTransition as exc:
+            if strict:
+                raise
+            problem = exc.detail
+    entries = tuple(
+        NewStatusEntry(document_id, r, code.value, status.timestamp, status.description)
+        for r in pairs
+    )
+    removals = ((document_id, reporter),) if code is StatusCode.RECALLED else ()
+    return StatusEffects(tuple(recipients), entries, removals, problem)
+
+
+def fold(
+    history: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
+) -> tuple[FeedbackState, tuple[str, ...]]:
+    """The state of a stored history. Entries the rules refuse are skipped and
+    reported instead of poisoning the pair. Taken in the order recorded; if that
+    breaks the rules, in the order of the statuses' own timestamps (statuses may
+    overtake each other between nodes), whichever breaks fewer."""
+    entries = list(history)
+    recorded = _fold(entries, document_id, recipient)
+    if not recorded[1]:
+        return recorded
+    stamped = _fold(sorted(entries, key=lambda item: item[0]), document_id, recipient)
+    return stamped if len(stamped[1]) < len(recorded[1]) else recorded
+
+
+def _fold(
+    entries: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
+) -> tuple[FeedbackState, tuple[str, ...]]:
+    state = FeedbackState(document_id=document_id, recipient=recipient)
+    problems: list[str] = []
+    for _, code in entries:
+        try:
+            state = state.apply(code, from_sender=sent_by_sender(code))
+        except IllegalTransition as exc:
+            problems.append(exc.detail)
+    return state, tuple(problems)
+
+
+def document_header(envelope: Envelope) -> MessageHeader:
+    assert isinstance(envelope.header, MessageHeader)
+    return envelope.header

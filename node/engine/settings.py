@@ -1,0 +1,72 @@
+"""Engine settings: built by the composition root from the node's config (the
+engine never reads TOML)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+
+from node.ports import DestinationKind
+from node.retry import RetryPolicy
+from node.routing import RoutingTable
+from node.workdays import DeadlinePolicy, WorkCalendar
+
+
+class SigningMode(enum.StrEnum):
+    NODE = "node"
+    """The node signs the organ's messages with the organ's key (KeyRing)."""
+    DMS = "dms"
+    """The DMS signs; the node verifies (Verifier) and refuses what fails."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    node_organ: str
+    """This node's own organ id: hops, failure notices, fallback signer."""
+    routing: RoutingTable
+    hop_limit: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    signing: Mapping[str, SigningMode] = field(default_factory=dict)
+    """Per local organ; organs not listed use ``default_signing``."""
+    default_signing: SigningMode = SigningMode.DMS
+    push: Mapping[str, DestinationKind] = field(default_factory=dict)
+    """Local DMS client id → WEBHOOK or DROP_FOLDER; clients not listed pull their inbox."""
+    concurrency: int = 8
+    """Deliveries in flight at once, per process."""
+    claim_batch: int = 16
+    lease: timedelta = timedelta(minutes=5)
+    """How long a claimed delivery stays hidden from other workers; renewed while sending."""
+    poll_interval: timedelta = timedelta(seconds=1)
+    """How often idle workers look for due deliveries (accepts wake them at once)."""
+    stop_grace: timedelta = timedelta(seconds=30)
+    """On stop, how long in-flight deliveries may take before they are cancelled."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "signing", MappingProxyType(dict(self.signing)))
+        object.__setattr__(self, "push", MappingProxyType(dict(self.push)))
+        problems = []
+        if self.routing.node_organ != self.node_organ:
+            problems.append(
+                f"routing table is for node {self.routing.node_organ}, not {self.node_organ}"
+            )
+        if self.hop_limit < 1:
+            problems.append(f"hop_limit must be at least 1, got {self.hop_limit}")
+        if self.concurrency < 1 or self.claim_batch < 1:
+            problems.append("concurrency and claim_batch must be at least 1")
+        if self.lease < timedelta(seconds=1) or self.poll_interval <= timedelta(0):
+            problems.append("lease must be at least 1 s and poll_interval positive")
+        bad_push = [c for c, k in self.push.items() if k is DestinationKind.PEER]
+        if bad_push:
+            problems.append(
+                f"push mode of local clients must be webhook or drop-folder: {bad_push}"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def signing_mode(self, organ: str) -> SigningMode:
+        return self.signing.get(organ, self.default_signing)

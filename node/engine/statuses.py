@@ -1,0 +1,123 @@
+"""Status messages the node writes itself: the automatic 01 when a document
+reaches a local inbox, the 02 when a peer's document fails verification, and
+the failure notice when a delivery is dead-lettered. Each is a real edXML
+status (``node.edxml.build``), signed for the reporting organ (or the node's
+own organ), stored and routed back like any other status."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from node import edxml
+from node.engine.context import EngineContext, off_loop
+from node.engine.plan import Placement, status_key
+from node.errors import SigningFailed
+from node.model import (
+    VN_TZ,
+    Envelope,
+    MessageKind,
+    Organ,
+    ResponseFor,
+    Status,
+    StatusCode,
+    TraceHeader,
+)
+from node.ports import Direction, Hop
+from node.store.records import NewMessage, NewStatusEntry, Source, new_id
+
+ARRIVED_TEXT = "Đã đến (văn bản đã đến hệ thống của đơn vị nhận)"
+
+
+@dataclass(frozen=True)
+class StatusDraft:
+    """A status the node will emit: who reports what, about which document."""
+
+    reporter: str
+    code: StatusCode
+    response_for: ResponseFor
+    description: str
+    to: str
+    """The organ the status goes to (the document's sender, or the failed sender)."""
+    record: bool = True
+    """Whether it enters the status history of (document, reporter)."""
+    priority: int = 0
+
+
+def response_for_document(document_id: str, organ_id: str | None = None) -> ResponseFor:
+    """ResponseFor of a document from its DocumentId (``sender,yyyy/MM/dd,code``)."""
+    parts = document_id.split(",", 2)
+    sender = organ_id or parts[0]
+    promulgated: date | None = None
+    code = parts[2] if len(parts) == 3 else document_id
+    if len(parts) == 3:
+        try:
+            promulgated = datetime.strptime(parts[1], "%Y/%m/%d").date()
+        except ValueError:
+            promulgated = None
+    return ResponseFor(
+        organ_id=sender, code=code, promulgation_date=promulgated, document_id=document_id
+    )
+
+
+def vn_now(ctx: EngineContext) -> datetime:
+    """Now, as an edXML timestamp: Vietnam time, whole seconds."""
+    return ctx.clock.now().astimezone(VN_TZ).replace(microsecond=0)
+
+
+async def sign_for(ctx: EngineContext, organ: str, xml: bytes) -> bytes:
+    """Sign with the organ's key, else the node's own organ key."""
+    signer = ctx.keys.signer_for(organ) or ctx.keys.signer_for(ctx.node_organ)
+    if signer is None:
+        raise SigningFailed(
+            f"no signing key for {organ} nor for the node's organ {ctx.node_organ}: "
+            "cannot sign the status the node must emit"
+        )
+    signed: bytes = await off_loop(signer.sign, xml)
+    return signed
+
+
+async def build_status(
+    ctx: EngineContext, draft: StatusDraft, placement: Placement, *, keys: tuple[str, ...] = ()
+) -> NewMessage:
+    at = vn_now(ctx)
+    envelope = Envelope(
+        header=Status(
+            from_=Organ(draft.reporter),
+            response_for=draft.response_for,
+            status_code=draft.code,
+            timestamp=at,
+            description=draft.description,
+        ),
+        traces=(TraceHeader(draft.reporter, at),),
+    )
+    data = await sign_for(ctx, draft.reporter, edxml.build(envelope))
+    document_id = draft.response_for.document_id
+    mid = new_id()
+    history = (
+        (NewStatusEntry(document_id, draft.reporter, draft.code.value, at, draft.description),)
+        if draft.record
+        else ()
+    )
+    return NewMessage(
+        id=mid,
+        origin_id=mid,
+        kind=MessageKind.STATUS,
+        document_id=document_id,
+        sender=draft.reporter,
+        recipients=(draft.to,),
+        source=Source.NODE,
+        source_name=ctx.node_organ,
+        received_at=ctx.clock.now(),
+        body=data,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        priority=draft.priority,
+        status_code=draft.code.value,
+        hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
+        deliveries=placement.deliveries,
+        inbox=placement.inbox,
+        statuses=history,
+        keys=(status_key(document_id, draft.reporter, draft.code.value, at), *keys),
+    )

@@ -1,0 +1,222 @@
+"""Delivery workers: claim due deliveries (urgent first), hand each to the
+Transport, record what happened. Several processes may run workers on one
+PostgreSQL database: claims are leased, so a delivery is in one worker's hands
+at a time, and a crashed worker's deliveries come back when the lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import secrets
+import socket
+import time
+
+from node.engine.context import EngineContext
+from node.engine.notices import failure_notice
+from node.errors import LienthongError, StoreUnavailable
+from node.ports import (
+    AttemptView,
+    DeliveryOutcome,
+    DestinationKind,
+    Direction,
+    Hop,
+    Outcome,
+    TransferMeta,
+)
+from node.store.records import ClaimedDelivery, NewAuditEntry
+
+log = logging.getLogger("lienthong.engine.workers")
+
+
+class DeliveryWorkers:
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        ctx.wake_workers = self.wake
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self._loop_task is not None and not self._loop_task.done()
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        self._stopping.clear()
+        self._loop_task = asyncio.create_task(self._run(), name="lienthong-delivery-workers")
+
+    async def stop(self) -> None:
+        """Stop claiming, let in-flight deliveries finish (up to ``stop_grace``),
+        cancel the rest and give their leases back."""
+        self._stopping.set()
+        self._wake.set()
+        if self._loop_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        await self._drain(self._ctx.settings.stop_grace.total_seconds())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claim what is due now and deliver it (for tests and tools); the number claimed."""
+        claimed = await self._claim(self._ctx.settings.claim_batch)
+        await asyncio.gather(*(self._deliver(c) for c in claimed))
+        return len(claimed)
+
+    # ------------------------------------------------------------------ loop
+
+    async def _run(self) -> None:
+        settings = self._ctx.settings
+        renew_every = settings.lease.total_seconds() / 3
+        last_renewal = time.monotonic()
+        while not self._stopping.is_set():
+            self._wake.clear()
+            free = settings.concurrency - len(self._inflight)
+            claimed: tuple[ClaimedDelivery, ...] = ()
+            if free > 0:
+                try:
+                    claimed = await self._claim(min(free, settings.claim_batch))
+                except StoreUnavailable as exc:
+                    log.warning("cannot claim deliveries: %s", exc.detail)
+                except Exception:  # keep delivering whatever went wrong
+                    log.exception("claiming deliveries failed")
+            for c in claimed:
+                task = asyncio.create_task(self._deliver(c), name=f"delivery-{c.id}")
+                self._inflight[c.id] = task
+                task.add_done_callback(functools.partial(self._finished, c.id))
+            if time.monotonic() - last_renewal >= renew_every:
+                await self._renew()
+                last_renewal = time.monotonic()
+            if claimed and len(claimed) == min(free, settings.claim_batch):
+                continue  # more may be due: claim again at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), min(settings.poll_interval.total_seconds(), renew_every)
+                )
+
+    def _finished(self, delivery_id: str, _task: asyncio.Task[None]) -> None:
+        self._inflight.pop(delivery_id, None)
+        self._wake.set()
+
+    async def _claim(self, limit: int) -> tuple[ClaimedDelivery, ...]:
+        return await self._ctx.store.claim_due_deliveries(
+            owner=self.owner, now=self._ctx.clock.now(), lease=self._ctx.settings.lease, limit=limit
+        )
+
+    async def _renew(self) -> None:
+        if not self._inflight:
+            return
+        until = self._ctx.clock.now() + self._ctx.settings.lease
+        try:
+            await self._ctx.store.extend_leases(list(self._inflight), owner=self.owner, until=until)
+        except StoreUnavailable as exc:
+            log.warning("cannot renew leases: %s", exc.detail)
+
+    async def _drain(self, grace: float) -> None:
+        tasks = dict(self._inflight)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks.values(), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        unfinished = [cid for cid, task in tasks.items() if task in pending]
+        if unfinished:
+            try:
+                await self._ctx.store.release(
+                    unfinished, owner=self.owner, now=self._ctx.clock.now()
+                )
+            except StoreUnavailable as exc:
+                log.warning("leases not released (they expire on their own): %s", exc.detail)
+
+    # ------------------------------------------------------------------ one delivery
+
+    async def _deliver(self, c: ClaimedDelivery) -> None:
+        try:
+            await self._attempt(c)
+        except LienthongError as exc:
+            # The lease will expire and another attempt will be made: never lost.
+            log.warning(
+                "delivery %s of message %s not recorded: %s", c.id, c.message.id, exc.detail
+            )
+
+    async def _attempt(self, c: ClaimedDelivery) -> None:
+        ctx = self._ctx
+        body = await ctx.store.body(c.message.id)
+        out = Hop(ctx.node_organ, ctx.clock.now(), Direction.OUT)
+        meta = TransferMeta(c.message.origin_id, c.message.kind, c.recipients, (*c.hops, out))
+        started = time.monotonic()
+        try:
+            result = await ctx.transport.send(c.destination, meta, body)
+        except Exception as exc:  # noqa: BLE001 - a transport must not raise; if one does, retry
+            result = DeliveryOutcome(
+                Outcome.TRANSIENT, f"transport error: {type(exc).__name__}: {exc}"
+            )
+        ctx.observer.on_attempt(c.destination, result.outcome, time.monotonic() - started)
+        now = ctx.clock.now()
+        attempt = AttemptView(
+            now, result.outcome, result.detail or result.outcome.value, result.http_status
+        )
+        if result.outcome in (Outcome.DELIVERED, Outcome.DUPLICATE):
+            hop = out if c.destination.kind is DestinationKind.PEER else None
+            kept = await ctx.store.mark_delivered(c.id, owner=self.owner, attempt=attempt, hop=hop)
+        elif result.outcome is Outcome.TRANSIENT:
+            kept = await self._retry_or_give_up(c, attempt)
+        else:
+            kept = await self._dead_letter(c, attempt, attempt.detail)
+        if not kept:
+            ctx.observer.on_lease_lost(c.id)
+
+    async def _retry_or_give_up(self, c: ClaimedDelivery, attempt: AttemptView) -> bool:
+        ctx = self._ctx
+        policy = ctx.settings.retry
+        attempts = c.attempts + 1
+        next_at = policy.next_attempt_at(
+            attempts=attempts, created_at=c.created_at, now=attempt.at, rng=ctx.rng
+        )
+        if next_at is None:
+            reason = (
+                f"gave up after {attempts} attempt(s) over {policy.max_age}: "
+                f"last error {attempt.detail}"
+            )
+            return await self._dead_letter(c, attempt, reason)
+        return await ctx.store.record_attempt(
+            c.id, owner=self.owner, attempt=attempt, next_attempt_at=next_at
+        )
+
+    async def _dead_letter(self, c: ClaimedDelivery, attempt: AttemptView, reason: str) -> bool:
+        ctx = self._ctx
+        notice = await failure_notice(ctx, c, reason)
+        audit = NewAuditEntry(
+            attempt.at,
+            "node",
+            "dead-letter",
+            c.message.id,
+            {
+                "delivery": c.id,
+                "destination": f"{c.destination.kind} {c.destination.name}",
+                "recipients": list(c.recipients),
+                "attempts": c.attempts + 1,
+                "reason": reason,
+                "notice": notice.id if notice else None,
+            },
+        )
+        kept = await ctx.store.dead_letter(
+            c.id, owner=self.owner, attempt=attempt, notice=notice, audit=audit
+        )
+        if kept:
+            ctx.observer.on_dead_letter(c.destination, reason)
+            if notice is not None and notice.deliveries:
+                self.wake()
+        return kept

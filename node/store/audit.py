@@ -1,0 +1,99 @@
+"""The audit log's hash chain: each entry's hash covers its content and the
+previous entry's hash, so editing, inserting or deleting any entry breaks every
+hash after it. Both store engines use these functions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from node.ports import AuditCheck
+from node.store.records import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def canonical_details(details: Mapping[str, Any]) -> str:
+    return json.dumps(
+        details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    content = json.dumps(
+        [
+            seq,
+            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            actor,
+            action,
+            subject,
+            json.loads(canonical_details(details)),
+            prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+class ChainVerifier:
+    """Checks entries fed in seq order (page by page), remembering the first bad one."""
+
+    def __init__(self) -> None:
+        self._prev = GENESIS
+        self._expected_seq = 1
+        self.entries = 0
+        self.first_bad: int | None = None
+        self.detail = ""
+
+    def feed(self, entry: AuditEntry) -> None:
+        self.entries += 1
+        problem = self._problem(entry)
+        if problem and self.first_bad is None:
+            self.first_bad = entry.seq
+            self.detail = problem
+        self._prev = entry.hash
+        self._expected_seq = entry.seq + 1
+
+    def _problem(self, entry: AuditEntry) -> str | None:
+        if entry.seq != self._expected_seq:
+            return f"entry {self._expected_seq} is missing"
+        if entry.prev_hash != self._prev:
+            return f"entry {entry.seq} does not link to entry {entry.seq - 1}"
+        recomputed = entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            details=entry.details,
+            prev_hash=entry.prev_hash,
+        )
+        if recomputed != entry.hash:
+            return f"entry {entry.seq} was altered"
+        return None
+
+    def result(self) -> AuditCheck:
+        if self.first_bad is not None:
+            return AuditCheck(self.entries, False, self.first_bad, self.detail)
+        return AuditCheck(self.entries, True, None, f"{self.entries} entries, chain intact")
+
+
+def verify_chain(entries: Iterable[AuditEntry]) -> AuditCheck:
+    verifier = ChainVerifier()
+    for entry in entries:
+        verifier.feed(entry)
+    return verifier.result()

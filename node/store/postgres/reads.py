@@ -1,0 +1,172 @@
+"""PostgreSQL reads (asyncpg; the caller owns the connection)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from node.model import MessageKind
+from node.ports import AttemptView, AuditCheck, InboxItem, StatusView
+from node.store.audit import ChainVerifier
+from node.store.postgres.connection import translated
+from node.store.records import (
+    AuditEntry,
+    DeliveryRecord,
+    FeedbackFact,
+    MessageRecord,
+    SearchFilter,
+    StoreMetrics,
+    TraceRecord,
+)
+from node.store.rows import (
+    attempt,
+    audit_entry,
+    delivery_record,
+    hop,
+    message_record,
+    opt_date,
+    split_organs,
+    status_view,
+    ts,
+)
+
+Queries = Mapping[str, str]
+Conn = Any
+
+
+async def with_attempts(conn: Conn, q: Queries, rows: Sequence[Any]) -> tuple[DeliveryRecord, ...]:
+    attempts: dict[str, list[AttemptView]] = {}
+    if rows:
+        for a in await conn.fetch(q["attempts_of_deliveries"], [r["id"] for r in rows]):
+            attempts.setdefault(a["delivery_id"], []).append(attempt(a))
+    return tuple(delivery_record(r, attempts.get(r["id"], ())) for r in rows)
+
+
+async def trace(conn: Conn, q: Queries, message_id: str) -> TraceRecord | None:
+    row = await conn.fetchrow(q["message"], message_id)
+    if row is None:
+        return None
+    record = message_record(row)
+    deliveries = await with_attempts(
+        conn, q, await conn.fetch(q["deliveries_of_message"], message_id)
+    )
+    hops = tuple(hop(r) for r in await conn.fetch(q["hops"], message_id))
+    statuses = tuple(
+        status_view(r) for r in await conn.fetch(q["statuses_of_document"], record.document_id)
+    )
+    return TraceRecord(record, hops, deliveries, statuses)
+
+
+async def search(
+    conn: Conn, q: Queries, where: SearchFilter, limit: int, after: int | None
+) -> tuple[tuple[MessageRecord, ...], int | None]:
+    rows = await conn.fetch(
+        q["search"], where.state, where.organ, where.since, where.until, after, limit + 1
+    )
+    records = tuple(message_record(r) for r in rows[:limit])
+    return records, (records[-1].seq if len(rows) > limit and records else None)
+
+
+async def inbox(
+    conn: Conn, q: Queries, organs: Sequence[str], limit: int, after: int | None
+) -> tuple[tuple[InboxItem, ...], int | None]:
+    rows = await conn.fetch(q["inbox"], list(organs), after or 0, limit + 1)
+    items = tuple(
+        InboxItem(
+            id=r["message_id"],
+            kind=MessageKind(r["kind"]),
+            from_=r["from_organ"],
+            document_id=r["document_id"],
+            received_at=ts(r["received_at"]),
+            status_code=r["status_code"],
+        )
+        for r in rows[:limit]
+    )
+    return items, (int(rows[limit - 1]["seq"]) if len(rows) > limit and limit > 0 else None)
+
+
+async def document_recipients(
+    conn: Conn, q: Queries, document_id: str, sender: str
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for r in await conn.fetch(q["document_recipients"], document_id, sender):
+        found.update(dict.fromkeys(split_organs(r["recipients"])))
+    return tuple(found)
+
+
+async def feedback_facts(
+    conn: Conn, q: Queries, organ: str | None, since: datetime | None
+) -> tuple[FeedbackFact, ...]:
+    statuses: dict[tuple[str, str], list[StatusView]] = {}
+    for r in await conn.fetch(q["statuses_of_tracked"], organ, since):
+        statuses.setdefault((r["document_id"], r["recipient"]), []).append(status_view(r))
+    return tuple(
+        FeedbackFact(
+            document_id=r["document_id"],
+            message_id=r["message_id"],
+            sender=r["sender"],
+            recipient=r["recipient"],
+            stored_at=ts(r["stored_at"]),
+            due_date=opt_date(r["due_date"]),
+            statuses=tuple(statuses.get((r["document_id"], r["recipient"]), ())),
+        )
+        for r in await conn.fetch(q["feedback_facts"], organ, since)
+    )
+
+
+async def audit_entries(
+    conn: Conn, q: Queries, limit: int, after: int | None
+) -> tuple[AuditEntry, ...]:
+    return tuple(audit_entry(r) for r in await conn.fetch(q["audit_page"], after or 0, limit))
+
+
+async def verify_audit(conn: Conn, q: Queries, page: int = 1000) -> AuditCheck:
+    verifier = ChainVerifier()
+    after = 0
+    while True:
+        entries = await audit_entries(conn, q, page, after)
+        for entry in entries:
+            verifier.feed(entry)
+        if len(entries) < page:
+            return verifier.result()
+        after = entries[-1].seq
+
+
+async def metrics(conn: Conn, q: Queries, now: datetime) -> StoreMetrics:
+    by_state = {r["state"]: int(r["n"]) for r in await conn.fetch(q["metrics_messages"])}
+    counts = await conn.fetchrow(q["metrics_deliveries"])
+    oldest = await conn.fetchval(q["metrics_oldest"])
+    return StoreMetrics(
+        messages_by_state=by_state,
+        queue_depth=int(counts["queued"]),
+        in_flight=int(counts["in_flight"]),
+        dead_letters=int(counts["dead"]),
+        oldest_pending_seconds=(now.astimezone(UTC) - oldest).total_seconds() if oldest else None,
+    )
+
+
+class PgBody:
+    """:class:`node.ports.StoredBody` over chunk rows, fetched one at a time."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, q: Queries, message_id: str, size: int, sha256: str
+    ) -> None:
+        self._pool = pool
+        self._q = q
+        self._message_id = message_id
+        self.size = size
+        self.sha256 = sha256
+
+    async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        seq = 0
+        while True:
+            async with translated(f"reading message {self._message_id}"):
+                data = await self._pool.fetchval(self._q["blob_chunk"], self._message_id, seq)
+            if data is None:
+                return
+            seq += 1
+            for start in range(0, len(data), chunk_size):
+                yield bytes(data[start : start + chunk_size])

@@ -1,0 +1,203 @@
+-- Named queries of the SQLite engine (parameters :name).
+
+-- name: find_key
+SELECT k.key, k.message_id, m.document_id, m.sha256
+FROM idempotency_keys k JOIN messages m ON m.id = k.message_id
+WHERE k.key = :key;
+
+-- name: insert_message
+INSERT INTO messages (id, origin_id, kind, document_id, sender, recipients, priority,
+    status_code, source, source_name, received_at, size, sha256, state, due_date, verification)
+VALUES (:id, :origin_id, :kind, :document_id, :sender, :recipients, :priority,
+    :status_code, :source, :source_name, :received_at, :size, :sha256, :state, :due_date,
+    :verification);
+
+-- name: insert_key
+INSERT INTO idempotency_keys (key, message_id) VALUES (:key, :message_id);
+
+-- name: insert_hop
+INSERT INTO hops (message_id, seq, node, at, direction)
+VALUES (:message_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hops WHERE message_id = :message_id),
+    :node, :at, :direction);
+
+-- name: insert_delivery
+INSERT INTO deliveries (id, message_id, kind, destination, recipients, priority, state, due_at,
+    created_at, next_attempt_at)
+VALUES (:id, :message_id, :kind, :destination, :recipients, :priority, 'pending', :now, :now, :now);
+
+-- name: insert_inbox
+INSERT INTO inbox (message_id, organ, client_id, kind, from_organ, document_id, received_at,
+    status_code)
+VALUES (:message_id, :organ, :client_id, :kind, :from_organ, :document_id, :received_at,
+    :status_code)
+ON CONFLICT (message_id, organ) DO NOTHING;
+
+-- name: insert_status
+INSERT INTO status_history (document_id, recipient, code, at, recorded_at, description, message_id)
+VALUES (:document_id, :recipient, :code, :at, :recorded_at, :description, :message_id);
+
+-- name: insert_tracked
+INSERT INTO tracked (document_id, sender, recipient, message_id, stored_at, due_date)
+VALUES (:document_id, :sender, :recipient, :message_id, :stored_at, :due_date)
+ON CONFLICT DO NOTHING;
+
+-- name: remove_from_inbox
+UPDATE inbox SET removed_at = :at
+WHERE document_id = :document_id AND organ = :organ AND kind = 'document'
+    AND acked_at IS NULL AND removed_at IS NULL;
+
+-- name: claim_due
+UPDATE deliveries SET state = 'in-flight', lease_owner = :owner, due_at = :lease_until
+WHERE id IN (
+    SELECT id FROM deliveries
+    WHERE due_at IS NOT NULL AND due_at <= :now
+    ORDER BY priority DESC, due_at
+    LIMIT :limit)
+RETURNING id, message_id, kind, destination, recipients, attempts, created_at, priority;
+
+-- name: extend_lease
+UPDATE deliveries SET due_at = :until
+WHERE id = :id AND lease_owner = :owner AND state = 'in-flight';
+
+-- name: release
+UPDATE deliveries SET state = 'pending', due_at = :now, lease_owner = NULL
+WHERE id = :id AND lease_owner = :owner AND state = 'in-flight';
+
+-- name: attempt_failed
+UPDATE deliveries SET state = 'pending', due_at = :next, next_attempt_at = :next,
+    attempts = attempts + 1, lease_owner = NULL, last_error = :error
+WHERE id = :id AND lease_owner = :owner AND state = 'in-flight'
+RETURNING message_id, attempts;
+
+-- name: attempt_finished
+UPDATE deliveries SET state = :state, due_at = NULL, next_attempt_at = NULL,
+    attempts = attempts + 1, lease_owner = NULL, last_error = :error, finished_at = :at
+WHERE id = :id AND lease_owner = :owner AND state = 'in-flight'
+RETURNING message_id, attempts, kind, destination;
+
+-- name: insert_attempt
+INSERT INTO attempts (delivery_id, seq, at, outcome, detail, http_status)
+VALUES (:delivery_id, :seq, :at, :outcome, :detail, :http_status);
+
+-- name: inbox_pushed
+UPDATE inbox SET delivered_at = :at WHERE message_id = :message_id AND client_id = :client_id;
+
+-- name: refresh_message_state
+UPDATE messages SET state = CASE
+    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id
+                 AND d.state IN ('pending', 'in-flight')) THEN 'pending'
+    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id
+                 AND d.state = 'dead') THEN 'dead'
+    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id) THEN 'delivered'
+    ELSE 'stored' END
+WHERE id = :message_id;
+
+-- name: resend
+UPDATE deliveries SET state = 'pending', due_at = :now, next_attempt_at = :now,
+    finished_at = NULL, lease_owner = NULL
+WHERE message_id = :message_id AND state = 'dead'
+RETURNING id;
+
+-- name: message
+SELECT * FROM messages WHERE id = :id;
+
+-- name: hops
+SELECT node, at, direction FROM hops WHERE message_id = :message_id ORDER BY seq;
+
+-- name: hops_of_many
+SELECT message_id, node, at, direction FROM hops
+WHERE message_id IN (SELECT value FROM json_each(:ids)) ORDER BY message_id, seq;
+
+-- name: messages_of_many
+SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: deliveries_of_message
+SELECT * FROM deliveries WHERE message_id = :message_id ORDER BY created_at, id;
+
+-- name: delivery
+SELECT * FROM deliveries WHERE id = :id;
+
+-- name: attempts_of_delivery
+SELECT at, outcome, detail, http_status FROM attempts WHERE delivery_id = :delivery_id ORDER BY seq;
+
+-- name: dead_letters
+SELECT * FROM deliveries WHERE state = 'dead' ORDER BY finished_at DESC, id LIMIT :limit;
+
+-- name: statuses_of_document
+SELECT recipient, code, at, description, message_id FROM status_history
+WHERE document_id = :document_id ORDER BY seq;
+
+-- name: status_history
+SELECT recipient, code, at, description, message_id FROM status_history
+WHERE document_id = :document_id AND recipient = :recipient ORDER BY seq;
+
+-- name: document_recipients
+SELECT recipients FROM messages
+WHERE kind = 'document' AND document_id = :document_id AND sender = :sender ORDER BY seq;
+
+-- name: search
+SELECT * FROM messages
+WHERE (:state IS NULL OR state = :state)
+    AND (:organ IS NULL OR sender = :organ OR (',' || recipients || ',') LIKE ('%,' || :organ || ',%'))
+    AND (:since IS NULL OR received_at >= :since)
+    AND (:until IS NULL OR received_at < :until)
+    AND (:after IS NULL OR seq < :after)
+ORDER BY seq DESC LIMIT :limit;
+
+-- name: inbox
+SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code
+FROM inbox i
+WHERE i.organ IN (SELECT value FROM json_each(:organs))
+    AND i.acked_at IS NULL AND i.removed_at IS NULL AND i.seq > :after
+    AND NOT EXISTS (
+        SELECT 1 FROM inbox j
+        WHERE j.message_id = i.message_id AND j.seq < i.seq
+            AND j.organ IN (SELECT value FROM json_each(:organs))
+            AND j.acked_at IS NULL AND j.removed_at IS NULL)
+ORDER BY i.seq LIMIT :limit;
+
+-- name: inbox_rows_of_message
+SELECT acked_at FROM inbox
+WHERE message_id = :message_id AND organ IN (SELECT value FROM json_each(:organs));
+
+-- name: ack
+UPDATE inbox SET acked_at = :at
+WHERE message_id = :message_id AND organ IN (SELECT value FROM json_each(:organs))
+    AND acked_at IS NULL;
+
+-- name: feedback_facts
+SELECT document_id, sender, recipient, message_id, stored_at, due_date FROM tracked
+WHERE (:organ IS NULL OR recipient = :organ) AND (:since IS NULL OR stored_at >= :since)
+ORDER BY recipient, stored_at;
+
+-- name: statuses_of_tracked
+SELECT s.document_id, s.recipient, s.code, s.at, s.description, s.message_id
+FROM status_history s JOIN tracked t
+    ON t.document_id = s.document_id AND t.recipient = s.recipient
+WHERE (:organ IS NULL OR t.recipient = :organ) AND (:since IS NULL OR t.stored_at >= :since)
+ORDER BY s.seq;
+
+-- name: audit_last
+SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;
+
+-- name: audit_insert
+INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash)
+VALUES (:seq, :at, :actor, :action, :subject, :details, :prev_hash, :hash);
+
+-- name: audit_page
+SELECT * FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :limit;
+
+-- name: metrics_messages
+SELECT state, COUNT(*) AS n FROM messages GROUP BY state;
+
+-- name: metrics_deliveries
+SELECT
+    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL) AS queued,
+    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL AND state = 'in-flight') AS in_flight,
+    (SELECT COUNT(*) FROM deliveries WHERE state = 'dead') AS dead;
+
+-- name: metrics_oldest
+SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;
+
+-- name: blob_ids_with_rows
+SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(:ids));

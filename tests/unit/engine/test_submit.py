@@ -1,0 +1,152 @@
+"""Submitting a document: checks, storage in one go, fan-out, automatic 01."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.engine import SigningMode
+from node.errors import Conflict, Forbidden, SignatureRejected, UnknownDestination, ValidationFailed
+from node.model import MessageKind
+from node.ports import DestinationKind
+from node.store.records import SearchFilter
+from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node, routing
+from tests.unit.engine.fakes import SIGNED_MARK
+from tests.unit.engine.messages import document, status_code
+
+
+async def _all_messages(node: Node) -> list[str]:
+    page, _ = await node.store.search(SearchFilter(), limit=100, after=None)
+    return [m.id for m in page]
+
+
+async def test_a_document_is_stored_routed_and_answered_with_01(node: Node) -> None:
+    data, doc_id = document(UBND, (STTTT, VPCP))
+
+    result = await node.submit(data)
+
+    assert (result.document_id, result.state, result.duplicate) == (doc_id, "accepted", False)
+    stored = await node.store.body(result.id)
+    assert b"".join([c async for c in stored.chunks()]) == data, "bytes stored exactly as received"
+    (delivery,) = await node.store.deliveries(result.id)
+    assert (delivery.destination.kind, delivery.destination.name, delivery.recipients) == (
+        DestinationKind.PEER,
+        "vpcp",
+        (VPCP,),
+    )
+    inbox = await node.exchange.inbox(DMS_STTTT, limit=10, cursor=None)
+    assert [(i.id, i.kind) for i in inbox.items] == [(result.id, MessageKind.DOCUMENT)]
+    back = await node.exchange.inbox(DMS_UBND, limit=10, cursor=None)
+    assert [(i.kind, i.from_, i.status_code) for i in back.items] == [
+        (MessageKind.STATUS, STTTT, "01")
+    ]
+    assert [s.code for s in await node.store.status_history(doc_id, STTTT)] == ["01"]
+
+
+async def test_the_automatic_01_is_signed_for_the_recipient(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    await node.submit(data)
+    (item,) = (await node.exchange.inbox(DMS_UBND, limit=10, cursor=None)).items
+    body = await node.exchange.open_message(item.id, DMS_UBND)
+    raw = b"".join([c async for c in body.chunks()])
+    assert raw.endswith(SIGNED_MARK + STTTT.encode() + b" -->")
+    assert status_code(raw) == "01"
+
+
+async def test_sending_as_another_organ_is_forbidden(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    with pytest.raises(Forbidden, match=r"may not send as 000\.00\.00\.H41"):
+        await node.submit(data, principal=DMS_STTTT)
+    assert await _all_messages(node) == []
+
+
+async def test_a_status_posted_as_a_document_is_refused(node: Node) -> None:
+    from tests.unit.engine.conftest import T0
+    from tests.unit.engine.messages import status
+
+    with pytest.raises(ValidationFailed, match="expected a document"):
+        await node.submit(status(STTTT, f"{UBND},2026/11/20,1/X", "03", T0), principal=DMS_STTTT)
+
+
+async def test_an_unknown_destination_is_refused_not_dropped(make_node) -> None:  # type: ignore[no-untyped-def]
+    node = await make_node(routing=routing(default=None))
+    data, _ = document(UBND, (STTTT, "000.00.00.K99"))
+    with pytest.raises(UnknownDestination, match=r"000\.00\.00\.K99"):
+        await node.submit(data)
+    assert await _all_messages(node) == []
+
+
+async def test_a_resubmission_answers_the_first_result_and_stores_nothing(node: Node) -> None:
+    data, _ = document(UBND, (STTTT, VPCP))
+    first = await node.submit(data)
+    count = len(await _all_messages(node))
+
+    again = await node.submit(data)
+
+    assert (again.id, again.document_id, again.duplicate) == (first.id, first.document_id, True)
+    assert len(await _all_messages(node)) == count
+
+
+async def test_a_resubmission_with_a_new_recipient_goes_only_to_it(node: Node) -> None:
+    number = 4242
+    first, _ = document(UBND, (STTTT,), number=number)
+    wider, _ = document(UBND, (STTTT, VPCP), number=number)
+    await node.submit(first)
+
+    result = await node.submit(wider)
+
+    assert not result.duplicate
+    record = await node.store.message(result.id)
+    assert record is not None
+    assert record.recipients == (VPCP,)
+    assert len((await node.exchange.inbox(DMS_STTTT, limit=10, cursor=None)).items) == 1
+
+
+async def test_idempotency_key_answers_first_result_or_conflicts(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    other, _ = document(UBND, (STTTT,))
+    first = await node.submit(data, idempotency_key="k-1")
+    assert (await node.submit(data, idempotency_key="k-1")).id == first.id
+    with pytest.raises(Conflict, match="k-1"):
+        await node.submit(other, idempotency_key="k-1")
+
+
+async def test_dms_signature_is_verified_and_refused_with_reasons(node: Node) -> None:
+    node.verifier.accepted = False
+    node.verifier.reasons = ("certificate revoked",)
+    data, _ = document(UBND, (STTTT,))
+    with pytest.raises(SignatureRejected) as refused:
+        await node.submit(data)
+    assert refused.value.reasons == ("certificate revoked",)
+    assert await _all_messages(node) == []
+    entries = await node.store.audit_entries(limit=10, after=None)
+    assert [(e.action, e.details["kind"]) for e in entries] == [("refuse", "signature-rejected")]
+
+
+async def test_node_signs_for_organs_configured_so(make_node) -> None:  # type: ignore[no-untyped-def]
+    node = await make_node(signing={STTTT: SigningMode.NODE})
+    data, _ = document(STTTT, (UBND,))
+    result = await node.submit(data, principal=DMS_STTTT)
+    stored = await node.store.body(result.id)
+    raw = b"".join([c async for c in stored.chunks()])
+    assert raw == data + SIGNED_MARK + STTTT.encode() + b" -->"
+    assert node.verifier.calls == []
+    detail = await node.admin.detail(result.id)
+    assert detail.verification == {"signed_by_node": STTTT}
+
+
+async def test_spool_files_are_gone_after_accept_and_after_refusal(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    body = node.body(data)
+    await node.exchange.submit(body, principal=DMS_UBND, kind=MessageKind.DOCUMENT)
+    refused = node.body(data)
+    with pytest.raises(Forbidden):
+        await node.exchange.submit(refused, principal=DMS_STTTT, kind=MessageKind.DOCUMENT)
+    assert not body.path.exists()
+    assert not refused.path.exists()
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
+async def test_a_malformed_idempotency_key_is_refused(node: Node, key: str) -> None:
+    data, _ = document(UBND, (STTTT,))
+    with pytest.raises(ValidationFailed, match="Idempotency-Key"):
+        await node.submit(data, idempotency_key=key)
