@@ -3,21 +3,13 @@ two nodes in one process, as in tests and the demo, do not mix numbers)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from adapters.http.inventory import CertificateInfo
-from node.ports import (
-    DeliveryOutcome,
-    Destination,
-    QueueSnapshot,
-    StoredBody,
-    TransferMeta,
-    Transport,
-)
+from node.ports import Destination, QueueSnapshot
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -124,21 +116,3 @@ class NodeMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class InstrumentedTransport:
-    """A Transport that counts and times every attempt of the one it wraps."""
-
-    def __init__(self, inner: Transport, metrics: NodeMetrics) -> None:
-        self._inner = inner
-        self._metrics = metrics
-
-    async def send(
-        self, destination: Destination, meta: TransferMeta, body: StoredBody
-    ) -> DeliveryOutcome:
-        started = time.perf_counter()
-        outcome = await self._inner.send(destination, meta, body)
-        self._metrics.observe_attempt(
-            destination.kind.value, outcome.outcome.value, time.perf_counter() - started
-        )
-        return outcome

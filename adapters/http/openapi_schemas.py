@@ -92,6 +92,7 @@ DELIVERY = obj(
         "attempts": {"type": "array", "items": ref("Attempt")},
         "next_attempt_at": NULLABLE_TIMESTAMP,
         "last_error": NULLABLE_STRING,
+        "message_id": NULLABLE_STRING,
     }
 )
 STATUS = obj(

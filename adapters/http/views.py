@@ -68,6 +68,7 @@ def delivery(value: DeliveryView) -> JsonObject:
         "attempts": [attempt(a) for a in value.attempts],
         "next_attempt_at": iso(value.next_attempt_at),
         "last_error": value.last_error,
+        "message_id": value.message_id,
     }
 
 

@@ -48,7 +48,10 @@ def http_services(
     probe: OpsProbe,
     metrics: NodeMetrics,
     clock: Clock,
+    spool_dir: Path | None = None,
 ) -> HttpServices:
+    """``spool_dir``: where bodies are spooled (the store's choice, so that
+    storing is a rename); default ``<data_dir>/spool``."""
     return HttpServices(
         exchange=exchange,
         admin=admin,
@@ -62,7 +65,7 @@ def http_services(
         peers=peer_identities(config),
         inventory=inventory_from_config(config),
         metrics=metrics,
-        spool=Spool(config.spool_dir, config.limits.max_message_bytes),
+        spool=Spool(spool_dir or config.spool_dir, config.limits.max_message_bytes),
         clock=clock,
     )
 

@@ -32,6 +32,7 @@ MESSAGE_COLUMNS = [
 ]
 DELIVERY_COLUMNS = [
     ("DELIVERY", "id"),
+    ("MESSAGE", "message_id"),
     ("TO", "destination.name"),
     ("KIND", "destination.kind"),
     ("RECIPIENTS", "recipients"),

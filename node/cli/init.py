@@ -71,6 +71,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--peer", action="append", default=[], metavar="NAME=URL,ORGAN_ID,CERT", help="a peer node"
     )
     parser.add_argument("--default-peer", metavar="NAME", help="route everything else there")
+    parser.add_argument(
+        "--listen-dms",
+        metavar="HOST:PORT",
+        help="DMS/admin listener (default: a free loopback port)",
+    )
+    parser.add_argument(
+        "--listen-peer", metavar="HOST:PORT", help="peer listener (default: a free loopback port)"
+    )
     parser.add_argument("--force", action="store_true", help="overwrite an existing node.toml")
     parser.add_argument("--json", action="store_true", help="print paths and tokens as JSON")
 
@@ -85,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             peers=peers,
             default_peer=args.default_peer,
             force=args.force,
+            dms_listen=args.listen_dms,
+            peer_listen=args.listen_peer,
         )
     except (ConfigError, ValueError) as exc:
         print(f"lienthong init: {getattr(exc, 'detail', exc)}", file=sys.stderr)
@@ -122,7 +132,10 @@ def init_node(
     peer_listen: str | None = None,
 ) -> InitResult:
     """Write ``directory/node.toml`` (and a test PKI unless ``pki`` is given);
-    the result holds the tokens. The written config is loaded back as a check."""
+    the result holds the tokens. The written config is loaded back as a check.
+
+    Making a test PKI signs sample PDFs with pyHanko, which runs an event loop
+    of its own: from async code, call this in a thread (``asyncio.to_thread``)."""
     for organ in organs:
         if problem := organ_id_problem(organ):
             raise ConfigError(f"--organ: {problem}")

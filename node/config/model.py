@@ -286,6 +286,10 @@ class WorkersSection:
         default=timedelta(minutes=5),
         metadata=doc("a claimed delivery returns to the queue after this", check=positive),
     )
+    stop_grace: timedelta = field(
+        default=timedelta(seconds=30),
+        metadata=doc("on stop, how long in-flight deliveries may finish", check=positive),
+    )
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ so the HTTP adapters and the composition root can be tested with real servers
 before the engine lands. They keep the facades' contracts the adapters rely
 on: ownership of spooled bodies, organ-based visibility, duplicates, errors.
 
-INTEGRATION: once node.engine is on main, the integration tests also run
-against the real core (see tests/integration/service/conftest.py).
+The same behaviours run against the real core too: tests/integration/service/
+test_real_node.py, test_store_down.py, test_openapi_fuzz.py[real] and
+tests/e2e/test_two_serve_processes.py.
 """
 
 from __future__ import annotations

@@ -24,17 +24,14 @@ async def test_readyz_reports_each_check(node: Harness) -> None:
 
 
 async def test_metrics_expose_queue_attempts_and_certificates(node: Harness) -> None:
-    from node.model import MessageKind
-    from node.ports import Destination, DestinationKind, TransferMeta
-    from tests.support.fakes import FileBody
+    from node.ports import Destination, DestinationKind, Outcome
 
     assert node.core.deps is not None
-    # The core delivers through the transport the composition root gave it,
-    # which counts and times every attempt.
-    body = FileBody(node.test.config.source, 1, "0" * 64)
-    meta = TransferMeta("m1", MessageKind.DOCUMENT, ("000.00.00.G22",), ())
-    await node.core.deps.transport.send(Destination(DestinationKind.PEER, "g22"), meta, body)
-    assert len(node.transport.sent) == 1
+    # The core reports each delivery attempt to the observer the composition
+    # root gave it: the node's metrics.
+    node.core.deps.observer.on_attempt(
+        Destination(DestinationKind.PEER, "g22"), Outcome.DELIVERED, 0.05
+    )
     async with node.http.get(f"{node.url}/healthz"):
         pass
     async with node.http.get(f"{node.url}/metrics") as resp:

@@ -3,8 +3,8 @@
 transport sends, the other's peer API receives as that peer; a node with a
 certificate the receiver does not expect is refused and told so permanently.
 
-INTEGRATION: with node.engine on main, test_two_engines.py runs the same
-round trip through the real cores (documents, statuses).
+tests/e2e/test_two_serve_processes.py runs the whole round trip (documents,
+statuses) between two real `lienthong serve` processes.
 """
 
 from __future__ import annotations

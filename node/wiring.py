@@ -1,0 +1,285 @@
+"""The real parts of a node, built from its config: transport, key ring,
+verifier, store and engine, drop-folder watchers — and the small types the
+composition root (:mod:`node.bootstrap`) assembles them with.
+
+Adapters, signing and the engine are imported inside the functions only: the
+core's imports point inward (tests/unit/test_layers.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from node.config import (
+    Config,
+    Delivery,
+    SigningMode,
+    deadline_policy,
+    retry_policy,
+    routing_table,
+    secret_from_env,
+    work_calendar,
+)
+from node.errors import ConfigError
+from node.ports import (
+    AdminApi,
+    Clock,
+    DmsPrincipal,
+    ExchangeApi,
+    KeyRing,
+    OpsProbe,
+    QueueSnapshot,
+    Transport,
+    Verifier,
+)
+
+
+class Background(Protocol):
+    """A long-running part of the node (delivery workers, drop-folder watchers)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Stop taking new work, finish what is in flight, then return."""
+        ...
+
+
+@dataclass(frozen=True)
+class CoreDeps:
+    """What the composition root hands to the core factory."""
+
+    config: Config
+    transport: Transport
+    clock: Clock
+    environ: Mapping[str, str]
+    observer: Any = None
+    """The engine's observer (node.engine.EngineObserver): the node's metrics."""
+
+
+@dataclass(frozen=True)
+class Core:
+    """The core as the adapters see it."""
+
+    exchange: ExchangeApi
+    admin: AdminApi
+    probe: OpsProbe
+    background: Sequence[Background] = field(default_factory=tuple)
+    spool_dir: Path | None = None
+    """Where request bodies are spooled so that storing them is a rename (the
+    store's choice); None: ``<data_dir>/spool``."""
+
+
+CoreFactory = Callable[[CoreDeps], AbstractAsyncContextManager[Core]]
+"""Builds the core for a config and closes it when the context exits."""
+
+TransportFactory = Callable[[Config, Mapping[str, str]], AbstractAsyncContextManager[Transport]]
+
+
+@contextlib.asynccontextmanager
+async def real_transport(config: Config, environ: Mapping[str, str]) -> AsyncIterator[Transport]:
+    """The outgoing side (adapters.transport): peers over mutual TLS pinned to
+    their expected certificates, webhooks signed with HMAC, drop-folder writes."""
+    from adapters.http.wiring import tls_material
+    from adapters.transport import (
+        DropFolderEndpoint,
+        NodeTransport,
+        PeerEndpoint,
+        Timeouts,
+        WebhookEndpoint,
+    )
+
+    timeout = config.limits.request_timeout.total_seconds()
+    transport = NodeTransport(
+        tls=tls_material(config, environ) if config.tls is not None else None,
+        peers=[
+            PeerEndpoint.create(p.name, p.url, expected_cert_path=p.certificate)
+            for p in config.peers
+        ],
+        webhooks=[
+            WebhookEndpoint(
+                d.id,
+                d.webhook_url,
+                secret_from_env(
+                    f"dms[{i}].webhook_secret_env", d.webhook_secret_env, environ
+                ).reveal(),
+                ca=d.webhook_ca,
+            )
+            for i, d in enumerate(config.dms)
+            if d.delivery is Delivery.WEBHOOK
+        ],
+        drop_folders=[
+            DropFolderEndpoint(d.id, d.drop_folder)
+            for d in config.dms
+            if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
+        ],
+        timeouts=Timeouts(connect=min(10.0, timeout), read=timeout, base=timeout),
+    )
+    async with transport:
+        yield transport
+
+
+def drop_folder_watchers(
+    config: Config, exchange: ExchangeApi, clock: Clock, spool_dir: Path
+) -> tuple[Background, ...]:
+    """One watcher per DMS in drop-folder mode: files it puts in <dir>/outgoing
+    are submitted on its behalf (adapters.dms.dropfolder)."""
+    from adapters.dms.dropfolder import DropFolderWatcher
+    from adapters.transport import DropFolderEndpoint
+
+    return tuple(
+        DropFolderWatcher(
+            exchange,
+            DropFolderEndpoint(d.id, d.drop_folder),
+            DmsPrincipal(d.id, frozenset(d.organs)),
+            spool_dir=spool_dir,
+            clock=clock,
+            interval=d.drop_folder_poll.total_seconds(),
+            max_size=config.limits.max_message_bytes,
+        )
+        for d in config.dms
+        if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
+    )
+
+
+def make_key_ring(config: Config, environ: Mapping[str, str]) -> KeyRing:
+    """The signers of the organs the node signs for (signing = "node"); every key
+    is loaded and checked against its certificate now, so a wrong key or
+    password fails the start, not the first document."""
+    from signing.keyring import OrganKey, Pkcs11Key, build_key_ring
+
+    keys = [
+        OrganKey(
+            organ_id=organ.id,
+            cert=organ.cert,
+            key=organ.key,
+            key_password_env=organ.key_password_env or None,
+            pkcs11=None
+            if organ.pkcs11 is None
+            else Pkcs11Key(
+                organ.pkcs11.module,
+                organ.pkcs11.token_label,
+                organ.pkcs11.key_label,
+                organ.pkcs11.pin_env,
+            ),
+        )
+        for organ in config.organs
+        if organ.signing is SigningMode.NODE and organ.cert is not None
+    ]
+    return build_key_ring(keys, environ=environ)
+
+
+def make_verifier(config: Config, clock: Clock) -> Verifier:
+    """The verifier of incoming signatures under the node's trust policy; the
+    trust store is loaded now (an unreadable one fails the start)."""
+    from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+    from signing.verifier import DocumentVerifier
+
+    trust = config.trust
+    verifier = DocumentVerifier(
+        VerificationPolicy(
+            trust_dir=trust.dir,
+            crl_files=trust.crls,
+            revocation=RevocationMode(trust.revocation.value),
+            fetch=trust.fetch,
+            allow_legacy=trust.allow_legacy,
+            require_signature=True,
+            pdf=PdfMode(trust.pdf.value),
+            require_signed_pdf=trust.require_signed_pdf,
+        ),
+        clock=clock,
+    )
+    verifier.check_trust_store()
+    return verifier
+
+
+def engine_settings(config: Config) -> Any:
+    """The engine's settings (node.engine.EngineSettings) from the config."""
+    from node.engine import EngineSettings
+    from node.engine import SigningMode as EngineSigning
+    from node.ports import DestinationKind
+
+    push_kinds = {
+        Delivery.WEBHOOK: DestinationKind.WEBHOOK,
+        Delivery.DROP_FOLDER: DestinationKind.DROP_FOLDER,
+    }
+    workers = config.workers
+    return EngineSettings(
+        node_organ=config.node.organ_id,
+        routing=routing_table(config),
+        hop_limit=config.node.hop_limit,
+        retry=retry_policy(config),
+        calendar=work_calendar(config),
+        deadlines=deadline_policy(config),
+        signing={o.id: EngineSigning(o.signing.value) for o in config.organs},
+        push={d.id: push_kinds[d.delivery] for d in config.dms if d.delivery in push_kinds},
+        concurrency=workers.concurrency,
+        claim_batch=workers.claim_batch,
+        lease=workers.lease,
+        poll_interval=workers.poll_interval,
+        stop_grace=workers.stop_grace,
+    )
+
+
+@contextlib.asynccontextmanager
+async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
+    """Store (opened, migrated) + key ring + verifier + engine with its delivery
+    workers. Keys and trust are loaded in a worker thread (CPU, files)."""
+    from node.engine import Engine
+    from node.store import store_from_url
+
+    config = deps.config
+    keys = await asyncio.to_thread(make_key_ring, config, deps.environ)
+    verifier = await asyncio.to_thread(make_verifier, config, deps.clock)
+    store = store_from_url(config.storage.url, base_dir=config.base_dir)
+    await store.open()
+    try:
+        engine = Engine(
+            engine_settings(config),
+            store=store,
+            keys=keys,
+            verifier=verifier,
+            transport=deps.transport,
+            clock=deps.clock,
+            observer=deps.observer,
+        )
+        yield Core(
+            exchange=engine.exchange,
+            admin=engine.admin,
+            probe=EngineProbe(engine, verifier),
+            background=(engine,),
+            spool_dir=store.spool_dir,
+        )
+    finally:
+        await store.close()
+
+
+class EngineProbe:
+    """/readyz and /metrics from the engine (store reachable, queue numbers)
+    and the verifier (trust material still readable)."""
+
+    def __init__(self, engine: Any, verifier: Any) -> None:
+        self._engine = engine
+        self._verifier = verifier
+
+    async def readiness(self) -> Mapping[str, str | None]:
+        checks: dict[str, str | None] = dict(await self._engine.readiness())
+        try:
+            await asyncio.to_thread(self._verifier.check_trust_store)
+            checks["keys"] = None
+        except ConfigError as exc:
+            checks["keys"] = exc.detail
+        return checks
+
+    async def snapshot(self) -> QueueSnapshot:
+        numbers = await self._engine.metrics_snapshot()
+        return QueueSnapshot(
+            messages_by_state=dict(numbers.messages_by_state),
+            queue_depth=numbers.queue_depth,
+            oldest_pending_age=numbers.oldest_pending_seconds,
+        )
