@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,12 @@ class RealNode:
 
 @contextlib.asynccontextmanager
 async def real_node(
-    directory: Path, *, storage_url: str | None = None, max_bytes: int | None = None
+    directory: Path,
+    *,
+    storage_url: str | None = None,
+    max_bytes: int | None = None,
+    edit: Callable[[str], str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RealNode]:
     init = await asyncio.to_thread(
         init_node, directory, [H41, S41], dms_listen="127.0.0.1:0", peer_listen="127.0.0.1:0"
@@ -50,9 +55,12 @@ async def real_node(
     if max_bytes is not None:
         text = text.replace("max_message_bytes = 268435456", f"max_message_bytes = {max_bytes}")
     text = text.replace('[retry]\ninitial = "10s"', '[retry]\ninitial = "1s"')
-    init.config_path.write_text(text)
+    init.config_path.write_text(edit(text) if edit else text)
     config = load_config(init.config_path)
-    async with running_node(config, environ={}) as service, aiohttp.ClientSession() as http:
+    async with (
+        running_node(config, environ=environ or {}) as service,
+        aiohttp.ClientSession() as http,
+    ):
         yield RealNode(service, init, http)
 
 
