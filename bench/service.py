@@ -13,8 +13,9 @@ Each server runs in its own process (so its peak RSS is its own) on 127.0.0.1:
   hashing it and answers 202: the reference.
 
 Prints, per server: small-document submits/s (16 concurrent clients) with
-p50/p99 latency, large-upload MB/s, and server peak RSS growth over its idle
-baseline; then the ratios node / bare.
+p50/p99 latency, large-upload MB/s (best of alternating rounds: the machine
+may be shared), and server peak RSS growth over its idle baseline; then the
+ratios node / bare.
 """
 
 from __future__ import annotations
@@ -197,27 +198,50 @@ async def large_upload(url: str, path: Path, size: int) -> float:
     return size / MB / elapsed
 
 
-def measure(kind: str, big: Path, count: int) -> dict[str, float]:
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+class Server:
+    """One server process; ``stop`` returns its peak RSS growth in MB."""
+
+    def __init__(self, kind: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = json.loads(self.proc.stdout.readline())["url"]
+
+    def stop(self) -> float:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        try:
+            self.proc.stdin.write("done\n")
+            self.proc.stdin.flush()
+            ended = json.loads(self.proc.stdout.readline())
+            return float(ended["peak"] - ended["baseline"])
+        finally:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def measure(big: Path, count: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Alternate node and bare for ``rounds`` rounds; keep each one's best
+    (the machine may be shared: the best round is the least disturbed)."""
+    servers = {kind: Server(kind) for kind in ("node", "bare")}
+    best: dict[str, dict[str, float]] = {kind: {} for kind in servers}
     try:
-        assert proc.stdout is not None
-        assert proc.stdin is not None
-        started = json.loads(proc.stdout.readline())
-        result = asyncio.run(small_submits(started["url"], count))
-        result["upload_mb_s"] = asyncio.run(large_upload(started["url"], big, big.stat().st_size))
-        proc.stdin.write("done\n")
-        proc.stdin.flush()
-        ended = json.loads(proc.stdout.readline())
-        result["rss_growth_mb"] = ended["peak"] - ended["baseline"]
-        return result
+        for _ in range(rounds):
+            for kind, server in servers.items():
+                small = asyncio.run(small_submits(server.url, count))
+                upload = asyncio.run(large_upload(server.url, big, big.stat().st_size))
+                seen = best[kind]
+                if small["docs_per_s"] > seen.get("docs_per_s", 0):
+                    seen.update(small)
+                seen["upload_mb_s"] = max(upload, seen.get("upload_mb_s", 0))
     finally:
-        proc.kill()
-        proc.wait(timeout=10)
+        for kind, server in servers.items():
+            best[kind]["rss_growth_mb"] = server.stop()
+    return best
 
 
 def main() -> int:
@@ -228,14 +252,14 @@ def main() -> int:
     if args.serve:
         server_main(args.serve)
         return 0
-    size_mb, count = (20, 200) if args.quick else (200, 2000)
+    size_mb, count, rounds = (20, 200, 1) if args.quick else (200, 2000, 3)
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.edxml"
         with big.open("wb") as out:
             block = os.urandom(MB)
             for _ in range(size_mb):
                 out.write(block)
-        results = {kind: measure(kind, big, count) for kind in ("node", "bare")}
+        results = measure(big, count, rounds)
     print(
         f"{'server':6} {'docs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'upload MB/s':>12} "
         f"{'RSS growth MB':>14}"
@@ -248,7 +272,10 @@ def main() -> int:
     node, bare = results["node"], results["bare"]
     print(f"ratio node / bare submits: {node['docs_per_s'] / bare['docs_per_s']:.2f}")
     print(f"ratio node / bare upload throughput: {node['upload_mb_s'] / bare['upload_mb_s']:.2f}")
-    print(f"upload size: {size_mb} MB; small submits: {count} x {SAMPLE.stat().st_size} bytes")
+    print(
+        f"upload size: {size_mb} MB; small submits: {count} x {SAMPLE.stat().st_size} bytes; "
+        f"best of {rounds} alternating round(s)"
+    )
     return 0
 
 

@@ -66,8 +66,9 @@ async def _submit(request: web.Request, kind: MessageKind) -> web.Response:
         result = await services.exchange.submit(
             body, principal=principal, kind=kind, idempotency_key=key
         )
-    finally:
-        discard(body)
+    except BaseException:
+        discard(body)  # safety net: the core disposes of the body on every path
+        raise
     _log_result(result, principal, kind)
     return web.json_response(
         result.as_dict(),

@@ -64,8 +64,9 @@ async def receive(request: web.Request) -> web.Response:
                 ],
             )
         result = await services.exchange.receive(body, peer=peer, meta=meta)
-    finally:
-        discard(body)
+    except BaseException:
+        discard(body)  # safety net: the core disposes of the body on every path
+        raise
     log.info(
         "duplicate transfer answered with the first result" if result.duplicate else "received",
         extra={

@@ -169,7 +169,21 @@ class FakeExchange:
         kind: MessageKind,
         idempotency_key: str | None = None,
     ) -> SubmitResult:
+        # fail_with: a core that fails before taking the body (the adapter's
+        # safety net deletes it); otherwise the body is the core's to dispose of.
         self._maybe_fail()
+        try:
+            return await self._submit(body, principal, kind, idempotency_key)
+        finally:
+            body.path.unlink(missing_ok=True)
+
+    async def _submit(
+        self,
+        body: IncomingBody,
+        principal: DmsPrincipal,
+        kind: MessageKind,
+        idempotency_key: str | None,
+    ) -> SubmitResult:
         self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
@@ -190,18 +204,21 @@ class FakeExchange:
         self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
         self._maybe_fail()
-        self.received_from.append(peer)
-        data = body.path.read_bytes()
-        sender, _, document_id = envelope_facts(data, meta.kind)
-        return self._store(
-            body,
-            meta.kind,
-            sender,
-            meta.recipients,
-            document_id,
-            ("peer", meta.message_id),
-            message_id=meta.message_id,
-        )
+        try:
+            self.received_from.append(peer)
+            data = body.path.read_bytes()
+            sender, _, document_id = envelope_facts(data, meta.kind)
+            return self._store(
+                body,
+                meta.kind,
+                sender,
+                meta.recipients,
+                document_id,
+                ("peer", meta.message_id),
+                message_id=meta.message_id,
+            )
+        finally:
+            body.path.unlink(missing_ok=True)
 
     def _visible(self, principal: DmsPrincipal) -> list[Stored]:
         return [m for m in self.messages.values() if set(m.recipients) & principal.organs]
