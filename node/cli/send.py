@@ -82,9 +82,9 @@ def _looks_like_status(file: Path) -> bool:
 def _print_problem(status: int, detail: str, errors: list[dict[str, Any]]) -> None:
     print(f"lienthong send: refused ({status}): {detail}", file=sys.stderr)
     for error in errors:
-        line = error.get("line")
-        where = f"{line}: " if line is not None else ""
-        print(f"  {where}{error.get('path', '')}: {error.get('message', '')}", file=sys.stderr)
+        where = [str(error[k]) for k in ("line", "path") if error.get(k) not in (None, "")]
+        prefix = ": ".join(where) + ": " if where else ""
+        print(f"  {prefix}{error.get('message', '')}", file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> int:

@@ -37,7 +37,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ",".join(_text(v) for v in value)
+        return ",".join(_text(v) for v in value) or "-"
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return f"{round(value, 2):g}"
     return str(value)
