@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from node.errors import Issue, ValidationFailed
+from node.errors import BadRequest, Issue
 from node.ports import DeliveryView, MessageSummary, Trace
 from node.store.records import DeliveryRecord, MessageRecord, TraceRecord
 
@@ -81,6 +81,5 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def bad_request(parameter: str, message: str) -> ValidationFailed:
-    # TEMPORARY until node.errors.BadRequest lands from the service branch.
-    return ValidationFailed([Issue(None, parameter, message)], f"{parameter}: {message}")
+def bad_request(parameter: str, message: str) -> BadRequest:
+    return BadRequest(f"{parameter}: {message}", [Issue(None, parameter, message)])

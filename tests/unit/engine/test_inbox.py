@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.errors import NotFound, ValidationFailed
+from node.errors import BadRequest, NotFound
 from node.ports import DmsPrincipal
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
 from tests.unit.engine.messages import document
@@ -35,13 +35,13 @@ async def test_inbox_pages_with_an_opaque_cursor(node: Node) -> None:
 
 @pytest.mark.parametrize("cursor", ["nonsense", "djE6LTE", "!!"])
 async def test_a_forged_cursor_is_a_clear_error(node: Node, cursor: str) -> None:
-    with pytest.raises(ValidationFailed, match="cursor"):
+    with pytest.raises(BadRequest, match="cursor"):
         await node.exchange.inbox(DMS_STTTT, limit=2, cursor=cursor)
 
 
 @pytest.mark.parametrize("limit", [0, -1, 100_000])
 async def test_a_silly_limit_is_a_clear_error(node: Node, limit: int) -> None:
-    with pytest.raises(ValidationFailed, match="limit"):
+    with pytest.raises(BadRequest, match="limit"):
         await node.exchange.inbox(DMS_STTTT, limit=limit, cursor=None)
 
 

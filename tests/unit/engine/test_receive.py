@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from node.errors import Forbidden, LoopDetected, SignatureRejected, ValidationFailed
+from node.errors import BadRequest, Forbidden, LoopDetected, SignatureRejected
 from node.model import MessageKind
 from node.ports import Direction, Hop, PeerPrincipal, TransferMeta
 from tests.unit.engine.conftest import (
@@ -98,7 +98,7 @@ async def test_too_many_hops_are_refused(make_node) -> None:  # type: ignore[no-
 
 async def test_recipients_header_must_name_recipients_of_the_document(node: Node) -> None:
     data, _ = document(VPCP, (STTTT,))
-    with pytest.raises(ValidationFailed, match="Lienthong-Recipients"):
+    with pytest.raises(BadRequest, match="Lienthong-Recipients"):
         await receive(node, data, meta(recipients=(UBND,)))
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from node.engine import SigningMode
-from node.errors import Conflict, Forbidden, SignatureRejected, UnknownDestination, ValidationFailed
+from node.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    SignatureRejected,
+    UnknownDestination,
+    ValidationFailed,
+)
 from node.model import MessageKind
 from node.ports import DestinationKind
 from node.store.records import SearchFilter
@@ -148,5 +155,5 @@ async def test_spool_files_are_gone_after_accept_and_after_refusal(node: Node) -
 @pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
 async def test_a_malformed_idempotency_key_is_refused(node: Node, key: str) -> None:
     data, _ = document(UBND, (STTTT,))
-    with pytest.raises(ValidationFailed, match="Idempotency-Key"):
+    with pytest.raises(BadRequest, match="Idempotency-Key"):
         await node.submit(data, idempotency_key=key)
