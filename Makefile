@@ -34,6 +34,14 @@ softhsm:
 	    echo "note: softhsm2 missing and apt-get not usable; PKCS#11 tests will be skipped" >&2; \
 	  fi; }
 
+# Quick-size benchmarks (numbers on stdout and bench/results/latest.json).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+# Fault run: two nodes, SIGKILLs, lost/duplicated/missing counts.
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
