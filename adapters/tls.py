@@ -72,14 +72,22 @@ class PeerPin:
     """What a peer's certificate must be: its fingerprint and/or its organ id.
 
     At least one of the two is required; when both are given, both must match.
+    ``next_sha256`` is the certificate the peer is rotating to: during a
+    rotation either fingerprint matches, so neither side has to switch at the
+    same instant (and no delivery dead-letters on a pin mismatch meanwhile).
     """
 
     cert_sha256: str | None = None
     organ_id: str | None = None
+    next_sha256: str | None = None
 
     def __post_init__(self) -> None:
         if self.cert_sha256 is not None:
             object.__setattr__(self, "cert_sha256", normalize_fingerprint(self.cert_sha256))
+        if self.next_sha256 is not None:
+            if self.cert_sha256 is None:
+                raise ConfigError("a next certificate fingerprint needs a current one")
+            object.__setattr__(self, "next_sha256", normalize_fingerprint(self.next_sha256))
         if self.organ_id is not None and (problem := organ_id_problem(self.organ_id)):
             raise ConfigError(problem)
         if self.cert_sha256 is None and self.organ_id is None:
@@ -88,8 +96,9 @@ class PeerPin:
     def mismatch(self, der: bytes) -> str | None:
         """Why the DER certificate does not match this pin, or None if it does."""
         got = fingerprint(der)
-        if self.cert_sha256 is not None and got != self.cert_sha256:
-            return f"certificate sha256 {got} is not the pinned {self.cert_sha256}"
+        if self.cert_sha256 is not None and got not in self.fingerprints:
+            pinned = " or ".join(self.fingerprints)
+            return f"certificate sha256 {got} is not the pinned {pinned}"
         if self.organ_id is not None:
             organs = subject_organ_ids(x509.load_der_x509_certificate(der))
             if self.organ_id not in organs:
@@ -100,10 +109,21 @@ class PeerPin:
                 )
         return None
 
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """The pinned certificate fingerprints: the current one, then the next."""
+        return tuple(f for f in (self.cert_sha256, self.next_sha256) if f is not None)
+
+    def overlaps(self, other: PeerPin) -> bool:
+        """Whether a certificate could match both pins (two peers sharing one)."""
+        return bool(set(self.fingerprints) & set(other.fingerprints))
+
     def __str__(self) -> str:
         parts = []
         if self.cert_sha256:
             parts.append(f"sha256={self.cert_sha256}")
+        if self.next_sha256:
+            parts.append(f"next={self.next_sha256}")
         if self.organ_id:
             parts.append(f"organ={self.organ_id}")
         return ",".join(parts)

@@ -98,7 +98,9 @@ async def real_transport(config: Config, environ: Mapping[str, str]) -> AsyncIte
     transport = NodeTransport(
         tls=tls_material(config, environ) if config.tls is not None else None,
         peers=[
-            PeerEndpoint.create(p.name, p.url, expected_cert_path=p.certificate)
+            PeerEndpoint.create(
+                p.name, p.url, expected_cert_path=p.certificate, next_cert_path=p.next_certificate
+            )
             for p in config.peers
         ],
         webhooks=[

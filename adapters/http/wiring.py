@@ -75,14 +75,25 @@ def peer_identities(config: Config) -> tuple[PeerIdentity, ...]:
     identities: list[PeerIdentity] = []
     for i, peer in enumerate(config.peers):
         key = f"peers[{i}].certificate"
-        leaf = load_pem_certificates(peer.certificate, key)[0]
-        pin = PeerPin(cert_sha256=der_sha256(leaf.public_bytes(Encoding.DER)))
+        pin = PeerPin(
+            cert_sha256=_leaf_sha256(peer.certificate, key),
+            next_sha256=(
+                _leaf_sha256(peer.next_certificate, f"peers[{i}].next_certificate")
+                if peer.next_certificate is not None
+                else None
+            ),
+        )
         for other in identities:
-            if other.pin == pin:
+            if other.pin.overlaps(pin):
                 raise ConfigError(f"{key}: the same certificate is already peer {other.name!r}'s")
         principal = PeerPrincipal(peer_id=peer.name, node_organ=peer.organ_id)
         identities.append(PeerIdentity(peer.name, pin, principal))
     return tuple(identities)
+
+
+def _leaf_sha256(path: Path, key: str) -> str:
+    leaf = load_pem_certificates(path, key)[0]
+    return der_sha256(leaf.public_bytes(Encoding.DER))
 
 
 def inventory_from_config(config: Config) -> NodeInventory:
@@ -97,7 +108,18 @@ def inventory_from_config(config: Config) -> NodeInventory:
         )
         for i, p in enumerate(config.peers)
     )
-    certificates = (*_own_certificates(config), *(p.certificate for p in peers))
+    upcoming = (
+        cert
+        for i, p in enumerate(config.peers)
+        if p.next_certificate is not None
+        for cert in file_certificates(
+            p.next_certificate,
+            key=f"peers[{i}].next_certificate",
+            role="peer",
+            name=f"{p.name} (next)",
+        )[:1]
+    )
+    certificates = (*_own_certificates(config), *(p.certificate for p in peers), *upcoming)
     return NodeInventory(
         organ_id=config.node.organ_id,
         name=config.node_name,

@@ -71,15 +71,18 @@ class PeerEndpoint:
         expected_cert_sha256: str | None = None,
         expected_cert_path: Path | None = None,
         organ_id: str | None = None,
+        next_cert_path: Path | None = None,
     ) -> PeerEndpoint:
         """Build from config values: a fingerprint, or a certificate file to pin,
-        and/or the organ id the peer's certificate subject must carry."""
+        and/or the organ id the peer's certificate subject must carry; during a
+        certificate rotation, the file of the peer's next certificate too."""
         if expected_cert_sha256 and expected_cert_path:
             raise ConfigError(f"peer {name}: give expected_cert_sha256 or expected_cert, not both")
         sha = expected_cert_sha256
         if expected_cert_path is not None:
             sha = file_fingerprint(expected_cert_path)
-        return cls(name, url, PeerPin(cert_sha256=sha, organ_id=organ_id))
+        following = file_fingerprint(next_cert_path) if next_cert_path is not None else None
+        return cls(name, url, PeerPin(cert_sha256=sha, organ_id=organ_id, next_sha256=following))
 
     @property
     def messages_url(self) -> str:

@@ -209,6 +209,8 @@ def referenced_files(config: Config) -> Iterator[tuple[str, Path, bool]]:
             yield f"dms[{i}].drop_folder", dms.drop_folder, True
     for i, peer in enumerate(config.peers):
         yield f"peers[{i}].certificate", peer.certificate, False
+        if peer.next_certificate is not None:
+            yield f"peers[{i}].next_certificate", peer.next_certificate, False
 
 
 def _check_files(config: Config) -> None:

@@ -235,6 +235,13 @@ class PeerEntry:
     certificate: Path = field(
         metadata=doc("the peer's expected TLS certificate (PEM); its certificate must match")
     )
+    next_certificate: Path | None = field(
+        default=None,
+        metadata=doc(
+            "during a certificate rotation: the peer's new TLS certificate (PEM); "
+            "either one is accepted until you remove this key"
+        ),
+    )
 
 
 @dataclass(frozen=True)

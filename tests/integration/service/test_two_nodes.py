@@ -25,9 +25,15 @@ H41, G22 = "000.00.00.H41", "000.00.00.G22"
 
 
 def _config(
-    directory: Path, organ: str, me: Issued, ca: TestCa, peer: tuple[str, str, str, Issued]
+    directory: Path,
+    organ: str,
+    me: Issued,
+    ca: TestCa,
+    peer: tuple[str, str, str, Issued],
+    peer_next: Issued | None = None,
 ) -> Path:
     name, url, peer_organ, peer_cert = peer
+    rotation = f'next_certificate = "{peer_next.cert}"' if peer_next else ""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "node.toml"
     path.write_text(f"""
@@ -54,6 +60,7 @@ name = "{name}"
 url = "{url}"
 organ_id = "{peer_organ}"
 certificate = "{peer_cert.cert}"
+{rotation}
 [routing]
 default_peer = "{name}"
 """)
@@ -138,3 +145,29 @@ async def test_receiver_with_an_unexpected_certificate_gets_nothing(
         assert "pinned" in detail
         assert b_core.exchange is not None
         assert b_core.exchange.messages == {}
+
+
+async def test_both_nodes_rotate_their_certificates_without_a_gap(
+    tmp_path: Path, sample_document: bytes
+) -> None:
+    """Each node already presents its new certificate; the other side still
+    pins the old one and lists the new one as ``next_certificate``: documents
+    flow both ways and the sender is still recognised as the same peer."""
+    ca = TestCa(tmp_path / "pki")
+    h41_old, g22_old = ca.issue("h41-2025"), ca.issue("g22-2025")
+    h41_new, g22_new = ca.issue("h41-2026"), ca.issue("g22-2026")
+    doc = _body(tmp_path / "doc.edxml", sample_document)
+    b_path = _config(
+        tmp_path / "b", G22, g22_new, ca, ("h41", "https://127.0.0.1:1/", H41, h41_old), h41_new
+    )
+    async with _node(b_path, tmp_path / "b-store") as (b, b_core):
+        assert b.peer_url is not None
+        a_path = _config(
+            tmp_path / "a", H41, h41_new, ca, ("g22", b.peer_url, G22, g22_old), g22_new
+        )
+        async with _node(a_path, tmp_path / "a-store") as (_, a_core):
+            outcome, detail = await _send(a_core, doc, "h41-0004")
+        assert outcome is Outcome.DELIVERED, detail
+        assert b_core.exchange is not None
+        assert b_core.exchange.received_from[0].peer_id == "h41"
+        assert "h41-0004" in b_core.exchange.messages

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.tls import server_context
+from adapters.tls import PeerPin, server_context
+from adapters.transport import NodeTransport, PeerEndpoint
 from node.ports import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki
 
-from .conftest import meta, node_a_as_peer, transport_to
+from .conftest import FAST, material, meta, node_a_as_peer, transport_to
 
 PEER_B = Destination(DestinationKind.PEER, "B")
 
@@ -77,3 +78,23 @@ async def test_both_pins_must_match(pki: TestPki, peer_b: FakePeerNode) -> None:
     assert outcome.outcome is Outcome.TRANSIENT
     assert "000.00.00.Z99" in outcome.detail
     assert peer_b.received == []
+
+
+async def test_rotation_pin_delivers_to_the_peers_new_certificate(pki: TestPki) -> None:
+    """The peer switched to its new certificate before we removed the old pin:
+    with ``next_certificate`` configured, delivery goes on (without it, the
+    pin check refuses, see above)."""
+    node = await _impostor(pki, pki.other)  # stands for B's new certificate
+    peer = PeerEndpoint(
+        "B",
+        node.url,
+        PeerPin(cert_sha256=pki.node_b.sha256, next_sha256=pki.other.sha256),
+    )
+    try:
+        async with NodeTransport(tls=material(pki, pki.node_a), peers=[peer], timeouts=FAST) as t:
+            outcome = await t.send(PEER_B, meta(), BytesBody(b"<x/>"))
+    finally:
+        await node.close()
+
+    assert outcome.outcome is Outcome.DELIVERED, outcome.detail
+    assert len(node.received) == 1

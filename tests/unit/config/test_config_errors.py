@@ -159,6 +159,16 @@ def test_missing_file_is_named_by_its_key(tmp_path: Path) -> None:
         load_config(path)
 
 
+def test_missing_next_certificate_is_named_by_its_key(tmp_path: Path) -> None:
+    (tmp_path / "trust").mkdir()
+    for name in ("c.pem", "k.pem", "ca.pem", "a.pem"):
+        (tmp_path / name).write_text("x")
+    path = tmp_path / "node.toml"
+    path.write_text(HEAD + PEER + 'next_certificate = "a-next.pem"\n')
+    with pytest.raises(ConfigError, match=r"^peers\[0\]\.next_certificate: file not found"):
+        load_config(path)
+
+
 def test_unreadable_config_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read .*missing\.toml"):
         load_config(tmp_path / "missing.toml")

@@ -157,3 +157,35 @@ def test_encrypted_key_with_password(unit_pki: TestPki, tmp_path: Path) -> None:
     wrong = TlsMaterial(unit_pki.node_a.cert, encrypted, unit_pki.ca, key_password="nope")
     with pytest.raises(ConfigError, match="cannot load TLS certificate"):
         material_server_context(wrong)
+
+
+def test_pin_with_next_certificate_accepts_either_during_a_rotation(unit_pki: TestPki) -> None:
+    pin = PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.other.sha256)
+    assert pin.mismatch(unit_pki.node_b.der) is None
+    assert pin.mismatch(unit_pki.other.der) is None
+    problem = pin.mismatch(unit_pki.node_a.der)
+    assert problem is not None
+    assert unit_pki.node_b.sha256 in problem
+    assert unit_pki.other.sha256 in problem
+    assert pin.fingerprints == (unit_pki.node_b.sha256, unit_pki.other.sha256)
+
+
+def test_next_certificate_alone_is_not_a_pin(unit_pki: TestPki) -> None:
+    with pytest.raises(ConfigError, match="needs a current one"):
+        PeerPin(organ_id=NODE_B_ORGAN, next_sha256=unit_pki.other.sha256)
+
+
+def test_overlapping_pins_are_detected(unit_pki: TestPki) -> None:
+    old = PeerPin(cert_sha256=unit_pki.node_a.sha256)
+    rotating = PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.node_a.sha256)
+    assert rotating.overlaps(old)
+    assert not rotating.overlaps(PeerPin(cert_sha256=unit_pki.other.sha256))
+
+
+def test_identify_peer_knows_a_peer_by_its_next_certificate(unit_pki: TestPki) -> None:
+    peers = [
+        Peer("A", PeerPin(cert_sha256=unit_pki.node_a.sha256)),
+        Peer("B", PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.other.sha256)),
+    ]
+    assert identify_peer(unit_pki.other.der, peers) == "B"
+    assert identify_peer(unit_pki.rogue.der, peers) is None
