@@ -18,7 +18,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/lienthong demo
 
-test: $(STAMP) softhsm
+# Lint first (seconds), then the whole suite: CI holds the code to both.
+test: $(STAMP) softhsm lint
 	$(BIN)/pytest -q
 
 # SoftHSM2 for the PKCS#11 tests: installed from Debian when missing and apt is
