@@ -181,9 +181,9 @@ class DeliveryWorkers:
     async def _retry_or_give_up(self, c: ClaimedDelivery, attempt: AttemptView) -> bool:
         ctx = self._ctx
         policy = ctx.settings.retry
-        attempts = c.attempts + 1
+        attempts = c.attempts_in_window + 1
         next_at = policy.next_attempt_at(
-            attempts=attempts, created_at=c.created_at, now=attempt.at, rng=ctx.rng
+            attempts=attempts, created_at=c.retry_from, now=attempt.at, rng=ctx.rng
         )
         if next_at is None:
             reason = (

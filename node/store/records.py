@@ -189,6 +189,21 @@ class ClaimedDelivery:
     """Attempts made before this one."""
     created_at: datetime
     hops: tuple[Hop, ...]
+    window_start: datetime | None = None
+    """When the current retry window opened: None for the first (from
+    ``created_at``), else the operator's last resend."""
+    window_attempts: int = 0
+    """Attempts made before the current retry window opened."""
+
+    @property
+    def retry_from(self) -> datetime:
+        """The instant the retry schedule (and its maximum age) counts from."""
+        return self.created_at if self.window_start is None else self.window_start
+
+    @property
+    def attempts_in_window(self) -> int:
+        """Attempts made in the current retry window, before this one."""
+        return self.attempts - self.window_attempts
 
 
 @dataclass(frozen=True)

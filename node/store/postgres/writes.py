@@ -20,7 +20,15 @@ from node.store.records import (
     NewAuditEntry,
     NewMessage,
 )
-from node.store.rows import destination, hop, join_organs, message_record, split_organs, ts
+from node.store.rows import (
+    destination,
+    hop,
+    join_organs,
+    message_record,
+    opt_ts,
+    split_organs,
+    ts,
+)
 
 Queries = Mapping[str, str]
 Conn = Any
@@ -158,6 +166,8 @@ async def claim(
             attempts=int(r["attempts"]),
             created_at=ts(r["created_at"]),
             hops=tuple(hops.get(r["message_id"], ())),
+            window_start=opt_ts(r["window_start"]),
+            window_attempts=int(r["window_attempts"]),
         )
         for r in rows
     ]

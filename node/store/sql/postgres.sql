@@ -55,7 +55,7 @@ WITH due AS (
 UPDATE deliveries d SET state = 'in-flight', lease_owner = $3, due_at = $4
 FROM due WHERE d.id = due.id
 RETURNING d.id, d.message_id, d.kind, d.destination, d.recipients, d.attempts, d.created_at,
-    d.priority;
+    d.priority, d.window_start, d.window_attempts;
 
 -- name: extend_lease
 UPDATE deliveries SET due_at = $3
@@ -96,7 +96,7 @@ WHERE id = $1;
 
 -- name: resend
 UPDATE deliveries SET state = 'pending', due_at = $2, next_attempt_at = $2,
-    finished_at = NULL, lease_owner = NULL
+    finished_at = NULL, lease_owner = NULL, window_start = $2, window_attempts = attempts
 WHERE message_id = $1 AND state = 'dead'
 RETURNING id;
 

@@ -53,7 +53,8 @@ WHERE id IN (
     WHERE due_at IS NOT NULL AND due_at <= :now
     ORDER BY priority DESC, due_at
     LIMIT :limit)
-RETURNING id, message_id, kind, destination, recipients, attempts, created_at, priority;
+RETURNING id, message_id, kind, destination, recipients, attempts, created_at, priority,
+    window_start, window_attempts;
 
 -- name: extend_lease
 UPDATE deliveries SET due_at = :until
@@ -94,7 +95,7 @@ WHERE id = :message_id;
 
 -- name: resend
 UPDATE deliveries SET state = 'pending', due_at = :now, next_attempt_at = :now,
-    finished_at = NULL, lease_owner = NULL
+    finished_at = NULL, lease_owner = NULL, window_start = :now, window_attempts = attempts
 WHERE message_id = :message_id AND state = 'dead'
 RETURNING id;
 

@@ -174,6 +174,10 @@ def claim(
             attempts=int(r["attempts"]),
             created_at=datetime.fromisoformat(r["created_at"]),
             hops=tuple(hops.get(r["message_id"], ())),
+            window_start=(
+                None if r["window_start"] is None else datetime.fromisoformat(r["window_start"])
+            ),
+            window_attempts=int(r["window_attempts"]),
         )
         for r in rows
     ]

@@ -146,9 +146,10 @@ async def test_resend_puts_dead_deliveries_back_due_now(store: Store) -> None:
     record = await store.message(m.id)
     assert record is not None
     assert record.state is MessageState.PENDING
-    assert [
-        c.id for c in await store.claim_due_deliveries(owner="w", now=later, lease=LEASE, limit=5)
-    ] == [first.id]
+    (again,) = await store.claim_due_deliveries(owner="w", now=later, lease=LEASE, limit=5)
+    assert again.id == first.id
+    assert (again.retry_from, again.attempts_in_window) == (later, 0), "a new retry window"
+    assert again.attempts == 1, "attempts before the resend still count in the history"
     assert await store.dead_letters(limit=10) == ()
     assert (await store.verify_audit()).entries == 2
 

@@ -157,6 +157,44 @@ async def test_an_operator_resend_delivers_a_dead_letter(node: Node) -> None:
     assert actions == [("node", "dead-letter"), ("operator:alice", "resend")]
 
 
+async def test_a_resend_opens_a_new_retry_window(node: Node) -> None:
+    """A delivery dead-lettered after its maximum age gets the whole retry
+    schedule again when an operator resends it: one more failure means a
+    retry soon (backoff from the start), not an immediate second dead letter."""
+    data, _ = document(UBND, (VPCP,))
+    result = await node.submit(data)
+    node.transport.outcome_for = lambda _d: BUSY
+    for _ in range(30):  # bounded: the schedule gives up after max_age (1 h)
+        (d,) = await node.store.deliveries(result.id)
+        if d.state.value == "dead" or d.next_attempt_at is None:
+            break
+        node.clock.set(d.next_attempt_at)
+        await node.deliver()
+    (d,) = await node.store.deliveries(result.id)
+    assert d.state.value == "dead"
+    failed_before = len(d.attempts)
+    assert failed_before > 3
+
+    node.clock.set(T0 + timedelta(days=2))
+    await node.admin.resend(result.id, actor="operator:alice")
+    await node.deliver()
+
+    (d,) = await node.store.deliveries(result.id)
+    assert d.state.value == "pending", d.last_error
+    assert d.next_attempt_at is not None
+    assert (
+        timedelta(seconds=8)
+        <= d.next_attempt_at - (T0 + timedelta(days=2))
+        <= timedelta(seconds=10)
+    )
+    node.transport.outcome_for = lambda _d: DeliveryOutcome(Outcome.DELIVERED, "202")
+    node.clock.set(d.next_attempt_at)
+    assert await node.deliver() == 1
+    (d,) = await node.store.deliveries(result.id)
+    assert d.state.value == "delivered"
+    assert len(d.attempts) == failed_before + 2, "history keeps every attempt"
+
+
 async def test_running_workers_deliver_promptly_and_stop_gracefully(node: Node) -> None:
     node.transport.gate = asyncio.Event()
     await node.engine.start()
