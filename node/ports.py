@@ -180,6 +180,10 @@ class DeliveryOutcome:
     outcome: Outcome
     detail: str = ""
     http_status: int | None = None
+    destination_down: bool = False
+    """A transient failure of the destination as a whole (no connection, TLS
+    handshake refused, "busy" answers), not of this message: the engine then
+    holds the destination's other deliveries back until the next retry."""
 
 
 class Transport(Protocol):

@@ -31,6 +31,9 @@ from node.ports import DeliveryOutcome, Outcome, StoredBody
 MAX_ANSWER = 64 * 1024
 MAX_DETAIL = 1000
 BUSY_STATUSES = frozenset({408, 425, 429})
+DOWN_STATUSES = frozenset({429, 502, 503, 504})
+"""Answers about the receiver as a whole (overloaded, its store or upstream
+down), not about this message: its other deliveries would get the same."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,13 @@ async def deliver(
             return DeliveryOutcome(
                 Outcome.PERMANENT, f"{streams[-1].corruption}; transfer aborted before its end"
             )
-        return DeliveryOutcome(Outcome.TRANSIENT, _failure_detail(exc, target, timeouts, body.size))
+        return DeliveryOutcome(
+            Outcome.TRANSIENT,
+            _failure_detail(exc, target, timeouts, body.size),
+            destination_down=isinstance(
+                exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            ),
+        )
     return classify(answer, target)
 
 
@@ -149,7 +158,10 @@ def classify(answer: Answer, target: HttpTarget) -> DeliveryOutcome:
         )
     if status in BUSY_STATUSES or status >= 500:
         return DeliveryOutcome(
-            Outcome.TRANSIENT, f"{target.label} answered {status}{_problem(answer)}", status
+            Outcome.TRANSIENT,
+            f"{target.label} answered {status}{_problem(answer)}",
+            status,
+            destination_down=status in DOWN_STATUSES,
         )
     if 400 <= status < 500:
         return DeliveryOutcome(

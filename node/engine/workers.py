@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 import time
+from datetime import datetime, timedelta
 
 from node.engine.context import EngineContext
 from node.engine.notices import failure_notice
@@ -21,6 +22,7 @@ from node.errors import LienthongError, StoreUnavailable
 from node.ports import (
     AttemptView,
     DeliveryOutcome,
+    Destination,
     DestinationKind,
     Direction,
     Hop,
@@ -31,6 +33,11 @@ from node.store.records import ClaimedDelivery, NewAuditEntry
 
 log = logging.getLogger("lienthong.engine.workers")
 
+HOLD_MARGIN = timedelta(minutes=1)
+"""Deliveries held back behind an unreachable destination's probe come due this
+long after it (at least the first retry delay): a probe that hangs until its
+connect timeout must not release the whole queue into the same failure."""
+
 
 class DeliveryWorkers:
     def __init__(self, ctx: EngineContext) -> None:
@@ -40,6 +47,8 @@ class DeliveryWorkers:
         self._stopping = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
+        self._down: set[Destination] = set()
+        """Destinations this process found unreachable and held back."""
         ctx.wake_workers = self.wake
 
     # ------------------------------------------------------------------ lifecycle
@@ -171,14 +180,18 @@ class DeliveryWorkers:
         if result.outcome in (Outcome.DELIVERED, Outcome.DUPLICATE):
             hop = out if c.destination.kind is DestinationKind.PEER else None
             kept = await ctx.store.mark_delivered(c.id, owner=self.owner, attempt=attempt, hop=hop)
+            if c.destination in self._down or c.attempts_in_window > 0:
+                await self._resume(c.destination, now)  # it may have held others back
         elif result.outcome is Outcome.TRANSIENT:
-            kept = await self._retry_or_give_up(c, attempt)
+            kept = await self._retry_or_give_up(c, attempt, down=result.destination_down)
         else:
             kept = await self._dead_letter(c, attempt, attempt.detail)
         if not kept:
             ctx.observer.on_lease_lost(c.id)
 
-    async def _retry_or_give_up(self, c: ClaimedDelivery, attempt: AttemptView) -> bool:
+    async def _retry_or_give_up(
+        self, c: ClaimedDelivery, attempt: AttemptView, *, down: bool
+    ) -> bool:
         ctx = self._ctx
         policy = ctx.settings.retry
         attempts = c.attempts_in_window + 1
@@ -191,8 +204,51 @@ class DeliveryWorkers:
                 f"last error {attempt.detail}"
             )
             return await self._dead_letter(c, attempt, reason)
-        return await ctx.store.record_attempt(
+        kept = await ctx.store.record_attempt(
             c.id, owner=self.owner, attempt=attempt, next_attempt_at=next_at
+        )
+        if down:
+            until = next_at + max(policy.initial, HOLD_MARGIN)
+            await self._hold_back(c, until, attempt.detail)
+        return kept
+
+    async def _hold_back(self, c: ClaimedDelivery, until: datetime, why: str) -> None:
+        """One probe per backoff step instead of one failed attempt per queued
+        delivery: this delivery's next attempt probes the destination, its other
+        pending deliveries wait behind it; the probe's success releases them
+        (:meth:`_resume`), in whichever process makes it."""
+        destination = c.destination
+        try:
+            held = await self._ctx.store.postpone_destination(destination, until=until, probe=c.id)
+        except StoreUnavailable as exc:  # the attempt is recorded; holding back is an economy
+            log.warning("cannot hold back deliveries to %s: %s", destination.name, exc.detail)
+            return
+        if destination not in self._down:
+            self._down.add(destination)
+            log.warning(
+                "%s %s unreachable (%s): %d other deliveries held back until %s",
+                destination.kind.value,
+                destination.name,
+                why,
+                max(held - 1, 0),  # the probe itself is not held
+                until.isoformat(timespec="seconds"),
+            )
+
+    async def _resume(self, destination: Destination, now: datetime) -> None:
+        try:
+            resumed = await self._ctx.store.resume_destination(destination, now=now)
+        except StoreUnavailable as exc:  # held-back deliveries come due on their own
+            log.warning("cannot resume deliveries to %s: %s", destination.name, exc.detail)
+            return
+        was_down = destination in self._down
+        self._down.discard(destination)
+        if not (resumed or was_down):
+            return
+        log.info(
+            "%s %s reachable again: %d held-back deliveries resume",
+            destination.kind.value,
+            destination.name,
+            resumed,
         )
 
     async def _dead_letter(self, c: ClaimedDelivery, attempt: AttemptView, reason: str) -> bool:

@@ -14,7 +14,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from node.ports import AttemptView, AuditCheck, Hop, InboxItem, StatusView, StoredBody
+from node.ports import (
+    AttemptView,
+    AuditCheck,
+    Destination,
+    Hop,
+    InboxItem,
+    StatusView,
+    StoredBody,
+)
 from node.store.records import (
     AcceptOutcome,
     AckResult,
@@ -82,6 +90,19 @@ class Store(Protocol):
         self, delivery_id: str, *, owner: str, attempt: AttemptView, next_attempt_at: datetime
     ) -> bool:
         """A failed attempt; retry at ``next_attempt_at``. False if the lease was lost."""
+        ...
+
+    async def postpone_destination(
+        self, destination: Destination, *, until: datetime, probe: str
+    ) -> int:
+        """The destination cannot be reached: its pending deliveries due before
+        ``until``, except the ``probe`` delivery, are held back until then (their
+        own schedule is kept). The number of rows touched, the probe included."""
+        ...
+
+    async def resume_destination(self, destination: Destination, *, now: datetime) -> int:
+        """The destination answers again: held-back deliveries go back to their
+        own schedule (due ``now`` when that has passed). The number resumed."""
         ...
 
     async def mark_delivered(

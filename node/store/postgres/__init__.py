@@ -14,7 +14,15 @@ from typing import Any
 import asyncpg
 
 from node.errors import StoreUnavailable
-from node.ports import AttemptView, AuditCheck, Hop, InboxItem, StatusView, StoredBody
+from node.ports import (
+    AttemptView,
+    AuditCheck,
+    Destination,
+    Hop,
+    InboxItem,
+    StatusView,
+    StoredBody,
+)
 from node.store.postgres import reads, writes
 from node.store.postgres.connection import (
     check_schema_name,
@@ -176,6 +184,21 @@ class PostgresStore:
                 attempt=attempt,
                 next_attempt_at=next_attempt_at,
             )
+
+    async def postpone_destination(
+        self, destination: Destination, *, until: datetime, probe: str
+    ) -> int:
+        return await self._move(destination, "postpone_destination", until, probe)
+
+    async def resume_destination(self, destination: Destination, *, now: datetime) -> int:
+        return await self._move(destination, "resume_destination", now)
+
+    async def _move(self, destination: Destination, query: str, *args: object) -> int:
+        async with self._conn() as conn:
+            status = await conn.execute(
+                self._q[query], destination.name, destination.kind.value, *args
+            )
+        return int(status.rsplit(" ", 1)[-1])
 
     async def mark_delivered(
         self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None

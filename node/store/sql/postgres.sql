@@ -67,13 +67,14 @@ WHERE id = ANY($1::text[]) AND lease_owner = $2 AND state = 'in-flight';
 
 -- name: attempt_failed
 UPDATE deliveries SET state = 'pending', due_at = $3, next_attempt_at = $3,
-    attempts = attempts + 1, lease_owner = NULL, last_error = $4
+    attempts = attempts + 1, lease_owner = NULL, last_error = $4, held = false
 WHERE id = $1 AND lease_owner = $2 AND state = 'in-flight'
 RETURNING message_id, attempts;
 
 -- name: attempt_finished
 UPDATE deliveries SET state = $3, due_at = NULL, next_attempt_at = NULL,
-    attempts = attempts + 1, lease_owner = NULL, last_error = $4, finished_at = $5
+    attempts = attempts + 1, lease_owner = NULL, last_error = $4, finished_at = $5,
+    held = false
 WHERE id = $1 AND lease_owner = $2 AND state = 'in-flight'
 RETURNING message_id, attempts, kind, destination;
 
@@ -204,3 +205,16 @@ SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;
 
 -- name: migrate_lock
 SELECT pg_advisory_xact_lock(hashtext('lienthong.migrate.' || current_schema()));
+
+-- name: postpone_destination
+-- Every pending delivery of the destination waits until $3, except the probe
+-- $4, which keeps its own schedule (even if an earlier hold moved it).
+UPDATE deliveries SET
+    due_at = CASE WHEN id = $4 THEN next_attempt_at ELSE $3 END,
+    held = (id <> $4)
+WHERE destination = $1 AND kind = $2 AND state = 'pending'
+    AND due_at IS NOT NULL AND (due_at < $3 OR id = $4);
+
+-- name: resume_destination
+UPDATE deliveries SET due_at = GREATEST(next_attempt_at, $3), held = false
+WHERE destination = $1 AND kind = $2 AND held AND state = 'pending';

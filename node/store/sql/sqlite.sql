@@ -66,13 +66,13 @@ WHERE id = :id AND lease_owner = :owner AND state = 'in-flight';
 
 -- name: attempt_failed
 UPDATE deliveries SET state = 'pending', due_at = :next, next_attempt_at = :next,
-    attempts = attempts + 1, lease_owner = NULL, last_error = :error
+    attempts = attempts + 1, lease_owner = NULL, last_error = :error, held = 0
 WHERE id = :id AND lease_owner = :owner AND state = 'in-flight'
 RETURNING message_id, attempts;
 
 -- name: attempt_finished
 UPDATE deliveries SET state = :state, due_at = NULL, next_attempt_at = NULL,
-    attempts = attempts + 1, lease_owner = NULL, last_error = :error, finished_at = :at
+    attempts = attempts + 1, lease_owner = NULL, last_error = :error, finished_at = :at, held = 0
 WHERE id = :id AND lease_owner = :owner AND state = 'in-flight'
 RETURNING message_id, attempts, kind, destination;
 
@@ -202,3 +202,16 @@ SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;
 
 -- name: blob_ids_with_rows
 SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: postpone_destination
+-- Every pending delivery of the destination waits until :until, except the
+-- probe, which keeps its own schedule (even if an earlier hold moved it).
+UPDATE deliveries SET
+    due_at = CASE WHEN id = :probe THEN next_attempt_at ELSE :until END,
+    held = CASE WHEN id = :probe THEN 0 ELSE 1 END
+WHERE destination = :destination AND kind = :kind AND state = 'pending'
+    AND due_at IS NOT NULL AND (due_at < :until OR id = :probe);
+
+-- name: resume_destination
+UPDATE deliveries SET due_at = MAX(next_attempt_at, :now), held = 0
+WHERE destination = :destination AND kind = :kind AND held = 1 AND state = 'pending';

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from node.errors import StoreUnavailable
-from node.ports import AttemptView, AuditCheck, Hop, InboxItem, StatusView, StoredBody
+from node.ports import (
+    AttemptView,
+    AuditCheck,
+    Destination,
+    Hop,
+    InboxItem,
+    StatusView,
+    StoredBody,
+)
 from node.store.records import (
     AcceptOutcome,
     AckResult,
@@ -150,6 +158,18 @@ class SqliteStore:
             owner=owner,
             attempt=attempt,
             next_attempt_at=next_attempt_at,
+        )
+
+    async def postpone_destination(
+        self, destination: Destination, *, until: datetime, probe: str
+    ) -> int:
+        return await self._db.run(
+            writes.move_destination, self._q, "postpone_destination", destination, until, probe
+        )
+
+    async def resume_destination(self, destination: Destination, *, now: datetime) -> int:
+        return await self._db.run(
+            writes.move_destination, self._q, "resume_destination", destination, now, ""
         )
 
     async def mark_delivered(

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from node.ports import AttemptView, DestinationKind, Hop
+from node.ports import AttemptView, Destination, DestinationKind, Hop
 from node.store.audit import GENESIS, canonical_details, entry_hash
 from node.store.records import (
     AcceptOutcome,
@@ -201,6 +201,26 @@ def release(
     with transaction(conn):
         for delivery_id in ids:
             conn.execute(q["release"], {"id": delivery_id, "owner": owner, "now": iso(now)})
+
+
+def move_destination(
+    conn: sqlite3.Connection,
+    q: Queries,
+    query: str,
+    destination: Destination,
+    at: datetime,
+    probe: str,
+) -> int:
+    """Hold back or resume the pending deliveries of one destination."""
+    params = {
+        "destination": destination.name,
+        "kind": destination.kind.value,
+        "until": iso(at),
+        "now": iso(at),
+        "probe": probe,
+    }
+    with transaction(conn):
+        return conn.execute(q[query], params).rowcount
 
 
 def _insert_attempt(

@@ -71,6 +71,43 @@ async def test_a_failed_attempt_is_retried_when_due(store: Store) -> None:
     assert again.attempts == 1
 
 
+async def test_holding_back_a_destination_leaves_one_probe(store: Store) -> None:
+    """Postpone: every pending delivery of the peer waits, except the probe
+    (moved back to its own schedule); other peers are untouched. Resume: the
+    held ones are due again at once, and a second resume finds nothing."""
+    ms = [message(peers=(("p", ("X",)),)) for _ in range(3)]
+    other = message(peers=(("q", ("Y",)),))
+    await store.accept([*ms, other])
+    peer_p = Destination(DestinationKind.PEER, "p")
+    claimed = await store.claim_due_deliveries(owner="w", now=T0, lease=LEASE, limit=10)
+    probe = next(c for c in claimed if c.message.id == ms[0].id)
+    for c in claimed:
+        if c.destination == peer_p:
+            failed = AttemptView(T0, Outcome.TRANSIENT, "refused")
+            retry = T0 + timedelta(seconds=10)
+            assert await store.record_attempt(
+                c.id, owner="w", attempt=failed, next_attempt_at=retry
+            )
+    until = T0 + timedelta(minutes=5)
+
+    touched = await store.postpone_destination(peer_p, until=until, probe=probe.id)
+
+    assert touched == 3
+    due = await store.claim_due_deliveries(
+        owner="w", now=T0 + timedelta(seconds=10), lease=LEASE, limit=10
+    )
+    assert [c.id for c in due] == [probe.id], "only the probe comes due on its schedule"
+    failed = AttemptView(T0 + timedelta(seconds=10), Outcome.TRANSIENT, "refused")
+    retry = T0 + timedelta(seconds=30)
+    assert await store.record_attempt(probe.id, owner="w", attempt=failed, next_attempt_at=retry)
+
+    now = T0 + timedelta(seconds=40)
+    assert await store.resume_destination(peer_p, now=now) == 2
+    assert await store.resume_destination(peer_p, now=now) == 0
+    due = await store.claim_due_deliveries(owner="w", now=now, lease=LEASE, limit=10)
+    assert sorted(c.message.id for c in due) == sorted(m.id for m in ms)
+
+
 async def test_dead_letter_stores_the_notice_and_audits(store: Store) -> None:
     m = message(peers=(("p", ("X",)),))
     await store.accept([m])

@@ -53,6 +53,7 @@ async def test_connection_refused(pki: TestPki) -> None:
     assert got.outcome is Outcome.TRANSIENT
     assert got.detail.startswith("cannot connect to peer B")
     assert got.http_status is None
+    assert got.destination_down, "nobody listens: every delivery to B would fail alike"
 
 
 async def test_not_started_is_a_programming_error(pki: TestPki) -> None:

@@ -52,6 +52,7 @@ async def test_wrong_server_certificate_refused_before_sending(
     assert outcome.outcome is Outcome.TRANSIENT
     assert "TLS certificate of peer B" in outcome.detail
     assert reason in outcome.detail
+    assert outcome.destination_down
     assert impostor.received == []
 
 

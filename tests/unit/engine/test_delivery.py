@@ -268,3 +268,57 @@ async def test_notices_are_never_about_notices(node: Node) -> None:
     assert relayed.id in {d.message_id for d in dead}
     page = await node.admin.search()
     assert len(page.items) == 2, "the dead notice got no notice of its own"
+
+
+DOWN = DeliveryOutcome(Outcome.TRANSIENT, "cannot connect to peer vpcp", destination_down=True)
+OK = DeliveryOutcome(Outcome.DELIVERED, "202")
+
+
+async def _tick(node: Node, seconds: int) -> int:
+    """Advance the clock and deliver what is due; the number of sends made."""
+    before = len(node.transport.sent)
+    node.clock.advance(timedelta(seconds=seconds))
+    await node.deliver()
+    return len(node.transport.sent) - before
+
+
+async def test_an_unreachable_peer_is_probed_not_hammered(node: Node) -> None:
+    """30 documents queued for a peer that is down: after the first round, one
+    delivery probes the peer per backoff step while the others wait behind it;
+    the probe's success releases them all at once."""
+    results = [await node.submit(document(UBND, (VPCP,))[0]) for _ in range(30)]
+    node.transport.outcome_for = lambda _d: DOWN
+    await node.deliver()
+    assert len(node.transport.sent) == 30, "the first round finds the peer down"
+
+    sends = [await _tick(node, 10) for _ in range(30)]  # five minutes, bounded
+
+    # Without holding back, each of the 30 would retry at ~10, 30, 70, 150 s
+    # (~120 sends in these five minutes); one probe per backoff step instead:
+    assert 3 <= sum(sends) <= 6, sends
+    assert max(sends) == 1, sends
+    for r in results:
+        (d,) = await node.store.deliveries(r.id)
+        assert d.state.value == "pending"
+
+    node.transport.outcome_for = lambda _d: OK
+    for _ in range(60):  # bounded: the probe comes due within the cap (10 min)
+        if await _tick(node, 10):
+            break
+    await node.deliver()  # the probe's success released the others: all due now
+    states = [(await node.store.deliveries(r.id))[0].state.value for r in results]
+    assert states == ["delivered"] * 30
+
+
+async def test_a_message_level_failure_holds_nothing_back(node: Node) -> None:
+    """A 500 about one message says nothing about the peer: the others go on."""
+    first, _ = document(UBND, (VPCP,))
+    await node.submit(first)
+    node.transport.outcome_for = lambda _d: BUSY  # not destination_down
+    await node.deliver()
+    node.transport.outcome_for = lambda _d: OK
+    second = await node.submit(document(UBND, (VPCP,))[0])
+
+    assert await node.deliver() == 1
+    (d,) = await node.store.deliveries(second.id)
+    assert d.state.value == "delivered"

@@ -45,6 +45,16 @@ def test_status_to_outcome(target: HttpTarget, status: int, outcome: Outcome) ->
     assert got.http_status == status
 
 
+@pytest.mark.parametrize(
+    ("status", "down"),
+    [(503, True), (502, True), (504, True), (429, True), (500, False), (408, False), (400, False)],
+)
+def test_answers_about_the_whole_receiver_mark_it_down(status: int, down: bool) -> None:
+    """A busy or broken receiver fails every delivery alike; a 500 or a 408 may
+    be about this message only."""
+    assert classify(answer(status), PEER).destination_down is down
+
+
 def test_accepted_id_is_reported() -> None:
     got = classify(answer(202, {"id": "X-9", "document_id": "d", "state": "s"}), PEER)
     assert got.detail == "accepted by peer B as X-9"
