@@ -132,6 +132,7 @@ class NodeService:
             metrics=metrics,
             clock=self._clock,
             spool_dir=spool_dir,
+            environ=self._environ,
         )
         listen = self.config.listen
         self.urls["dms"] = await self._serve(

@@ -1,7 +1,8 @@
 """The two web applications a node serves, assembled from the API modules.
 
 * DMS listener: ``/api/v1`` (DMS API sub-app), ``/admin/v1`` (admin sub-app),
-  ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json``.
+  ``/vdxp`` (the national axis' API, for DMSs built on its SDK), ``/healthz``,
+  ``/readyz``, ``/metrics``, ``/openapi.json``.
 * Peer listener (mutual TLS): ``/peer/v1/messages``.
 
 Both answer every error as problem+json and count requests in the node's
@@ -22,6 +23,7 @@ from adapters.http.ops import add_ops_routes
 from adapters.http.peer import add_peer_routes
 from adapters.http.problem import Handler, problem_middleware
 from adapters.http.state import SERVICES, HttpServices
+from adapters.http.vdxp import build_vdxp_app
 
 CLIENT_MAX_SIZE = 64 * 1024
 """For bodies read whole (none today): message bodies stream to the spool."""
@@ -37,6 +39,7 @@ def build_dms_listener_app(services: HttpServices) -> web.Application:
     app.router.add_get("/openapi.json", serve_openapi, allow_head=False)
     app.add_subapp("/api/v1", build_dms_app())
     app.add_subapp("/admin/v1", build_admin_app())
+    app.add_subapp("/vdxp", build_vdxp_app())
     return app
 
 
@@ -57,7 +60,12 @@ async def _spool_ready(app: web.Application) -> AsyncIterator[None]:
 
 
 def _api_of(path: str) -> str:
-    for prefix, api in (("/api/", "dms"), ("/admin/", "admin"), ("/peer/", "peer")):
+    for prefix, api in (
+        ("/api/", "dms"),
+        ("/admin/", "admin"),
+        ("/peer/", "peer"),
+        ("/vdxp/", "vdxp"),
+    ):
         if path.startswith(prefix):
             return api
     return "ops"

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema, ref
+from adapters.http.openapi_vdxp import VDXP_SCHEMAS, vdxp_paths
 from adapters.transport import headers as wire
 from node import __version__
 
@@ -333,9 +334,15 @@ def openapi_document() -> dict[str, Any]:
             "node. Errors are RFC 9457 problem+json with type "
             "https://lienthong.dev/problems/<kind>.",
         },
-        "paths": {**_dms_paths(), **_admin_paths(), **_ops_paths(), **_peer_paths()},
+        "paths": {
+            **_dms_paths(),
+            **_admin_paths(),
+            **_ops_paths(),
+            **_peer_paths(),
+            **vdxp_paths(),
+        },
         "components": {
-            "schemas": COMPONENT_SCHEMAS,
+            "schemas": {**COMPONENT_SCHEMAS, **VDXP_SCHEMAS},
             "securitySchemes": {
                 "dmsToken": {
                     "type": "http",

@@ -10,6 +10,7 @@ from adapters.http.auth import TokenAuth
 from adapters.http.inventory import NodeInventory
 from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
+from adapters.http.vdxp_auth import VdxpAuth
 from adapters.tls import PeerPin
 from node.ports import (
     AdminApi,
@@ -46,6 +47,8 @@ class HttpServices:
     metrics: NodeMetrics
     spool: Spool
     clock: Clock
+    vdxp_auth: VdxpAuth | None = None
+    """Systems allowed on the VDXP-compatible API (None: not offered)."""
 
 
 SERVICES = web.AppKey("services", HttpServices)

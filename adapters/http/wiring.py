@@ -25,6 +25,7 @@ from adapters.http.inventory import (
 from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
 from adapters.http.state import HttpServices, PeerIdentity
+from adapters.http.vdxp_auth import VdxpAuth, VdxpSystem
 from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
 from node.errors import ConfigError
@@ -49,9 +50,11 @@ def http_services(
     metrics: NodeMetrics,
     clock: Clock,
     spool_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> HttpServices:
     """``spool_dir``: where bodies are spooled (the store's choice, so that
-    storing is a rename); default ``<data_dir>/spool``."""
+    storing is a rename); default ``<data_dir>/spool``. ``environ`` holds the
+    secrets the config names (VDXP HMAC secrets)."""
     return HttpServices(
         exchange=exchange,
         admin=admin,
@@ -67,7 +70,21 @@ def http_services(
         metrics=metrics,
         spool=Spool(spool_dir or config.spool_dir, config.limits.max_message_bytes),
         clock=clock,
+        vdxp_auth=VdxpAuth(vdxp_systems(config, environ or {}), clock),
     )
+
+
+def vdxp_systems(config: Config, environ: Mapping[str, str]) -> Iterator[VdxpSystem]:
+    """Each organ of a DMS with ``vdxp_secret_env`` is a VDXP system id."""
+    for i, dms in enumerate(config.dms):
+        if not dms.vdxp_secret_env:
+            continue
+        key = f"dms[{i}].vdxp_secret_env"
+        secret = secret_from_env(key, dms.vdxp_secret_env, environ).reveal()
+        if len(secret) < 16:
+            raise ConfigError(f"{key}: the VDXP secret must be at least 16 characters")
+        for organ in dms.organs:
+            yield VdxpSystem(organ, DmsPrincipal(dms.id, frozenset({organ})), secret.encode())
 
 
 def peer_identities(config: Config) -> tuple[PeerIdentity, ...]:

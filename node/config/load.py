@@ -235,6 +235,8 @@ def secret_variables(config: Config) -> Iterator[tuple[str, str]]:
     for i, dms in enumerate(config.dms):
         if dms.webhook_secret_env:
             yield f"dms[{i}].webhook_secret_env", dms.webhook_secret_env
+        if dms.vdxp_secret_env:
+            yield f"dms[{i}].vdxp_secret_env", dms.vdxp_secret_env
 
 
 def check_environment(config: Config, environ: Mapping[str, str]) -> None:

@@ -225,6 +225,14 @@ class DmsEntry:
         default=timedelta(seconds=2),
         metadata=doc("how often <dir>/outgoing is scanned", check=positive),
     )
+    vdxp_secret_env: str = field(
+        default="",
+        metadata=doc(
+            "environment variable holding the HMAC secret of the VDXP-compatible API "
+            "(/vdxp/...; the systemid is one of this DMS's organs); empty: not offered",
+            check=env_name,
+        ),
+    )
 
 
 @dataclass(frozen=True)

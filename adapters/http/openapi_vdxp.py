@@ -1,0 +1,86 @@
+"""OpenAPI description of the VDXP-compatible API (adapters.http.vdxp)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.http.openapi_schemas import STRING, Schema, obj, ref
+
+VDXP_ANSWER = {
+    "type": "object",
+    "required": ["status", "ErrorCode", "ErrorDesc"],
+    "properties": {
+        "status": {"type": "string", "enum": ["OK", "FAIL"]},
+        "ErrorCode": STRING,
+        "ErrorDesc": STRING,
+    },
+}
+VDXP_SCHEMAS: dict[str, Schema] = {
+    "VdxpAnswer": VDXP_ANSWER,
+    "VdxpList": {
+        "allOf": [
+            ref("VdxpAnswer"),
+            obj({"data": {"type": "array", "items": {"type": "object"}}}),
+        ]
+    },
+    "VdxpCount": {"allOf": [ref("VdxpAnswer"), obj({"total": {"type": "integer"}})]},
+}
+SIGNATURE_HEADERS = [
+    {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+    for name, description in (
+        ("XroadVnpt-sign-header-key", "names of the signed headers, joined by ';'"),
+        ("XroadVnpt-sign-header", "JSON object of the signed header values"),
+        ("XroadVnpt-hash-header", "hex HMAC-SHA256 of XroadVnpt-sign-header"),
+    )
+]
+_ERRORS = {
+    "400": "Bad request (missing or malformed header, invalid edXML)",
+    "401": "Header signature missing or wrong, unknown systemid, stale timestamp",
+    "403": "The system may not do this",
+    "404": "No such message, or the VDXP-compatible API is not enabled",
+    "409": "Conflict with the stored state",
+    "413": "Message larger than the node's limit",
+    "422": "No route to a recipient",
+    "503": "Store unavailable; nothing was written, retry later",
+}
+
+
+def _answer(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def _op(summary: str, schema: str = "VdxpAnswer", **extra: Any) -> dict[str, Any]:
+    responses = {"200": _answer(schema, "status OK")}
+    responses.update({k: _answer("VdxpAnswer", v) for k, v in _ERRORS.items()})
+    return {
+        "summary": summary,
+        "tags": ["vdxp"],
+        "parameters": SIGNATURE_HEADERS,
+        "responses": responses,
+        **extra,
+    }
+
+
+def vdxp_paths() -> dict[str, Any]:
+    body = {
+        "required": True,
+        "description": "the edXML file; sign from, to, messagetype, hash-file",
+        "content": {"application/xml": {"schema": {"type": "string"}}},
+    }
+    return {
+        "/vdxp/sendEdoc": {"post": _op("VDXP: send a document or status", requestBody=body)},
+        "/vdxp/getReceivedEdocList": {
+            "post": _op("VDXP: received, unacknowledged messages", "VdxpList")
+        },
+        "/vdxp/getEdoc": {"post": _op("VDXP: one message, base64 in data (sign docId)")},
+        "/vdxp/updateStatus": {"post": _op("VDXP: done (acknowledge) or fail (sign docid)")},
+        "/vdxp/countReceiveEdoc": {"get": _op("VDXP: documents waiting", "VdxpCount")},
+        "/vdxp/countReceiveStatus": {"get": _op("VDXP: statuses waiting", "VdxpCount")},
+        "/vdxp/getSentEdocList": {"post": _op("VDXP: documents sent, with state", "VdxpList")},
+    }

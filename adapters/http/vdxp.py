@@ -1,0 +1,328 @@
+"""The VDXP-compatible API (SPEC §7), a sub-application under ``/vdxp``.
+
+Most agency DMSs embed the national axis SDK. Pointed at a lienthong node,
+they keep working unchanged: the same calls, headers and JSON answers, mapped
+onto the node's own operations (the same validation, signatures, durability
+and routing as the DMS API; nothing here bypasses the engine).
+
+| VDXP call | node operation |
+|---|---|
+| ``POST /sendEdoc`` | submit (``messagetype`` status → a status, else a document) |
+| ``POST /getReceivedEdocList`` | the inbox of the system's organ (unacknowledged) |
+| ``POST /getEdoc`` | the stored bytes, base64 in ``data`` (streamed) |
+| ``POST /updateStatus`` | ``done``: acknowledge; ``fail``: leave it in the inbox |
+| ``GET /countReceiveEdoc``, ``GET /countReceiveStatus`` | inbox counts |
+| ``POST /getSentEdocList`` | documents the system's organ sent, with their state |
+
+Every answer is JSON with ``status`` (``OK``/``FAIL``), ``ErrorCode`` (``"0"``
+on success, else the HTTP status as text) and ``ErrorDesc``; refusals also
+carry the RFC 9457 ``type``, ``title`` and ``detail`` (and ``errors`` for an
+invalid edXML file) and the matching 4xx/5xx HTTP status.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from aiohttp import web
+
+from adapters.http.problem import Handler, error_problem, http_problem
+from adapters.http.spool import discard
+from adapters.http.state import SERVICES
+from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
+from node.errors import BadRequest, LienthongError, NotFound
+from node.model import MessageKind
+from node.organ import organ_id_problem
+from node.ports import InboxItem, MessageSummary, StoredBody
+
+log = logging.getLogger("lienthong.vdxp")
+
+SIGNED = web.RequestKey("vdxp_request", SignedRequest)
+DOCUMENT_TYPES = frozenset({"edoc", "update", "replacement", "revocation"})
+MESSAGE_TYPES = DOCUMENT_TYPES | {"status"}
+PAGE = 200
+MAX_LIST = 2000
+"""Longest list one call returns (VDXP lists have no paging)."""
+B64_CHUNK = 3 * (1 << 18)
+"""Raw bytes per base64 step: a multiple of 3, so pieces concatenate cleanly."""
+
+
+def build_vdxp_app() -> web.Application:
+    app = web.Application(middlewares=[vdxp_answers, vdxp_auth])
+    app.router.add_post("/sendEdoc", send_edoc)
+    app.router.add_post("/getReceivedEdocList", received_list)
+    app.router.add_post("/getEdoc", get_edoc)
+    app.router.add_post("/updateStatus", update_status)
+    app.router.add_get("/countReceiveEdoc", count_documents, allow_head=False)
+    app.router.add_get("/countReceiveStatus", count_statuses, allow_head=False)
+    app.router.add_post("/getSentEdocList", sent_list)
+    return app
+
+
+def ok(**fields: Any) -> web.Response:
+    return web.json_response({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", **fields})
+
+
+@web.middleware
+async def vdxp_answers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refusals in the VDXP shape (and the problem+json fields beside it)."""
+    headers: dict[str, str] = {}
+    try:
+        return await handler(request)
+    except LienthongError as exc:
+        body = error_problem(exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        body = http_problem(exc)
+        if "Allow" in exc.headers:
+            headers["Allow"] = exc.headers["Allow"]
+    status = int(body.pop("status"))
+    if status >= 500:
+        log.warning("VDXP request refused: %s", body["detail"], extra={"path": request.path})
+    # VDXP's own "status" ("FAIL") takes the place of the problem's numeric one.
+    answer = {"status": "FAIL", "ErrorCode": str(status), "ErrorDesc": body["detail"], **body}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'XroadVnpt realm="lienthong"'
+    return web.Response(
+        status=status,
+        text=json.dumps(answer, ensure_ascii=False),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def vdxp_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.match_info.http_exception is not None:
+        return await handler(request)  # unknown call or method: 404/405 as everywhere
+    auth = request.config_dict[SERVICES].vdxp_auth
+    if auth is None or not auth.enabled:
+        signature_parts(request.headers)  # unsigned: 401 first, as everywhere
+        raise NotFound(
+            "the VDXP-compatible API is not enabled on this node "
+            "(give a DMS a vdxp_secret_env in node.toml)"
+        )
+    request[SIGNED] = auth.authenticate(request.headers)
+    return await handler(request)
+
+
+# ---------------------------------------------------------------------------- sending
+
+
+async def send_edoc(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    services = request.config_dict[SERVICES]
+    sender = signed.require("from")
+    if sender != signed.system.system_id:
+        raise BadRequest(f"from {sender!r} is not the signed systemid {signed.system.system_id}")
+    _recipients(signed.require("to"))  # checked for form; the envelope's To routes it
+    kind = _message_kind(signed.require("messagetype"))
+    service = signed.get("servicetype")
+    if service is not None and service.strip().lower() != "edoc":
+        raise BadRequest(f"servicetype {service!r} is not supported here (only eDoc)")
+    declared = signed.require("hash-file").lower()
+    body = await services.spool.receive(request.content, declared=request.content_length)
+    try:
+        if body.sha256 != declared:
+            raise BadRequest(
+                f"hash-file {declared} is not the SHA-256 of the body ({body.sha256}): "
+                "the file was altered or cut on the way"
+            )
+        result = await services.exchange.submit(body, principal=signed.system.principal, kind=kind)
+    except BaseException:
+        discard(body)
+        raise
+    log.info(
+        "VDXP %s %s",
+        kind.value,
+        "duplicate" if result.duplicate else "accepted",
+        extra={"message_id": result.id, "client": signed.system.principal.client_id},
+    )
+    return ok(DocId=result.id, document_id=result.document_id, state=result.state)
+
+
+def _recipients(raw: str) -> tuple[str, ...]:
+    try:
+        organs = json.loads(raw)
+    except ValueError:
+        raise BadRequest(
+            f'to must be a JSON array of organ ids, e.g. ["000.00.00.G22"]: {raw!r}'
+        ) from None
+    if not isinstance(organs, list) or not organs or not all(isinstance(o, str) for o in organs):
+        raise BadRequest("to must be a non-empty JSON array of organ ids")
+    for organ in organs:
+        if problem := organ_id_problem(organ):
+            raise BadRequest(f"to: {problem}")
+    return tuple(organs)
+
+
+def _message_kind(raw: str) -> MessageKind:
+    value = raw.strip().lower()
+    if value not in MESSAGE_TYPES:
+        raise BadRequest(f"messagetype {raw!r} is not one of {', '.join(sorted(MESSAGE_TYPES))}")
+    return MessageKind.STATUS if value == "status" else MessageKind.DOCUMENT
+
+
+# ---------------------------------------------------------------------------- receiving
+
+
+async def received_list(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    kinds = _kinds(signed.get("messagetype"))
+    items = [_received(i, signed.system.system_id) async for i in _inbox(request, kinds)]
+    return ok(data=items)
+
+
+async def count_documents(request: web.Request) -> web.Response:
+    return ok(total=sum([1 async for _ in _inbox(request, {MessageKind.DOCUMENT})]))
+
+
+async def count_statuses(request: web.Request) -> web.Response:
+    return ok(total=sum([1 async for _ in _inbox(request, {MessageKind.STATUS})]))
+
+
+def _kinds(raw: str | None) -> set[MessageKind]:
+    if raw is None or not raw.strip():
+        return set(MessageKind)
+    return {_message_kind(raw)}
+
+
+async def _inbox(request: web.Request, kinds: set[MessageKind]) -> AsyncIterator[InboxItem]:
+    exchange = request.config_dict[SERVICES].exchange
+    principal = request[SIGNED].system.principal
+    cursor: str | None = None
+    seen = 0
+    while seen < MAX_LIST:  # bounded: MAX_LIST / PAGE pages at most
+        page = await exchange.inbox(principal, limit=PAGE, cursor=cursor)
+        for item in page.items:
+            seen += 1
+            if item.kind in kinds:
+                yield item
+        if page.next_cursor is None or not page.items:
+            return
+        cursor = page.next_cursor
+
+
+def _received(item: InboxItem, organ: str) -> dict[str, Any]:
+    is_status = item.kind is MessageKind.STATUS
+    return {
+        "docId": item.id,
+        "from": item.from_,
+        "to": organ,
+        "messagetype": "status" if is_status else "edoc",
+        "document_id": item.document_id,
+        "status": item.status_code if is_status else "initial",
+        "status_desc": (
+            f"status {item.status_code} for {item.document_id}"
+            if is_status
+            else "received, not yet acknowledged"
+        ),
+        "created_time": item.received_at.isoformat(),
+    }
+
+
+async def get_edoc(request: web.Request) -> web.StreamResponse:
+    signed = request[SIGNED]
+    message_id = signed.require("docid")
+    exchange = request.config_dict[SERVICES].exchange
+    body = await exchange.open_message(message_id, signed.system.principal)
+    return await _stream_base64(request, body, message_id)
+
+
+async def _stream_base64(
+    request: web.Request, body: StoredBody, message_id: str
+) -> web.StreamResponse:
+    """``{"status": "OK", ..., "data": "<base64>"}`` written as the bytes are
+    read: memory stays flat whatever the message weighs."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.content_length = len(_HEAD) + 4 * ((body.size + 2) // 3) + len(_TAIL)
+    await response.prepare(request)
+    try:
+        await response.write(_HEAD)
+        async for piece in _base64_pieces(body):
+            await response.write(piece)
+        await response.write(_TAIL)
+    except (OSError, LienthongError) as exc:
+        log.warning("VDXP getEdoc not sent completely: %s", exc, extra={"message_id": message_id})
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    await response.write_eof()
+    return response
+
+
+_HEAD = b'{"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "data": "'
+_TAIL = b'"}'
+
+
+async def _base64_pieces(body: StoredBody) -> AsyncIterator[bytes]:
+    pending = b""
+    async for chunk in body.chunks(B64_CHUNK):
+        pending += chunk
+        whole = len(pending) - len(pending) % 3
+        if whole:
+            yield base64.b64encode(pending[:whole])
+            pending = pending[whole:]
+    if pending:
+        yield base64.b64encode(pending)
+
+
+async def update_status(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    message_id = signed.require("docid")
+    status = signed.require("status").lower()
+    services = request.config_dict[SERVICES]
+    if status == "done":
+        await services.exchange.ack(message_id, signed.system.principal)
+    elif status == "fail":
+        # The DMS could not take it: it stays in the inbox and is offered again.
+        await services.exchange.open_message(message_id, signed.system.principal)  # exists, theirs
+        log.warning(
+            "VDXP DMS reports it failed to take a message; it stays in the inbox",
+            extra={"message_id": message_id, "client": signed.system.principal.client_id},
+        )
+    else:
+        raise BadRequest(f"status {status!r} is not done or fail")
+    return ok(docId=message_id)
+
+
+# ---------------------------------------------------------------------------- sent
+
+
+async def sent_list(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    organ = signed.system.system_id
+    admin = request.config_dict[SERVICES].admin
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(MAX_LIST // PAGE):  # bounded
+        page = await admin.search(organ=organ, limit=PAGE, cursor=cursor)
+        found.extend(_sent(s) for s in _documents_from(page.items, organ))
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    return ok(data=found)
+
+
+def _documents_from(items: tuple[MessageSummary, ...], organ: str) -> Iterator[MessageSummary]:
+    return (s for s in items if s.kind is MessageKind.DOCUMENT and s.sender == organ)
+
+
+def _sent(summary: MessageSummary) -> dict[str, Any]:
+    return {
+        "docId": summary.id,
+        "from": summary.sender,
+        "to": list(summary.recipients),
+        "document_id": summary.document_id,
+        "status": summary.state,
+        "status_desc": f"delivery state on this node: {summary.state}",
+        "created_time": summary.received_at.isoformat(),
+    }
+
+
+__all__ = ["PREFIX", "build_vdxp_app"]
