@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -21,10 +22,20 @@ async def stream_body(
         headers={"Content-Type": "application/xml", CONTENT_SHA256: body.sha256}
     )
     response.content_length = body.size
+    return await send_pieces(request, response, body.chunks(), message_id)
+
+
+async def send_pieces(
+    request: web.Request,
+    response: web.StreamResponse,
+    pieces: AsyncIterator[bytes],
+    message_id: str,
+) -> web.StreamResponse:
+    """Prepare ``response`` and write ``pieces`` as they come."""
     await response.prepare(request)
     try:
-        async for chunk in body.chunks():
-            await response.write(chunk)
+        async for piece in pieces:
+            await response.write(piece)
     except (OSError, LienthongError) as exc:
         # The client went away or the store failed mid-body: the status line is
         # already sent, so the only honest answer left is to cut the connection.

@@ -33,6 +33,7 @@ from aiohttp import web
 from adapters.http.problem import Handler, error_problem, http_problem
 from adapters.http.spool import discard
 from adapters.http.state import SERVICES
+from adapters.http.streaming import send_pieces
 from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
@@ -241,26 +242,15 @@ async def _stream_base64(
     read: memory stays flat whatever the message weighs."""
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.content_length = len(_HEAD) + 4 * ((body.size + 2) // 3) + len(_TAIL)
-    await response.prepare(request)
-    try:
-        await response.write(_HEAD)
-        async for piece in _base64_pieces(body):
-            await response.write(piece)
-        await response.write(_TAIL)
-    except (OSError, LienthongError) as exc:
-        log.warning("VDXP getEdoc not sent completely: %s", exc, extra={"message_id": message_id})
-        if request.transport is not None:
-            request.transport.close()
-        return response
-    await response.write_eof()
-    return response
+    return await send_pieces(request, response, _answer_pieces(body), message_id)
 
 
 _HEAD = b'{"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "data": "'
 _TAIL = b'"}'
 
 
-async def _base64_pieces(body: StoredBody) -> AsyncIterator[bytes]:
+async def _answer_pieces(body: StoredBody) -> AsyncIterator[bytes]:
+    yield _HEAD
     pending = b""
     async for chunk in body.chunks(B64_CHUNK):
         pending += chunk
@@ -270,6 +260,7 @@ async def _base64_pieces(body: StoredBody) -> AsyncIterator[bytes]:
             pending = pending[whole:]
     if pending:
         yield base64.b64encode(pending)
+    yield _TAIL
 
 
 async def update_status(request: web.Request) -> web.Response:
