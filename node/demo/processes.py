@@ -58,7 +58,7 @@ class NodeProcess:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*LIENTHONG, "serve", "--config", str(self.config)],

@@ -127,7 +127,7 @@ class World:
                 node.process.stop()
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 20.0) -> T:
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
     """Poll ``probe`` (bounded) until it returns something; StepFailed after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
