@@ -4,11 +4,14 @@ out, and stops every node it started whatever happens (Ctrl-C included)."""
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from node.cli.init import free_port
 from node.demo import steps
@@ -60,12 +63,14 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> int:
     )
     console.say(f"lienthong demo: two nodes, two simulated DMSs, in {root}")
     started = time.monotonic()
+    previous = _exit_on_termination()
     try:
         passed = _run_steps(world, console)
     finally:
         world.stop_all()
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+        _restore(previous)
     seconds = time.monotonic() - started
     where = f"files kept in {root}" if keep else "temp dir removed (--keep DIR keeps it)"
     if passed == len(STEPS):
@@ -73,6 +78,26 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> int:
         return 0
     console.say(f"lienthong demo: FAILED at step {passed + 1} of {len(STEPS)}; {where}")
     return 1
+
+
+def _exit_on_termination() -> dict[int, Any]:
+    """SIGTERM/SIGHUP end the demo like Ctrl-C does: through ``finally``, so the
+    nodes (in sessions of their own) are stopped, then exit 128 + signal."""
+
+    def stop(signum: int, frame: object) -> None:
+        del frame
+        raise SystemExit(128 + signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, stop)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def _run_steps(world: World, console: Console) -> int:

@@ -1,5 +1,6 @@
 """`lienthong demo` end to end: every step checks out and says what it checked,
-Ctrl-C stops the demo's nodes and exits 130, and --keep refuses a used directory."""
+Ctrl-C stops the demo's nodes and exits 130 (SIGTERM: tests/unit/demo), and
+--keep refuses a used directory."""
 
 from __future__ import annotations
 

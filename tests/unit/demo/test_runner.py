@@ -5,6 +5,9 @@ nodes are stopped and the temp dir removed either way (Ctrl-C included)."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,22 @@ def test_ctrl_c_stops_the_nodes_and_propagates(
     with pytest.raises(KeyboardInterrupt):
         _run(monkeypatch, _steps("one", KeyboardInterrupt()))
     assert len(stopped) == 1
+
+
+def test_sigterm_stops_the_nodes_and_exits_143(
+    monkeypatch: pytest.MonkeyPatch, stopped: list[World]
+) -> None:
+    def terminated(world: World) -> list[str]:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this at once
+        return ["not reached"]
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as exit_info:
+        _run(monkeypatch, (("terminated", terminated),))
+    assert exit_info.value.code == 128 + signal.SIGTERM
+    assert len(stopped) == 1
+    assert signal.getsignal(signal.SIGTERM) == before, "handler restored"
 
 
 def test_ascii_terminal_gets_ascii_marks() -> None:
