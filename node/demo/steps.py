@@ -129,11 +129,19 @@ def pull_document(world: World) -> list[str]:
     verification = detail["verification"]
     accepted = verification.get("accepted") if isinstance(verification, dict) else None
     _expect(accepted is True, f"node B's verification report: {json.dumps(verification)[:3000]}")
+    full = verification.get("report") or {}
+    pdfs = [a for a in full.get("attachments", []) if a.get("signatures")]
+    _expect(
+        bool(pdfs) and all(a.get("ok") for a in pdfs),
+        f"node B did not check the PDF's signature: {json.dumps(verification)[:3000]}",
+    )
+    signers = ", ".join(verification.get("signer_organs", []))
     status = b.client().ack(item["id"])
     _expect(status == 204, f"ack answered {status}")
     world.facts["message_b"] = item["id"]
     return [
-        "node B verified the XML signature and the PDF signature against the CA: accepted",
+        f"node B verified the envelope signature ({signers}) and the signature inside "
+        f"{pdfs[0]['name']} against the CA: accepted",
         f"GET /api/v1/inbox → document from {item['from']}; GET /api/v1/messages/{item['id']} "
         f"→ {len(data)} bytes as signed; ack → 204",
         "saved as delivered.edxml for the auditor (step 10)",
