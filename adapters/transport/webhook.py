@@ -6,8 +6,9 @@ For DMS integrators
 The node POSTs each message for your organs to your webhook URL:
 
 - body: the edXML bytes exactly as signed (``Content-Type: application/xml``);
-- ``Lienthong-Message-Id``: the node's id for the message, identical on every
-  redelivery: deduplicate by it;
+- ``Lienthong-Message-Id``: this node's id for the message (the ``id`` of the
+  DMS API: ``GET /api/v1/messages/{id}``, ``POST .../{id}/ack``), identical on
+  every redelivery: deduplicate by it;
 - ``Lienthong-Kind``: ``document`` or ``status``;
 - ``Lienthong-Recipients``: comma-separated organ ids (yours) it is for;
 - ``Lienthong-Hops``: JSON array of ``{"node", "at", "direction"}``;

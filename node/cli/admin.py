@@ -235,6 +235,10 @@ def _show(detail: dict[str, Any]) -> str:
 
 
 def _audit(check: dict[str, Any]) -> str:
-    verdict = "intact" if check["intact"] else f"BROKEN at entry {check['first_bad_entry']}"
-    detail = f": {check['detail']}" if check.get("detail") else ""
-    return f"audit log: {check['entries']} entries, {verdict}{detail}"
+    """One line; the store's ``detail`` already says "N entries, chain intact"
+    when all is well, so it is shown only for a broken chain (where it says why)."""
+    count = f"{check['entries']} {'entry' if check['entries'] == 1 else 'entries'}"
+    if check["intact"]:
+        return f"audit log: {count}, hash chain intact"
+    reason = check.get("detail") or "the hash chain is broken"
+    return f"audit log: BROKEN at entry {check['first_bad_entry']}: {reason} ({count} checked)"

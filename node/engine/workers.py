@@ -164,7 +164,7 @@ class DeliveryWorkers:
         ctx = self._ctx
         body = await ctx.store.body(c.message.id)
         out = Hop(ctx.node_organ, ctx.clock.now(), Direction.OUT)
-        meta = TransferMeta(c.message.origin_id, c.message.kind, c.recipients, (*c.hops, out))
+        meta = TransferMeta(_wire_id(c), c.message.kind, c.recipients, (*c.hops, out))
         started = time.monotonic()
         try:
             result = await ctx.transport.send(c.destination, meta, body)
@@ -276,3 +276,12 @@ class DeliveryWorkers:
             if notice is not None and notice.deliveries:
                 self.wake()
         return kept
+
+
+def _wire_id(c: ClaimedDelivery) -> str:
+    """The message id a transfer carries. Peers get the origin's id (identical
+    on every node and redelivery: their dedup key); a local DMS (webhook, drop
+    folder) gets this node's id, the one it fetches and acknowledges with."""
+    if c.destination.kind is DestinationKind.PEER:
+        return c.message.origin_id
+    return c.message.id

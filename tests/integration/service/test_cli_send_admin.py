@@ -119,7 +119,7 @@ async def test_admin_tables_and_json(node: Harness, tmp_path: Path, sample_docum
         assert code == 0, (action, err)
         assert out.strip(), action
     code, out, _ = await lienthong(*base, "audit")
-    assert (code, out.strip()) == (0, "audit log: 1 entries, intact")
+    assert (code, out.strip()) == (0, "audit log: 1 entry, hash chain intact")
 
 
 async def test_admin_resend_needs_an_operator(
