@@ -114,6 +114,9 @@ def _child_text(el: etree._Element, name: str) -> str | None:
     return None
 
 
+_ATTACHMENT_FIELDS = frozenset({"AttachmentName", "ContentId", "ContentType"})
+
+
 def attachments(root: etree._Element) -> Iterator[AttachmentRef]:
     """Attachments of ``root``, namespace-agnostic (the block is often unprefixed)."""
     for block in root:
@@ -122,10 +125,15 @@ def attachments(root: etree._Element) -> Iterator[AttachmentRef]:
         for index, att in enumerate(block, start=1):
             if local_name(att) != "Attachment":
                 continue
+            texts: dict[str, str] = {}  # the first of each name, read in one pass
+            for child in att:
+                name = local_name(child)
+                if name in _ATTACHMENT_FIELDS and name not in texts:
+                    texts[name] = (child.text or "").strip()
             yield AttachmentRef(
-                name=_child_text(att, "AttachmentName") or f"attachment {index}",
-                content_id=_child_text(att, "ContentId"),
-                content_type=_child_text(att, "ContentType"),
+                name=texts.get("AttachmentName") or f"attachment {index}",
+                content_id=texts.get("ContentId"),
+                content_type=texts.get("ContentType"),
                 element=att,
             )
 
