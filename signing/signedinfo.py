@@ -24,8 +24,24 @@ _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _C14N = frozenset(m.value for m in CanonicalizationMethod)
 
 
+@functools.cache
 def _ds(path: str) -> str:
     return "/".join(f"{{{DS}}}{part}" for part in path.split("/"))
+
+
+def _first(el: etree._Element, *path: str) -> etree._Element | None:
+    """``el.find("ds:a/ds:b")`` (first match in document order) without ElementPath."""
+    if not path:
+        return el
+    for child in el.iterchildren(_ds(path[0])):
+        found = _first(child, *path[1:])
+        if found is not None:
+            return found
+    return None
+
+
+def _all(el: etree._Element, name: str) -> list[etree._Element]:
+    return list(el.iterchildren(_ds(name)))
 
 
 @dataclass(frozen=True)
@@ -43,12 +59,12 @@ def _short(uri: str | None) -> str | None:
 
 
 def inspect_signed_info(signature: etree._Element) -> SignedInfoFacts:
-    signed_info = signature.find(_ds("SignedInfo"))
+    signed_info = _first(signature, "SignedInfo")
     if signed_info is None:
         return SignedInfoFacts(None, None, False, ("malformed signature: no SignedInfo",))
-    method = signed_info.find(_ds("SignatureMethod"))
+    method = _first(signed_info, "SignatureMethod")
     algorithm = _short(method.get("Algorithm")) if method is not None else None
-    references = signed_info.findall(_ds("Reference"))
+    references = _all(signed_info, "Reference")
     problems = [p for p in (_reference_problem(ref) for ref in references) if p]
     if not references:
         problems.append("malformed signature: SignedInfo has no Reference")
@@ -57,7 +73,7 @@ def inspect_signed_info(signature: etree._Element) -> SignedInfoFacts:
             f"the signature has {len(references)} references; exactly one, covering "
             'the whole document (URI=""), is accepted'
         )
-    digest_method = references[0].find(_ds("DigestMethod")) if references else None
+    digest_method = _first(references[0], "DigestMethod") if references else None
     digest = _short(digest_method.get("Algorithm")) if digest_method is not None else None
     covers = len(references) == 1 and not problems
     return SignedInfoFacts(algorithm, digest, covers, tuple(problems))
@@ -74,7 +90,11 @@ def _reference_problem(reference: etree._Element) -> str | None:
         )
     if uri != "":
         return f'the signature refers to an external resource {uri!r} (only URI="" is accepted)'
-    algorithms = [t.get("Algorithm") for t in reference.findall(_ds("Transforms/Transform"))]
+    algorithms = [
+        t.get("Algorithm")
+        for transforms in _all(reference, "Transforms")
+        for t in _all(transforms, "Transform")
+    ]
     if _ENVELOPED not in algorithms:
         return "the signature does not use the enveloped-signature transform"
     unknown = [a for a in algorithms if a != _ENVELOPED and a not in _C14N]
@@ -96,8 +116,8 @@ def signing_certificates(
     completely (cryptography and asn1crypto, which path validation uses) is
     a problem here, never an exception later.
     """
-    x509_data = signature.find(_ds("KeyInfo/X509Data"))
-    elements = x509_data.findall(_ds("X509Certificate")) if x509_data is not None else []
+    x509_data = _first(signature, "KeyInfo", "X509Data")
+    elements = _all(x509_data, "X509Certificate") if x509_data is not None else []
     if not elements:
         return (), "no X.509 certificate in KeyInfo/X509Data"
     return certificates_of(tuple("".join((el.text or "").split()) for el in elements))

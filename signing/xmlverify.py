@@ -23,6 +23,7 @@ time): signature-wrapping tricks have nothing to hide behind.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,9 +165,7 @@ async def _check_one(
     crypto = _Crypto(False, False, None, None)
     if not problems and leaf is not None:
         last = index == count - 1  # ``root`` is the document as the last signature signed it
-        crypto = _run_signxml(
-            _document_for(data, root, index, count), leaf, root if last else None
-        )
+        crypto = _run_signxml(_document_for(data, root, index, count), leaf, root if last else None)
         if crypto.problem:
             problems.append(crypto.problem)
     cert = CertFacts(trusted=False)
@@ -233,7 +232,7 @@ def _run_signxml(
     )
     try:
         result: Any = _EnvelopeVerifier(parsed).verify(
-            document, x509_cert=leaf, parser=hardened_parser(), expect_config=config
+            document, x509_cert=leaf, parser=_thread_parser(), expect_config=config
         )
     except InvalidDigest:
         return _Crypto(
@@ -248,6 +247,18 @@ def _run_signxml(
     except Exception as exc:  # noqa: BLE001 - signxml on hostile input; never leak a traceback
         return _Crypto(False, False, None, f"malformed signature ({type(exc).__name__}: {exc})")
     return _Crypto(True, True, result.signed_xml, None)
+
+
+_parsers = threading.local()
+
+
+def _thread_parser() -> etree.XMLParser:
+    """One hardened parser per thread for signxml's copies (as a caller reusing
+    one parser would): a new parser sets up a new parsing context."""
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = hardened_parser()
+    return parser
 
 
 @functools.lru_cache(maxsize=256)

@@ -51,4 +51,6 @@ def test_cache_stays_bounded() -> None:
     for i in range(5):
         cache.put(material, (POLICY, bytes([i]), (), None), FACTS)
 
-    assert sum(cache.get(material, (POLICY, bytes([i]), (), None)) is not None for i in range(5)) <= 2
+    assert (
+        sum(cache.get(material, (POLICY, bytes([i]), (), None)) is not None for i in range(5)) <= 2
+    )
