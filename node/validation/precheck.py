@@ -9,13 +9,16 @@ it is read.
 
 The strict schema (:mod:`node.validation.strict`) already holds what the reader
 checks (calendar dates, timestamps, status codes, BussinessDocType) and most
-rules (a ``To``, one ``DocumentId``, ``ResponseFor``, Priority, the manifest);
+rules (a ``To``, one ``DocumentId``, ``ResponseFor``, Priority, ContentIds in
+printable ASCII);
 what is left is done here, with the functions the rules use
-(:mod:`node.edxml.values`), on values read by two compiled XPaths (one C
-call each, no element visited in Python):
+(:mod:`node.edxml.values`), on the few elements one compiled XPath returns
+(the tree is not walked in Python):
 
 - a document's ``DocumentId`` has the SPEC form and starts with the sender's
   OrganId; a status's ``ResponseFor/DocumentId`` has the SPEC form;
+- the manifest: no ContentId listed twice or attached twice, each Reference
+  has its Attachment and each Attachment its Reference;
 - every ``ContentTransferEncoded`` is well-formed base64 (decoded now; hashed
   when the Envelope is built).
 
@@ -33,6 +36,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from node.edxml import names
+from node.edxml.reader import text_of
 from node.edxml.values import document_id_organ, document_id_problem
 from node.model import NAMESPACE
 
@@ -40,14 +45,24 @@ ProblemOf = Callable[[etree._Element], "str | None"]
 """The base64 verdict on a ``ContentTransferEncoded`` element (None: well-formed)."""
 
 _HEADER = "/ed:edXML/ed:edXMLEnvelope/ed:edXMLHeader"
-# An OrganId the strict schema accepted holds no "|": it separates the two values.
-_DOCUMENT = (
-    f"concat(string({_HEADER}/ed:MessageHeader/ed:From/ed:OrganId), '|', "
-    f"count({_HEADER}/ed:MessageHeader/ed:DocumentId), '|', "
-    f"string({_HEADER}/ed:MessageHeader/ed:DocumentId))"
+_ENCODED = "/ed:edXML/ed:AttachmentEncoded"
+# The manifest's ContentIds come before AttachmentEncoded in document order,
+# the attachments' after it; their contents are checked as base64.
+_MANIFEST = (
+    "/ed:edXML/ed:edXMLEnvelope/ed:edXMLBody/ed:edXMLManifest/ed:Reference/ed:ContentId"
+    f" | {_ENCODED} | {_ENCODED}/ed:Attachment/ed:ContentId"
+    f" | {_ENCODED}/ed:Attachment/ed:ContentTransferEncoded"
 )
-_STATUS = f"string({_HEADER}/ed:Status/ed:ResponseFor/ed:DocumentId)"
-_CONTENTS = "/ed:edXML/ed:AttachmentEncoded/ed:Attachment/ed:ContentTransferEncoded"
+# One evaluation each, results in document order. The strict schema admits
+# exactly one of each header element named here.
+_DOCUMENT = (
+    f"{_HEADER}/ed:MessageHeader/ed:From/ed:OrganId | {_HEADER}/ed:MessageHeader/ed:DocumentId"
+    f" | {_MANIFEST}"
+)
+_STATUS = f"{_HEADER}/ed:Status/ed:ResponseFor/ed:DocumentId | {_MANIFEST}"
+_ORGAN_ID = names.q("OrganId")
+_DOCUMENT_ID = names.q("DocumentId")
+_CONTENT_ID = names.q("ContentId")
 _DOUBT = (ValueError, KeyError, IndexError, TypeError, AttributeError)
 
 
@@ -56,9 +71,8 @@ class _XPaths(threading.local):
 
     def __init__(self) -> None:
         ns = {"ed": NAMESPACE}
-        self.document = etree.XPath(_DOCUMENT, namespaces=ns, smart_strings=False)
-        self.status = etree.XPath(_STATUS, namespaces=ns, smart_strings=False)
-        self.contents = etree.XPath(_CONTENTS, namespaces=ns)
+        self.document = etree.XPath(_DOCUMENT, namespaces=ns)
+        self.status = etree.XPath(_STATUS, namespaces=ns)
 
 
 _xpaths: _XPaths | None = None
@@ -80,26 +94,38 @@ def clean(root: etree._Element, kind: str | None, problem_of: ProblemOf) -> bool
     ``root`` is normalised (``kind`` is what normalisation recognised),
     accepted by the strict schema, and stripped of comments and processing
     instructions (as the reader sees it)."""
+    if kind not in ("document", "status"):
+        return False
     xpaths = _compiled()
+    found = (xpaths.document if kind == "document" else xpaths.status)(root)
+    assert isinstance(found, list)
+    sender: str | None = None
+    document_id: str | None = None
+    references: list[str] = []
+    attachments: list[str] = []
+    content_ids = references
     try:
-        if kind == "document":
-            found = xpaths.document(root)
-            assert isinstance(found, str)
-            sender, count, document_id = found.split("|", 2)
-            value = document_id.strip()
-            if count != "1" or document_id_problem(value) is not None:
+        for el in found:
+            if not isinstance(el, etree._Element):
                 return False
-            if document_id_organ(value) != sender.strip():
+            tag = el.tag
+            if tag == _CONTENT_ID:
+                content_ids.append(text_of(el).strip())
+            elif tag == names.ATTACHMENT_ENCODED:
+                content_ids = attachments
+            elif tag == _ORGAN_ID:
+                sender = text_of(el).strip()
+            elif tag == _DOCUMENT_ID:
+                if document_id is not None:
+                    return False
+                document_id = text_of(el).strip()
+            elif problem_of(el) is not None:
                 return False
-        elif kind == "status":
-            found = xpaths.status(root)
-            assert isinstance(found, str)
-            if document_id_problem(found.strip()) is not None:
-                return False
-        else:
-            return False
-        contents = xpaths.contents(root)
-        assert isinstance(contents, list)
-        return all(isinstance(el, etree._Element) and problem_of(el) is None for el in contents)
     except _DOUBT:
         return False
+    if document_id is None or document_id_problem(document_id) is not None:
+        return False
+    if kind == "document" and document_id_organ(document_id) != sender:
+        return False
+    listed = set(references)  # the manifest rules, on ContentIds the strict schema kept ASCII
+    return len(listed) == len(references) == len(attachments) and listed == set(attachments)

@@ -10,17 +10,18 @@ Python, element by element:
 - structure: at least one ``To``; exactly one ``DocumentId``, right after the
   last ``To`` (the canonical position; the end position is left to the full
   path); a status has ``ResponseFor``;
-- the manifest: ContentIds are printable ASCII without spaces (so XSD value
-  equality is the rules' string equality), unique among References and among
-  Attachments, and each Reference has its Attachment and vice versa
-  (``xs:key``/``xs:keyref``);
+- ContentIds are printable ASCII without spaces, so that the manifest check
+  of :mod:`node.validation.precheck` compares them as the rules do (the rules
+  normalise to NFC; identity constraints in the schema would cost more than
+  that check);
 - speed: attachment contents are ``xs:string``, not ``xs:base64Binary``.
   libxml2 decodes every base64Binary value to check it, which costs more than
   all the rest (about 5 ms of a 1 MB document's 5.5 ms); lienthong's own base64
   check (:mod:`node.edxml.base64content`), stricter than libxml2's, runs on
   every attachment anyway (:mod:`node.validation.precheck`).
 
-What is left (DocumentId form and sender, base64) is :func:`precheck.clean`'s.
+What is left (DocumentId form and sender, the manifest, base64) is
+:func:`precheck.clean`'s.
 A document failing any of it takes the full path (packaged schema, translated
 error log, reader, rules), whose verdict and messages are the reference.
 """
@@ -90,14 +91,6 @@ class _Xsd:
         for facet, value in facets.items():
             etree.SubElement(restriction, _XS + facet, value=value)
 
-    def add_constraint(self, kind: str, name: str, selector: str, refer: str | None = None) -> None:
-        edxml = self._named("element", "edXML")
-        constraint = etree.SubElement(edxml, _XS + kind, name=name)
-        if refer is not None:
-            constraint.set("refer", refer)
-        etree.SubElement(constraint, _XS + "selector", xpath=selector)
-        etree.SubElement(constraint, _XS + "field", xpath="ed:ContentId")
-
 
 def derive_strict_xsd() -> etree._ElementTree:
     """``edxml.xsd`` edited as the module doc says."""
@@ -130,12 +123,6 @@ def derive_strict_xsd() -> etree._ElementTree:
     parent.remove(last_id)
     for el in xsd.elements("StatusType", "ResponseFor"):
         el.set("minOccurs", "1")
-    references = "ed:edXMLEnvelope/ed:edXMLBody/ed:edXMLManifest/ed:Reference"
-    attachments = "ed:AttachmentEncoded/ed:Attachment"
-    xsd.add_constraint("key", "StrictReference", references)
-    xsd.add_constraint("key", "StrictAttachment", attachments)
-    xsd.add_constraint("keyref", "StrictListed", attachments, refer="ed:StrictReference")
-    xsd.add_constraint("keyref", "StrictAttached", references, refer="ed:StrictAttachment")
     return document
 
 
