@@ -154,15 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     env = sample_envelope(validator)
 
     print(
-        f"{'document':<9} {'bytes':>8} {'bare docs/s':>12} {'lienthong':>10} {'ratio':>6} "
-        f"{'+envelope':>10} {'ratio':>6}"
+        f"{'document':<9} {'bytes':>8} {'bare docs/s':>12} {'lienthong docs/s':>17} {'ratio':>6} "
+        f"{'+envelope docs/s':>17} {'ratio':>6}"
     )
     for label, target in (("20KB", 20 * 1024), ("1MB", MiB)):
         data = document_of_size(env, target)
         bare, ours, full = throughput(data, validator, rounds)
         print(
-            f"{label:<9} {len(data):>8} {bare:>12.0f} {ours:>10.0f} {ours / bare:>6.2f} "
-            f"{full:>10.0f} {full / bare:>6.2f}"
+            f"{label:<9} {len(data):>8} {bare:>12.0f} {ours:>17.0f} {ours / bare:>6.2f} "
+            f"{full:>17.0f} {full / bare:>6.2f}"
         )
 
     size = (20 if opts.quick else 200) * MiB
