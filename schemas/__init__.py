@@ -12,6 +12,7 @@ one :class:`EdxmlSchema` per thread (compiling takes a few milliseconds).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,9 @@ from lxml import etree
 EDXML_XSD = "edxml.xsd"
 SAMPLE_DOCUMENT = "samples/document.edxml"
 SAMPLE_STATUS = "samples/status.edxml"
+
+COMPILE_LOCK = threading.RLock()
+"""Held while an XSD is read and compiled: one compilation at a time per process."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,15 @@ def schema_path(name: str = EDXML_XSD) -> Path:
     return Path(str(resources.files(__name__).joinpath(name)))
 
 
-def load_edxml_schema() -> EdxmlSchema:
-    """Read and compile ``edxml.xsd`` (and its import) from the package data."""
-    path = schema_path()
+def read_edxml_xsd() -> etree._ElementTree:
+    """``edxml.xsd`` as a tree (its import resolves next to it), to compile or derive from."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
-    document = etree.parse(str(path), parser=parser)
-    return EdxmlSchema(path=path, xmlschema=etree.XMLSchema(document))
+    return etree.parse(str(schema_path()), parser=parser)
+
+
+def load_edxml_schema() -> EdxmlSchema:
+    """Read and compile ``edxml.xsd`` (and its import) from the package data."""
+    with COMPILE_LOCK:
+        return EdxmlSchema(path=schema_path(), xmlschema=etree.XMLSchema(read_edxml_xsd()))

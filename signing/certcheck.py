@@ -12,6 +12,7 @@ an auditor checking an old document with today's CRL learns whether and
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -119,6 +120,13 @@ def _revoked(exc: RevokedError) -> CertFacts:
     )
 
 
+def _malformed(exc: Exception) -> CertFacts:
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return CertFacts(
+        trusted=False, problems=(f"certificate in KeyInfo is not valid DER/X.509: {reason}",)
+    )
+
+
 async def close_context(context: ValidationContext) -> None:
     """Release what the context may have opened for fetching."""
     closer: Any = context
@@ -162,8 +170,13 @@ async def _validate(
     at: datetime | None,
     revocation: RevocationMode,
 ) -> CertFacts:
-    context = validation_context(policy, material, at, other_certs=others, revocation=revocation)
-    validator = CertificateValidator(asn1_cert(leaf), validation_context=context)
+    try:
+        context = validation_context(
+            policy, material, at, other_certs=others, revocation=revocation
+        )
+        validator = CertificateValidator(asn1_cert(leaf), validation_context=context)
+    except (ValueError, TypeError) as exc:  # asn1crypto on a malformed certificate
+        return _malformed(exc)
     try:
         await validator.async_validate_path()
         SIGNING_KEY_USAGE.validate(asn1_cert(leaf))
@@ -191,6 +204,8 @@ async def _validate(
         return CertFacts(trusted=False, problems=(f"certificate not usable: {exc.failure_msg}",))
     except (PathValidationError, ValidationError) as exc:
         return CertFacts(trusted=False, problems=(f"certificate path invalid: {exc.failure_msg}",))
+    except (ValueError, TypeError) as exc:  # asn1crypto parses lazily, deep inside
+        return _malformed(exc)
     finally:
         await close_context(context)
     return CertFacts(trusted=True)
@@ -198,7 +213,7 @@ async def _validate(
 
 # --------------------------------------------------------------------------- caching
 
-_CacheKey = tuple[bytes, tuple[bytes, ...], datetime | None]
+_CacheKey = tuple[VerificationPolicy, bytes, tuple[bytes, ...], datetime | None]
 
 
 class ValidationCache:
@@ -206,9 +221,10 @@ class ValidationCache:
 
     Path validation costs far more than the signature check itself (name
     comparisons, CRL processing), and a node sees the same few organisation
-    certificates all day. Entries are keyed by the certificates and the
-    validation time (``None`` = now), live ``ttl`` at most, and are dropped
-    whenever the trust material is reloaded (a fresh CRL takes effect at once).
+    certificates all day. Entries are keyed by the policy, the certificates
+    and the validation time (``None`` = now), live ``ttl`` at most, and belong
+    to one trust material: they are dropped whenever it is reloaded (a fresh
+    CRL takes effect at once) and never answer for another.
     """
 
     def __init__(
@@ -240,7 +256,10 @@ class ValidationCache:
             self._entries[key] = (self._clock.now() + self._ttl, facts)
 
 
+@functools.lru_cache(maxsize=512)
 def _fingerprint(cert: x509.Certificate) -> bytes:
+    """Remembered per certificate object (KeyInfo parsing hands out the same
+    objects for the same certificates, :func:`signing.signedinfo.certificates_of`)."""
     return cert.fingerprint(hashes.SHA256())
 
 
@@ -257,7 +276,7 @@ class CertChecker:
     async def check(
         self, leaf: x509.Certificate, others: Sequence[x509.Certificate] = ()
     ) -> CertFacts:
-        key = (_fingerprint(leaf), tuple(_fingerprint(c) for c in others), self.at)
+        key = (self.policy, _fingerprint(leaf), tuple(_fingerprint(c) for c in others), self.at)
         if self.cache is not None:
             cached = self.cache.get(self.material, key)
             if cached is not None:

@@ -7,6 +7,8 @@ unprefixed, old files use another namespace), exact where security needs it
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,20 +29,22 @@ def local_name(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@functools.cache
+def _edxml_tags(name: str) -> frozenset[str]:
+    return frozenset(f"{{{ns}}}{name}" for ns in EDXML_NAMESPACES)
+
+
 def _edxml_child(parent: etree._Element, name: str) -> etree._Element | None:
+    tags = _edxml_tags(name)
     for child in parent:
-        if not isinstance(child.tag, str):
-            continue
-        qname = etree.QName(child.tag)
-        if qname.localname == name and qname.namespace in EDXML_NAMESPACES:
+        if child.tag in tags:  # comments and PIs have non-str tags: never in the set
             return child
     return None
 
 
 def find_header(root: etree._Element) -> etree._Element | None:
     """``edXML/edXMLEnvelope/edXMLHeader`` in an accepted namespace, or None."""
-    qname = etree.QName(root.tag) if isinstance(root.tag, str) else None
-    if qname is None or qname.localname != "edXML" or qname.namespace not in EDXML_NAMESPACES:
+    if root.tag not in _edxml_tags("edXML"):
         return None
     envelope = _edxml_child(root, "edXMLEnvelope")
     return None if envelope is None else _edxml_child(envelope, "edXMLHeader")
@@ -114,6 +118,9 @@ def _child_text(el: etree._Element, name: str) -> str | None:
     return None
 
 
+_ATTACHMENT_FIELDS = frozenset({"AttachmentName", "ContentId", "ContentType"})
+
+
 def attachments(root: etree._Element) -> Iterator[AttachmentRef]:
     """Attachments of ``root``, namespace-agnostic (the block is often unprefixed)."""
     for block in root:
@@ -122,10 +129,15 @@ def attachments(root: etree._Element) -> Iterator[AttachmentRef]:
         for index, att in enumerate(block, start=1):
             if local_name(att) != "Attachment":
                 continue
+            texts: dict[str, str] = {}  # the first of each name, read in one pass
+            for child in att:
+                name = local_name(child)
+                if name in _ATTACHMENT_FIELDS and name not in texts:
+                    texts[name] = (child.text or "").strip()
             yield AttachmentRef(
-                name=_child_text(att, "AttachmentName") or f"attachment {index}",
-                content_id=_child_text(att, "ContentId"),
-                content_type=_child_text(att, "ContentType"),
+                name=texts.get("AttachmentName") or f"attachment {index}",
+                content_id=texts.get("ContentId"),
+                content_type=texts.get("ContentType"),
                 element=att,
             )
 
@@ -155,10 +167,18 @@ def _trace_stamp(trace: etree._Element, organ_id: str) -> datetime | None:
     return _parse_timestamp(_child_text(trace, "Timestamp"))
 
 
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2}) ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
+)
+
+
 def _parse_timestamp(text: str | None) -> datetime | None:
-    if not text:
+    """``yyyy/MM/dd HH:mm:ss`` (Vietnam time), or None (strptime is ten times slower)."""
+    match = _TIMESTAMP.fullmatch(text or "")
+    if match is None:
         return None
     try:
-        return datetime.strptime(text, "%Y/%m/%d %H:%M:%S").replace(tzinfo=VN_TZ)
+        y, mo, d, h, mi, sec = (int(part) for part in match.groups())
+        return datetime(y, mo, d, h, mi, sec, tzinfo=VN_TZ)
     except ValueError:
         return None

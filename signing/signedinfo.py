@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from lxml import etree
 from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
@@ -22,8 +24,24 @@ _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _C14N = frozenset(m.value for m in CanonicalizationMethod)
 
 
+@functools.cache
 def _ds(path: str) -> str:
     return "/".join(f"{{{DS}}}{part}" for part in path.split("/"))
+
+
+def _first(el: etree._Element, *path: str) -> etree._Element | None:
+    """``el.find("ds:a/ds:b")`` (first match in document order) without ElementPath."""
+    if not path:
+        return el
+    for child in el.iterchildren(_ds(path[0])):
+        found = _first(child, *path[1:])
+        if found is not None:
+            return found
+    return None
+
+
+def _all(el: etree._Element, name: str) -> list[etree._Element]:
+    return list(el.iterchildren(_ds(name)))
 
 
 @dataclass(frozen=True)
@@ -41,12 +59,12 @@ def _short(uri: str | None) -> str | None:
 
 
 def inspect_signed_info(signature: etree._Element) -> SignedInfoFacts:
-    signed_info = signature.find(_ds("SignedInfo"))
+    signed_info = _first(signature, "SignedInfo")
     if signed_info is None:
         return SignedInfoFacts(None, None, False, ("malformed signature: no SignedInfo",))
-    method = signed_info.find(_ds("SignatureMethod"))
+    method = _first(signed_info, "SignatureMethod")
     algorithm = _short(method.get("Algorithm")) if method is not None else None
-    references = signed_info.findall(_ds("Reference"))
+    references = _all(signed_info, "Reference")
     problems = [p for p in (_reference_problem(ref) for ref in references) if p]
     if not references:
         problems.append("malformed signature: SignedInfo has no Reference")
@@ -55,7 +73,7 @@ def inspect_signed_info(signature: etree._Element) -> SignedInfoFacts:
             f"the signature has {len(references)} references; exactly one, covering "
             'the whole document (URI=""), is accepted'
         )
-    digest_method = references[0].find(_ds("DigestMethod")) if references else None
+    digest_method = _first(references[0], "DigestMethod") if references else None
     digest = _short(digest_method.get("Algorithm")) if digest_method is not None else None
     covers = len(references) == 1 and not problems
     return SignedInfoFacts(algorithm, digest, covers, tuple(problems))
@@ -72,7 +90,11 @@ def _reference_problem(reference: etree._Element) -> str | None:
         )
     if uri != "":
         return f'the signature refers to an external resource {uri!r} (only URI="" is accepted)'
-    algorithms = [t.get("Algorithm") for t in reference.findall(_ds("Transforms/Transform"))]
+    algorithms = [
+        t.get("Algorithm")
+        for transforms in _all(reference, "Transforms")
+        for t in _all(transforms, "Transform")
+    ]
     if _ENVELOPED not in algorithms:
         return "the signature does not use the enveloped-signature transform"
     unknown = [a for a in algorithms if a != _ENVELOPED and a not in _C14N]
@@ -81,25 +103,43 @@ def _reference_problem(reference: etree._Element) -> str | None:
     return None
 
 
+NOT_X509 = "certificate in KeyInfo is not valid DER/X.509"
+
+
 def signing_certificates(
     signature: etree._Element,
 ) -> tuple[tuple[x509.Certificate, ...], str | None]:
     """Certificates of ``KeyInfo/X509Data``, signer first, or a problem.
 
     X509Data implies no order: the signer is the one certificate that issued
-    none of the others and is not a CA.
+    none of the others and is not a CA. A certificate that does not parse
+    completely (cryptography and asn1crypto, which path validation uses) is
+    a problem here, never an exception later.
     """
-    x509_data = signature.find(_ds("KeyInfo/X509Data"))
-    elements = x509_data.findall(_ds("X509Certificate")) if x509_data is not None else []
+    x509_data = _first(signature, "KeyInfo", "X509Data")
+    elements = _all(x509_data, "X509Certificate") if x509_data is not None else []
     if not elements:
         return (), "no X.509 certificate in KeyInfo/X509Data"
+    return certificates_of(tuple("".join((el.text or "").split()) for el in elements))
+
+
+@functools.lru_cache(maxsize=256)
+def certificates_of(
+    encoded: tuple[str, ...],
+) -> tuple[tuple[x509.Certificate, ...], str | None]:
+    """:func:`signing_certificates` of base64 texts, remembered: a node sees the
+    same few organisation certificates all day, and a full parse costs more
+    than checking the signature. The answer depends on the texts alone."""
     certs = []
-    for element in elements:
+    for index, text in enumerate(encoded, start=1):
         try:
-            der = base64.b64decode("".join((element.text or "").split()), validate=True)
-            certs.append(x509.load_der_x509_certificate(der))
+            der = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            return (), "an X509Certificate in KeyInfo is not a readable certificate"
+            return (), f"{NOT_X509}: X509Certificate {index} is not valid base64"
+        try:
+            certs.append(_parsed(der))
+        except Exception as exc:  # noqa: BLE001 - hostile bytes; any failure is the answer
+            return (), f"{NOT_X509}: X509Certificate {index}: {_reason(exc)}"
     issuers = {c.issuer for c in certs}
     leaves = [c for c in certs if c.subject not in issuers and not _is_ca(c)]
     if len(certs) == 1:
@@ -108,6 +148,24 @@ def signing_certificates(
         return (), "cannot tell the signer's certificate among those in KeyInfo"
     leaf = leaves[0]
     return (leaf, *(c for c in certs if c is not leaf)), None
+
+
+def _parsed(der: bytes) -> x509.Certificate:
+    """Parse everything verification reads later, so that malformed parts fail here."""
+    cert = x509.load_der_x509_certificate(der)
+    cert.subject.rfc4514_string()
+    cert.issuer.rfc4514_string()
+    _ = cert.serial_number, cert.not_valid_before_utc, cert.not_valid_after_utc
+    _ = cert.extensions, cert.signature_hash_algorithm
+    cert.public_key()
+    parsed = asn1_x509.Certificate.load(der, strict=True)
+    _ = parsed.native  # asn1crypto parses lazily: force every field now
+    return cert
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

@@ -22,6 +22,8 @@ time): signature-wrapping tricks have nothing to hide behind.
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +76,19 @@ class _EnvelopeVerifier(XMLVerifier):
     our caller removes the signatures that follow the one being checked, so
     the one being checked is always the last in the header.
     """
+
+    def __init__(self, parsed: etree._Element | None = None) -> None:
+        super().__init__()
+        self._parsed = parsed
+
+    def get_root(self, data: Any) -> etree._Element:
+        """The tree :mod:`node.xmlsafe` already parsed from these very bytes, with
+        the same parser settings, when the caller has it: signxml would parse
+        them again (it never modifies the root: it works on copies)."""
+        if self._parsed is not None:
+            return self._parsed
+        root: etree._Element = super().get_root(data)  # type: ignore[no-untyped-call]
+        return root
 
     def _get_signature(self, root: etree._Element) -> etree._Element:
         if root.tag == f"{{{DS}}}Signature":
@@ -149,7 +164,8 @@ async def _check_one(
     leaf = certs[0] if certs else None
     crypto = _Crypto(False, False, None, None)
     if not problems and leaf is not None:
-        crypto = _run_signxml(_document_for(data, root, index, count), leaf)
+        last = index == count - 1  # ``root`` is the document as the last signature signed it
+        crypto = _run_signxml(_document_for(data, root, index, count), leaf, root if last else None)
         if crypto.problem:
             problems.append(crypto.problem)
     cert = CertFacts(trusted=False)
@@ -165,7 +181,7 @@ async def _check_one(
         problems.extend(
             f"{r} is not accepted (allowed only with --allow-legacy)" for r in weak_reasons
         )
-    signer = SignerInfo.of(leaf) if leaf is not None else None
+    signer = signer_info(leaf) if leaf is not None else None
     signed_at = (
         claimed_signing_time(crypto.signed_root, signer.organ_id)
         if crypto.signed_root is not None and signer is not None
@@ -201,7 +217,9 @@ def _document_for(data: bytes, root: etree._Element, index: int, count: int) -> 
     return bytes(etree.tostring(copy))
 
 
-def _run_signxml(document: bytes, leaf: x509.Certificate) -> _Crypto:
+def _run_signxml(
+    document: bytes, leaf: x509.Certificate, parsed: etree._Element | None = None
+) -> _Crypto:
     config = SignatureConfiguration(
         require_x509=True,
         expect_references=1,
@@ -213,8 +231,8 @@ def _run_signxml(document: bytes, leaf: x509.Certificate) -> _Crypto:
         default_reference_c14n_method=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
     )
     try:
-        result: Any = _EnvelopeVerifier().verify(
-            document, x509_cert=leaf, parser=hardened_parser(), expect_config=config
+        result: Any = _EnvelopeVerifier(parsed).verify(
+            document, x509_cert=leaf, parser=_thread_parser(), expect_config=config
         )
     except InvalidDigest:
         return _Crypto(
@@ -229,6 +247,24 @@ def _run_signxml(document: bytes, leaf: x509.Certificate) -> _Crypto:
     except Exception as exc:  # noqa: BLE001 - signxml on hostile input; never leak a traceback
         return _Crypto(False, False, None, f"malformed signature ({type(exc).__name__}: {exc})")
     return _Crypto(True, True, result.signed_xml, None)
+
+
+_parsers = threading.local()
+
+
+def _thread_parser() -> etree.XMLParser:
+    """One hardened parser per thread for signxml's copies (as a caller reusing
+    one parser would): a new parser sets up a new parsing context."""
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = hardened_parser()
+    return parser
+
+
+@functools.lru_cache(maxsize=256)
+def signer_info(cert: x509.Certificate) -> SignerInfo:
+    """:meth:`SignerInfo.of`, remembered per certificate (names are costly to render)."""
+    return SignerInfo.of(cert)
 
 
 def _signature_failure(exc: InvalidSignature) -> str:

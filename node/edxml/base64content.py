@@ -159,26 +159,39 @@ class Base64Content:
         )
 
 
+def decode_well_formed(text: str) -> bytes | None:
+    """The decoded bytes of a whole base64 text that is well-formed (the common
+    case: the short cut of :func:`decode_text`, without hashing), or None when
+    it is doubtful; :func:`decode_text` then says whether and why it is wrong."""
+    try:
+        compact = b"".join(text.encode("ascii").split())
+    except UnicodeEncodeError:
+        return None
+    pad = compact.find(b"=")
+    if len(compact) % 4 == 0 and (pad < 0 or (pad >= len(compact) - 2 and _canonical(compact))):
+        try:
+            return pybase64.b64decode(compact, validate=True)
+        except binascii.Error:
+            return None
+    return None
+
+
+def decoded_content(decoded: bytes, *, keep: bool = True) -> DecodedContent:
+    """The facts of well-formed content :func:`decode_well_formed` returned."""
+    return DecodedContent(
+        size=len(decoded),
+        sha256=hashlib.sha256(decoded).hexdigest(),
+        content=decoded if keep else None,
+    )
+
+
 def decode_text(text: str, *, keep: bool = True) -> DecodedContent:
     """Check and decode a whole base64 text at once. Well-formed input takes a
     short cut; anything doubtful goes through :class:`Base64Content`, which
     words the problem exactly as the streaming path would."""
-    try:
-        compact = b"".join(text.encode("ascii").split())
-    except UnicodeEncodeError:
-        compact = b"="  # not base64: let the checker say why
-    pad = compact.find(b"=")
-    if len(compact) % 4 == 0 and (pad < 0 or (pad >= len(compact) - 2 and _canonical(compact))):
-        try:
-            decoded = pybase64.b64decode(compact, validate=True)
-        except binascii.Error:
-            pass
-        else:
-            return DecodedContent(
-                size=len(decoded),
-                sha256=hashlib.sha256(decoded).hexdigest(),
-                content=decoded if keep else None,
-            )
+    decoded = decode_well_formed(text)
+    if decoded is not None:
+        return decoded_content(decoded, keep=keep)
     checker = Base64Content(keep=keep)
     checker.feed(text)
     return checker.finish()

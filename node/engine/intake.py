@@ -25,15 +25,19 @@ from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
 from node.ports import IncomingBody, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
-from node.validation import validate_file
+from node.validation import ValidationReport, validate_file
 
 HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
 
 
+def _validate_and_read(path: Path) -> tuple[ValidationReport, Envelope | None]:
+    report = validate_file(path)
+    return report, report.envelope  # built on first read: here, off the event loop
+
+
 async def validated(path: Path, expected: MessageKind) -> Envelope:
-    report = await off_loop(validate_file, path)
+    report, envelope = await off_loop(_validate_and_read, path)
     report.raise_for_issues()
-    envelope = report.envelope
     if envelope is None:  # pragma: no cover - a valid report always carries one
         raise ValidationFailed([Issue(None, HEADER_PATH, "no envelope could be read")])
     if envelope.kind is not expected:

@@ -28,6 +28,9 @@ def test_bench_validate_quick() -> None:
         "lienthong",
         "docs/s",
         "ratio",
+        "+envelope",
+        "docs/s",
+        "ratio",
     ]
     assert lines[1].startswith("20KB ")
     assert lines[2].startswith("1MB ")

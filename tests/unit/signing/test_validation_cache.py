@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from signing.certcheck import CertFacts, ValidationCache
+from signing.policy import VerificationPolicy
 from signing.trust import TrustMaterial
 
 
@@ -16,7 +17,8 @@ class _Clock:
         return self.now_value
 
 
-KEY = (b"leaf", (), None)
+POLICY = VerificationPolicy()
+KEY = (POLICY, b"leaf", (), None)
 FACTS = CertFacts(trusted=True)
 
 
@@ -39,7 +41,7 @@ def test_new_trust_material_starts_afresh() -> None:
     fresh = TrustMaterial((b"ca",), (b"a new crl",))
 
     assert cache.get(fresh, KEY) is None
-    cache.put(fresh, (b"other", (), None), FACTS)
+    cache.put(fresh, (POLICY, b"other", (), None), FACTS)
     assert cache.get(old, KEY) is None
 
 
@@ -47,6 +49,8 @@ def test_cache_stays_bounded() -> None:
     cache = ValidationCache(_Clock(), max_entries=2)
     material = TrustMaterial((), ())
     for i in range(5):
-        cache.put(material, (bytes([i]), (), None), FACTS)
+        cache.put(material, (POLICY, bytes([i]), (), None), FACTS)
 
-    assert sum(cache.get(material, (bytes([i]), (), None)) is not None for i in range(5)) <= 2
+    assert (
+        sum(cache.get(material, (POLICY, bytes([i]), (), None)) is not None for i in range(5)) <= 2
+    )
