@@ -25,8 +25,10 @@ async def test_twenty_sigkills_lose_and_duplicate_nothing(tmp_path: Path) -> Non
     assert sum(report.kills.values()) == 20
     assert min(report.kills.values()) > 0, report.kills  # both nodes were killed
     assert report.accepted == 60
-    assert report.clean, report.table() + f"\n{report.lost=}\n{report.duplicated=}\n" + str(
-        report.missing_statuses[:10]
+    assert report.clean, (
+        report.table()
+        + f"\n{report.lost=}\n{report.duplicated=}\n"
+        + str(report.missing_statuses[:10])
     )
     # the DMS really met a dead node: the kills were not between requests only
     assert report.answers["a"].get("down", 0) + report.answers["b"].get("down", 0) > 0

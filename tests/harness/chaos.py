@@ -10,6 +10,7 @@ i*K/N), so that they flow during every kill, not only before the first."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections import defaultdict
@@ -40,6 +41,9 @@ class ChaosReport:
     seconds: float = 0.0
     answers: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def _answered(self, what: str) -> int:
+        return sum(answers.get(what, 0) for answers in self.answers.values())
+
     @property
     def clean(self) -> bool:
         return not (
@@ -63,8 +67,8 @@ class ChaosReport:
             ("duplicated statuses", len(self.duplicated_statuses)),
             ("unexpected inbox items", len(self.unexpected)),
             ("seconds", f"{self.seconds:.1f}"),
-            ("DMS calls that met a dead node", sum(a.get("down", 0) for a in self.answers.values())),
-            ("DMS submits answered 503", sum(a.get("503", 0) for a in self.answers.values())),
+            ("DMS calls that met a dead node", self._answered("down")),
+            ("DMS submits answered 503", self._answered("503")),
         ]
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
@@ -112,15 +116,19 @@ async def run_chaos(
     async with aiohttp.ClientSession() as http:
         dms_a = Dms(http, setups[0].dms_url, setups[0].dms_token)
         dms_b = Dms(http, setups[1].dms_url, setups[1].dms_token)
+        tick = asyncio.Condition()
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(documents):
             queue.put_nowait(i)
 
+        def due(i: int) -> bool:
+            return state.kills_done >= kills or i * kills <= state.kills_done * documents
+
         async def submitter() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                while kills and state.kills_done < kills and i * kills > state.kills_done * documents:
-                    await asyncio.sleep(0.02)  # pace documents over the kills
+                async with tick:  # pace documents over the kills
+                    await tick.wait_for(functools.partial(due, i))
                 if kills and state.kills_done < kills:
                     # spread over the time to the next kill, so some meet it
                     await asyncio.sleep(rng.uniform(0, gap[1] + down[1]))
@@ -141,7 +149,9 @@ async def run_chaos(
                 log(f"kill {state.kills_done + 1}/{kills}: {victim.name}")
                 await asyncio.sleep(rng.uniform(*down))
                 await victim.astart()
-                state.kills_done += 1
+                async with tick:
+                    state.kills_done += 1
+                    tick.notify_all()
 
         async def read_b() -> None:
             for item in await dms_b.inbox():

@@ -74,9 +74,9 @@ class NodeProcess:
         self.spawn()
         self.wait_ready(timeout)
 
-    async def astart(self, timeout: float = READY_TIMEOUT) -> None:
+    async def astart(self) -> None:
         self.spawn()
-        await asyncio.to_thread(self.wait_ready, timeout)
+        await asyncio.to_thread(self.wait_ready)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a power cut of the process."""
@@ -106,7 +106,7 @@ class NodeProcess:
 
 def _answers(url: str) -> bool:
     try:
-        with urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback URL we built
+        with urlopen(url, timeout=1) as resp:
             return bool(resp.status == 200)
     except OSError:
         return False
