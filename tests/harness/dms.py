@@ -11,6 +11,8 @@ from typing import Any
 
 import aiohttp
 
+Seen = dict[str, set[str]]
+"""Document id (or "document id + status code") → inbox message ids seen for it."""
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
@@ -69,6 +71,49 @@ class Dms:
                 raise TimeoutError(f"{self.url}: no answer for {give_up_after:.0f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+    async def post_once(self, data: bytes, *, kind: str = "documents") -> int | str:
+        """One POST; the HTTP status, or "down" when nothing answered."""
+        try:
+            async with self.http.post(
+                f"{self.url}/api/v1/{kind}",
+                data=data,
+                headers={**self.headers, "Content-Type": "application/xml"},
+                timeout=TIMEOUT,
+            ) as resp:
+                await resp.read()
+                self.answers.note(resp.status)
+                return resp.status
+        except TRANSIENT:
+            self.answers.note("down")
+            return "down"
+
+    async def ready(self) -> int | str:
+        """The /readyz status, or "down"."""
+        try:
+            async with self.http.get(f"{self.url}/readyz", timeout=TIMEOUT) as resp:
+                return resp.status
+        except TRANSIENT:
+            return "down"
+
+    async def drain(self, want: set[str], *, kind: str, patience: float = 60.0) -> Seen:
+        """Read and acknowledge the inbox until every document id in ``want`` was
+        seen (with status messages: per (document id, status code)), or until
+        ``patience`` seconds passed."""
+        seen: Seen = {}
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            for item in await self.inbox():
+                if item["kind"] == kind:
+                    key = item["document_id"]
+                    if kind == "status":
+                        key = f"{key} {item.get('status_code')}"
+                    seen.setdefault(key, set()).add(item["id"])
+                await self.ack(item["id"])
+            if {k.split(" ")[0] for k in seen} >= want:
+                return seen
+            await asyncio.sleep(0.05)
+        return seen
 
     async def inbox(self, limit: int = 200) -> list[dict[str, Any]]:
         """One page of unacknowledged items ([] while the node is down)."""

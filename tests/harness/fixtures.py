@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from tests.harness.nodes import NodeSetup, make_pair
@@ -32,3 +33,16 @@ def running_pair(
     processes = (a.process(logs), b.process(logs))
     with running(*processes):
         yield processes, (a, b)
+
+
+@contextlib.asynccontextmanager
+async def arunning(*processes: NodeProcess) -> AsyncIterator[tuple[NodeProcess, ...]]:
+    """``running`` that keeps the event loop free while nodes start (for a proxy
+    served by this loop that the nodes need at start)."""
+    try:
+        for process in processes:
+            await asyncio.to_thread(process.start)
+        yield processes
+    finally:
+        for process in processes:
+            await asyncio.to_thread(process.stop)
