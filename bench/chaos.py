@@ -87,7 +87,15 @@ def main() -> int:
         if report is None:
             continue
         print(report.table())
-        for name in ("refused", "lost", "duplicated", "missing_statuses", "duplicated_statuses"):
+        for name in (
+            "refused",
+            "lost",
+            "duplicated",
+            "missing_statuses",
+            "duplicated_statuses",
+            "other_statuses",
+            "unexpected",
+        ):
             items = getattr(report, name)
             if items:
                 print(f"  {name} (first 10): {items[:10]}")

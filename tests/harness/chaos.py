@@ -38,6 +38,8 @@ class ChaosReport:
     missing_statuses: list[str] = field(default_factory=list)
     duplicated_statuses: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    other_statuses: list[str] = field(default_factory=list)
+    """Statuses other than those expected, e.g. failure notices of dead letters."""
     seconds: float = 0.0
     answers: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -53,6 +55,7 @@ class ChaosReport:
             or self.missing_statuses
             or self.duplicated_statuses
             or self.unexpected
+            or self.other_statuses
         )
 
     def table(self) -> str:
@@ -66,6 +69,7 @@ class ChaosReport:
             ("missing statuses", len(self.missing_statuses)),
             ("duplicated statuses", len(self.duplicated_statuses)),
             ("unexpected inbox items", len(self.unexpected)),
+            ("other statuses (e.g. failure notices)", len(self.other_statuses)),
             ("seconds", f"{self.seconds:.1f}"),
             ("DMS calls that met a dead node", self._answered("down")),
             ("DMS submits answered 503", self._answered("503")),
@@ -219,5 +223,6 @@ async def run_chaos(
                 report.missing_statuses.append(f"{document_id} {code}")
             elif len(got) > 1:
                 report.duplicated_statuses.append(f"{document_id} {code}: {sorted(got)}")
+    report.other_statuses = sorted(f"{d} {code}" for d, code in state.at_a if code not in statuses)
     report.unexpected += [f"b: {d} never accepted" for d in state.at_b if d not in state.accepted]
     return report
