@@ -18,7 +18,7 @@ from tests.harness.nodes import G22, H41, make_pair, twin
 from tests.unit.engine.messages import document
 
 pytestmark = pytest.mark.slow
-DOCUMENTS = 60
+DOCUMENTS = 40
 
 
 async def _drain(dms: Dms, want: int) -> dict[str, set[str]]:
