@@ -145,17 +145,30 @@ async def run_chaos(
                 state.accepted[document_id] = answer["id"]
                 state.progress = time.monotonic()
 
+        async def restart(victim: NodeProcess) -> None:
+            await asyncio.sleep(rng.uniform(*down))
+            await victim.astart()
+
         async def controller() -> None:
+            """A node is killed while up; its restart runs on while the next kill
+            may hit the other node (so both are sometimes down at once)."""
+            restarts: dict[str, asyncio.Task[None]] = {}
             while state.kills_done < kills:
                 await asyncio.sleep(rng.uniform(*gap))
-                victim = rng.choice(nodes)
+                up = [n for n in nodes if n.name not in restarts or restarts[n.name].done()]
+                if not up:
+                    await asyncio.wait(restarts.values(), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                victim = rng.choice(up)
+                if victim.name in restarts:
+                    await restarts.pop(victim.name)  # re-raise a failed restart
                 victim.kill()
                 log(f"kill {state.kills_done + 1}/{kills}: {victim.name}")
-                await asyncio.sleep(rng.uniform(*down))
-                await victim.astart()
+                restarts[victim.name] = asyncio.create_task(restart(victim))
                 async with tick:
                     state.kills_done += 1
                     tick.notify_all()
+            await asyncio.gather(*restarts.values())
 
         async def read_b() -> None:
             for item in await dms_b.inbox():
