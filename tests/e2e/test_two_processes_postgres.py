@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import PostgresSchema
 from tests.harness.dms import Dms
 from tests.harness.fixtures import running
-from tests.harness.nodes import G22, H41, make_pair, twin
+from tests.harness.nodes import G22, H41, edit, make_pair, twin
 from tests.unit.engine.messages import document
 
 pytestmark = pytest.mark.slow
@@ -37,6 +37,9 @@ async def test_two_processes_on_one_database_deliver_each_document_once(
     tmp_path: Path, postgres_schema: PostgresSchema
 ) -> None:
     a, b = make_pair(tmp_path, storage=(postgres_schema.url, None))
+    # No process dies here: a long lease, so that only the claim's locking (not
+    # an expired lease on a slow machine) decides who delivers what.
+    edit(a.config, 'lease = "3s"', 'lease = "2m"')
     a2 = twin(a, "a2")
     logs = tmp_path / "logs"
     logs.mkdir()
