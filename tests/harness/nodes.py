@@ -5,12 +5,13 @@ the other's default peer, over mutual TLS on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import random
 import re
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from node.cli.init import free_port
 from tests.harness.process import LIENTHONG, NodeProcess
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
@@ -30,6 +31,37 @@ FAST_RETRY = {
     'initial = "10s"': 'initial = "200ms"',
     'max_interval = "1h"': 'max_interval = "2s"',
 }
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1 *below* the ephemeral range. A port the OS hands
+    out for bind(0) can be taken, between now and the node's (re)start, as the
+    local port of any outgoing connection (a PostgreSQL pool, an HTTP client);
+    ports below the range are never used that way."""
+    rng = random.SystemRandom()
+    high = min(_ephemeral_low(), 65536) - 1
+    for _ in range(500):  # bounded
+        port = rng.randint(20000, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
