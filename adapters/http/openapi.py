@@ -231,7 +231,7 @@ def _ops_paths() -> dict[str, Any]:
         "/healthz": {"get": _op("The process answers", "ops", {200: _json(200, "Health")})},
         "/readyz": {
             "get": _op(
-                "Store reachable and keys loaded",
+                "Store reachable, keys loaded, spool writable",
                 "ops",
                 {
                     200: _json(200, "Readiness"),

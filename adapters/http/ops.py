@@ -3,6 +3,7 @@ reachable, keys loaded), /metrics (Prometheus text from the node's own registry)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -33,6 +34,8 @@ async def readyz(request: web.Request) -> web.Response:
         checks = dict(await services.probe.readiness())
     except (LienthongError, OSError) as exc:
         checks = {"store": str(exc)}
+    # a full or read-only spool disk refuses every upload although the store is fine
+    checks["spool"] = await asyncio.to_thread(services.spool.writable)
     ready = all(problem is None for problem in checks.values())
     body = {
         "status": "ready" if ready else "not-ready",

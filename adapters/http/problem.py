@@ -106,7 +106,32 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Outermost middleware of every app: nothing leaves except as problem+json."""
     try:
         return await handler(request)
-    except LienthongError as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an answer here
+        if not _client_gone(request):
+            return _failure(request, exc)
+        # The client hung up (mid-upload, typically): nobody reads an answer,
+        # and it is neither the client's fault in the 4xx sense nor ours.
+        log.info(
+            "client closed the connection: %s %s (%s)",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            extra={"path": request.path, "status": CLIENT_CLOSED},
+        )
+        return web.Response(status=CLIENT_CLOSED, reason="Client Closed Request")
+
+
+CLIENT_CLOSED = 499
+"""nginx's code for "client closed the request": what the access log records."""
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _failure(request: web.Request, exc: Exception) -> web.StreamResponse:
+    if isinstance(exc, LienthongError):
         if exc.http_status >= 500:
             log.warning(
                 "request refused: %s",
@@ -114,23 +139,23 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
                 extra={"kind": exc.kind, "path": request.path, "status": exc.http_status},
             )
         return problem_response(error_problem(exc), headers=_headers_for(exc.http_status))
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return problem_response(http_problem(exc), headers=_headers_for(exc.status, exc.headers))
-    except Exception:
-        incident = uuid.uuid4().hex
-        log.exception(
-            "unexpected error handling %s %s",
-            request.method,
-            request.path,
-            extra={"incident": incident, "path": request.path},
-        )
-        body = problem_body(
-            "internal-error",
-            "Internal error",
-            500,
-            f"the node failed to handle this request; incident {incident} is in its log",
-            incident=incident,
-        )
-        return problem_response(body)
+    incident = uuid.uuid4().hex
+    log.error(
+        "unexpected error handling %s %s",
+        request.method,
+        request.path,
+        exc_info=exc,
+        extra={"incident": incident, "path": request.path},
+    )
+    body = problem_body(
+        "internal-error",
+        "Internal error",
+        500,
+        f"the node failed to handle this request; incident {incident} is in its log",
+        incident=incident,
+    )
+    return problem_response(body)

@@ -58,6 +58,21 @@ class Spool:
                     removed += 1
         return removed
 
+    def writable(self) -> str | None:
+        """None when a body could be spooled now, else why not (for /readyz):
+        creates, writes one byte to, and removes a probe file."""
+        probe = self.directory / f".ready-{self._prefix}-{next(self._counter)}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"\0")
+            finally:
+                os.close(fd)
+                probe.unlink(missing_ok=True)
+        except OSError as exc:
+            return f"spool directory {self.directory} not writable: {exc.strerror or exc}"
+        return None
+
     def check_declared(self, length: int | None) -> None:
         if length is not None and length > self.max_bytes:
             raise TooLarge(self._too_large(length))

@@ -48,9 +48,11 @@ async def serve(config: Config, **options: Any) -> int:
     """Start the node, print its URLs, wait for SIGTERM/SIGINT, stop gracefully.
     ``options`` go to :class:`node.bootstrap.NodeService` (tests pass a core)."""
     from node.bootstrap import NodeService
+    from node.warmup import use_warm_executor
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    use_warm_executor(loop)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     service = NodeService(config, **options)

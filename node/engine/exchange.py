@@ -178,7 +178,15 @@ class Exchange:
         tkey = transfer_key(meta.message_id, meta.recipients)
         hits = await ctx.store.find_keys([tkey])
         if hits:
-            return duplicate(hits[tkey])
+            first = hits[tkey]
+            if first.sha256 != body.sha256:
+                # A redelivery carries the same bytes; other bytes under the same
+                # id are a different message, never to be swallowed as a duplicate.
+                raise Conflict(
+                    f"message {meta.message_id} was already received with other content "
+                    f"(SHA-256 {first.sha256}); a message id names one message"
+                )
+            return duplicate(first)
         env = await validated(body.path, meta.kind)
         _check_recipients(env, meta)
         self._check_peer(env.sender, peer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +17,10 @@ from node.engine.settings import SigningMode
 from node.errors import (
     IllegalTransition,
     Issue,
+    LienthongError,
     SignatureRejected,
     SigningFailed,
+    StoreUnavailable,
     UnknownDestination,
     ValidationFailed,
 )
@@ -26,6 +29,8 @@ from node.ports import IncomingBody, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import ValidationReport, validate_file
+
+log = logging.getLogger(__name__)
 
 HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
 
@@ -77,7 +82,18 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
 
 
 async def verify(ctx: EngineContext, path: Path) -> tuple[VerificationOutcome, dict[str, Any]]:
-    outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
+    """The verifier's verdict; a verifier that breaks on the input is a refusal
+    (400, and a 02 for a peer's document), never an acceptance and never a 500."""
+    try:
+        outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
+    except LienthongError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any verifier failure means "not verified"
+        log.warning("verifier failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+        outcome = VerificationOutcome(
+            accepted=False,
+            reasons=(f"the signature could not be verified ({type(exc).__name__}: {exc})",),
+        )
     return outcome, outcome_report(outcome)
 
 
@@ -103,10 +119,21 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
     data = await asyncio.to_thread(path.read_bytes)
     signed: bytes = await off_loop(signer.sign, data)
     target = path.with_name(path.name + ".signed")
-    await asyncio.to_thread(target.write_bytes, signed)
+    await asyncio.to_thread(write_whole, target, signed)
     return Sealed(
         target, len(signed), hashlib.sha256(signed).hexdigest(), {"signed_by_node": organ}
     )
+
+
+def write_whole(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` or leave no file: a disk that fills up half
+    way must not leave a truncated signed copy behind, and it is the store's
+    space that ran out (503, try again later), not a bug (500)."""
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise StoreUnavailable(f"cannot write the node-signed copy: {exc.strerror or exc}") from exc
 
 
 # --------------------------------------------------------------------------- status rules

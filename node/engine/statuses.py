@@ -7,13 +7,13 @@ own organ), stored and routed back like any other status."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from node import edxml
 from node.engine.context import EngineContext, off_loop
 from node.engine.plan import Placement, status_key
-from node.errors import SigningFailed
 from node.model import (
     VN_TZ,
     Envelope,
@@ -26,6 +26,8 @@ from node.model import (
 )
 from node.ports import Direction, Hop
 from node.store.records import NewMessage, NewStatusEntry, Source, new_id
+
+log = logging.getLogger(__name__)
 
 ARRIVED_TEXT = "Đã đến (văn bản đã đến hệ thống của đơn vị nhận)"
 
@@ -67,13 +69,21 @@ def vn_now(ctx: EngineContext) -> datetime:
 
 
 async def sign_for(ctx: EngineContext, organ: str, xml: bytes) -> bytes:
-    """Sign with the organ's key, else the node's own organ key."""
+    """Sign with the organ's key, else the node's own organ key, else not at all.
+
+    An organ whose DMS signs (``signing = "dms"``) on a node without a key of
+    its own still gets its automatic 01: a status the node cannot sign goes out
+    unsigned with a warning. Refusing the document because of it (a 500 after
+    the document was fine) would be worse; the receiving side decides."""
     signer = ctx.keys.signer_for(organ) or ctx.keys.signer_for(ctx.node_organ)
     if signer is None:
-        raise SigningFailed(
-            f"no signing key for {organ} nor for the node's organ {ctx.node_organ}: "
-            "cannot sign the status the node must emit"
+        log.warning(
+            "no signing key for %s nor for the node's organ %s: the status it emits "
+            "goes out unsigned",
+            organ,
+            ctx.node_organ,
         )
+        return xml
     signed: bytes = await off_loop(signer.sign, xml)
     return signed
 

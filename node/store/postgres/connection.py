@@ -16,6 +16,9 @@ from node.store.sqlfiles import load_migrations
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    # a connection cut mid-query (e.g. "cannot switch to state ..."): the
+    # database is as unreachable as with a refused connection, so 503, not 500
+    asyncpg.InternalClientError,
     OSError,
     TimeoutError,
 )

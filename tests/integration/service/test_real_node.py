@@ -104,7 +104,10 @@ async def test_readyz_and_metrics_read_the_real_store(node: RealNode) -> None:
     await _submit(node, H41, data)
     async with node.http.get(f"{node.url}/readyz") as resp:
         assert resp.status == 200
-        assert await resp.json() == {"status": "ready", "checks": {"store": "ok", "keys": "ok"}}
+        assert await resp.json() == {
+            "status": "ready",
+            "checks": {"store": "ok", "keys": "ok", "spool": "ok"},
+        }
     async with node.http.get(f"{node.url}/metrics") as resp:
         text = await resp.text()
     assert "lienthong_messages{" in text

@@ -1,0 +1,36 @@
+"""Two real `lienthong serve` processes on SQLite; 20 SIGKILLs of either node
+at random moments while documents and statuses flow, each followed by a
+restart. Every document DMS A got a 200/202 for reaches DMS B's inbox exactly
+once, and its 01 (from node B) and 03 (from DMS B) reach DMS A exactly once.
+The long version is `make chaos` (bench/chaos.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.harness.chaos import run_chaos
+from tests.harness.fixtures import running_pair
+
+pytestmark = pytest.mark.slow
+
+
+async def test_twenty_sigkills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    with running_pair(tmp_path) as (processes, setups):
+        report = await run_chaos(
+            processes, setups, documents=40, kills=20, seed=5, gap=(0.05, 0.4), down=(0.0, 0.2)
+        )
+        for process in processes:
+            assert process.stop() == 0, process.tail()
+
+    assert sum(report.kills.values()) == 20
+    assert min(report.kills.values()) > 0, report.kills  # both nodes were killed
+    assert report.accepted == 40
+    assert report.clean, (
+        report.table()
+        + f"\n{report.lost=}\n{report.duplicated=}\n"
+        + str(report.missing_statuses[:10])
+    )
+    # the DMS really met a dead node: the kills were not between requests only
+    assert report.answers["a"].get("down", 0) + report.answers["b"].get("down", 0) > 0
