@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,11 +17,12 @@ from node.errors import (
     Issue,
     SignatureRejected,
     SigningFailed,
+    StoreUnavailable,
     UnknownDestination,
     ValidationFailed,
 )
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
-from node.ports import IncomingBody, VerificationOutcome
+from node.ports import IncomingBody, Signer, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import validate_file
@@ -96,13 +96,21 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
     signer = ctx.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
-    data = await asyncio.to_thread(path.read_bytes)
-    signed: bytes = await off_loop(signer.sign, data)
     target = path.with_name(path.name + ".signed")
-    await asyncio.to_thread(target.write_bytes, signed)
-    return Sealed(
-        target, len(signed), hashlib.sha256(signed).hexdigest(), {"signed_by_node": organ}
-    )
+    size, digest = await off_loop(sign_file, signer, path, target)
+    return Sealed(target, size, digest, {"signed_by_node": organ})
+
+
+def sign_file(signer: Signer, source: Path, target: Path) -> tuple[int, str]:
+    """Read, sign, hash and write in one trip off the event loop (each trip costs
+    a thread hand-off per document). A failure to write the signed copy is the
+    node's storage failing: 503, the DMS may retry."""
+    signed = signer.sign(source.read_bytes())
+    try:
+        target.write_bytes(signed)
+    except OSError as exc:
+        raise StoreUnavailable(f"could not write the signed copy: {exc.strerror or exc}") from exc
+    return len(signed), hashlib.sha256(signed).hexdigest()
 
 
 # --------------------------------------------------------------------------- status rules
