@@ -61,6 +61,7 @@ class Node:
 
     def start(self, timeout: float = 60) -> None:
         self.log = self.config.parent / f"{self.name}.log"
+        offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [*LIENTHONG, "serve", "--config", str(self.config)],
@@ -70,7 +71,7 @@ class Node:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.log.read_text(errors="replace")
+            text = self.log.read_bytes()[offset:].decode(errors="replace")
             if "listening: dms" in text and "listening: peer" in text:
                 return
             if self.proc.poll() is not None:
