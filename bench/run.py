@@ -2,7 +2,8 @@
 measured side by side in one run.
 
     python bench/run.py                 # full sizes (tens of minutes)
-    python bench/run.py --quick         # small sizes (make bench, the test suite)
+    python bench/run.py --quick         # small sizes (make bench)
+    python bench/run.py --smoke         # tiny sizes (the test suite keeps it working)
     python bench/run.py --only e2e,large
 
 Benches (see bench/README.md): e2e (SQLite, then PostgreSQL), large, backlog,
@@ -25,50 +26,50 @@ sys.path.insert(0, str(ROOT))
 
 from bench.lib import pg, report  # noqa: E402
 
-Bench = Callable[[Path, bool], Awaitable[dict[str, Any]]]
+Bench = Callable[[Path, str], Awaitable[dict[str, Any]]]
 
 
-async def e2e_sqlite(root: Path, quick: bool) -> dict[str, Any]:
+async def e2e_sqlite(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import e2e
 
-    return await e2e.run(root, quick=quick, storage=(None, None))
+    return await e2e.run(root, size=size, storage=(None, None))
 
 
-async def e2e_postgres(root: Path, quick: bool) -> dict[str, Any]:
+async def e2e_postgres(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import e2e
 
     async with pg.schemas(2) as (a, b):
-        return await e2e.run(root, quick=quick, storage=(pg.url(a), pg.url(b)))
+        return await e2e.run(root, size=size, storage=(pg.url(a), pg.url(b)))
 
 
-async def large(root: Path, quick: bool) -> dict[str, Any]:
+async def large(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import large
 
-    return await large.run(root, quick=quick)
+    return await large.run(root, size=size)
 
 
-async def backlog(root: Path, quick: bool) -> dict[str, Any]:
+async def backlog(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import backlog
 
-    return await backlog.run(root, quick=quick)
+    return await backlog.run(root, size=size)
 
 
-async def scale_sqlite(root: Path, quick: bool) -> dict[str, Any]:
+async def scale_sqlite(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import scale
 
-    return await scale.run(root, quick=quick, engine="sqlite")
+    return await scale.run(root, size=size, engine="sqlite")
 
 
-async def scale_postgres(root: Path, quick: bool) -> dict[str, Any]:
+async def scale_postgres(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import scale
 
-    return await scale.run(root, quick=quick, engine="postgres")
+    return await scale.run(root, size=size, engine="postgres")
 
 
-async def multi(root: Path, quick: bool) -> dict[str, Any]:
+async def multi(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import multi
 
-    return await multi.run(root, quick=quick)
+    return await multi.run(root, size=size)
 
 
 BENCHES: dict[str, tuple[Bench, bool]] = {
@@ -100,14 +101,14 @@ async def main(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=f"lienthong-bench-{name}-") as tmp:
             try:
-                results[name] = await bench(Path(tmp), args.quick)
-            except Exception as exc:  # noqa: BLE001 - report it, run the other benches
+                results[name] = await bench(Path(tmp), args.size)
+            except Exception as exc:
                 results[name] = {"error": f"{type(exc).__name__}: {exc}"}
                 failed = True
         results[name]["seconds"] = time.perf_counter() - started
         print(f"{name}: done in {results[name]['seconds']:.0f} s", file=sys.stderr, flush=True)
     report.print_table(results)
-    print(f"\nwritten: {report.write_json(results, args.quick, args.json)}")
+    print(f"\nwritten: {report.write_json(results, args.size, args.json)}")
     return 1 if failed else 0
 
 
@@ -115,7 +116,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes (make bench, tests)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--quick", dest="size", action="store_const", const="quick", help="small sizes (make bench)"
+    )
+    sizes.add_argument(
+        "--smoke", dest="size", action="store_const", const="smoke", help="tiny sizes (make test)"
+    )
     parser.add_argument("--only", help=f"comma-separated benches: {', '.join(BENCHES)}")
     parser.add_argument("--json", type=Path, help="write the results here instead of latest.json")
+    parser.set_defaults(size="full")
     sys.exit(asyncio.run(main(parser.parse_args())))

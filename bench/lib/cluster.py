@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +144,21 @@ class Pair:
         return twin
 
 
+_pki: Path | None = None
+
+
+def test_pki() -> Path:
+    """One test PKI per benchmark run (RSA-2048 organisation keys, the default):
+    writing it takes seconds, and every bench needs the same."""
+    global _pki
+    if _pki is None:
+        folder = Path(tempfile.mkdtemp(prefix="lienthong-bench-pki-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        cli("pki", "init", str(folder / "pki"), "--organ", A_ORGAN, "--organ", B_ORGAN)
+        _pki = folder / "pki"
+    return _pki
+
+
 def make_pair(
     root: Path,
     *,
@@ -150,10 +167,9 @@ def make_pair(
     max_interval: str = "5s",
     log_level: str = "warning",
 ) -> Pair:
-    """Write a test PKI (RSA-2048 organisation keys, the default) and two node
-    configurations; ``storage`` is each node's storage url (None: SQLite)."""
-    pki = root / "pki"
-    cli("pki", "init", str(pki), "--organ", A_ORGAN, "--organ", B_ORGAN)
+    """Two node configurations on the run's test PKI; ``storage`` is each
+    node's storage url (None: SQLite)."""
+    pki = test_pki()
     ports = {name: (free_port(), free_port()) for name in ("a", "b")}
     nodes = {}
     for (name, organ, other, other_organ), url in zip(

@@ -99,7 +99,7 @@ async def consume_inbox(
     url: str,
     token: str,
     want: int,
-    timeout: float,
+    within: float,
     *,
     kind: str = "document",
     on_item: Callable[[dict[str, object]], None] | None = None,
@@ -108,7 +108,7 @@ async def consume_inbox(
     (as a DMS does); the perf_counter time of the last one, or None on timeout."""
     seen: set[str] = set()
     got = 0
-    deadline = time.perf_counter() + timeout
+    deadline = time.perf_counter() + within
     headers = {"Authorization": f"Bearer {token}"}
     async with _session() as http:
 
@@ -117,6 +117,12 @@ async def consume_inbox(
                 await r.read()
             async with http.post(f"{url}/api/v1/messages/{item['id']}/ack", headers=headers) as r:
                 await r.read()
+
+        sem = asyncio.Semaphore(4)
+
+        async def bounded(item: dict[str, object]) -> None:
+            async with sem:
+                await take(item)
 
         while time.perf_counter() < deadline:
             async with http.get(f"{url}/api/v1/inbox?limit={PAGE}", headers=headers) as resp:
@@ -127,12 +133,6 @@ async def consume_inbox(
             for item in fresh:
                 seen.add(str(item["id"]))
             if fresh:
-                sem = asyncio.Semaphore(4)
-
-                async def bounded(item: dict[str, object]) -> None:
-                    async with sem:
-                        await take(item)
-
                 await asyncio.gather(*(bounded(i) for i in fresh))
                 for item in fresh:
                     if item["kind"] == kind and on_item is not None:

@@ -33,7 +33,7 @@ class Documents:
     def __call__(self, n: int) -> bytes:
         doc_id = f"{self.sender},2026/11/20,{n}/UBND-BENCH"
         text = self.template.replace(self._template_id.encode(), doc_id.encode(), 1)
-        return re.sub(rb"<edXML:CodeNumber>[^<]+", f"<edXML:CodeNumber>{n}".encode(), text, 1)
+        return re.sub(rb"<edXML:CodeNumber>[^<]+", f"<edXML:CodeNumber>{n}".encode(), text, count=1)
 
 
 def write_large(path: Path, sender: str, recipient: str, attachment_bytes: int) -> int:

@@ -9,18 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from bench.lib import dms
-from bench.lib.cluster import A_ORGAN, B_ORGAN, Pair, make_pair
+from bench.lib.cluster import A_ORGAN, B_ORGAN, Pair, make_pair, test_pki
 from bench.lib.docs import Documents
 from bench.lib.floor import floor_docs_per_s
 
 CONCURRENCY = 16
 
 
-async def flow(pair: Pair, docs: Documents, first: int, count: int, timeout: float) -> dict[str, Any]:
+async def flow(
+    pair: Pair, docs: Documents, first: int, count: int, within: float
+) -> dict[str, Any]:
     """Submit ``count`` documents as fast as accepted; the time until all are in B's inbox."""
     bodies = [docs(first + i) for i in range(count)]
     consumer = asyncio.create_task(
-        dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, timeout)
+        dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, within)
     )
     cpu0 = pair.a.cpu_seconds() + pair.b.cpu_seconds()
     started = time.perf_counter()
@@ -37,7 +39,9 @@ async def flow(pair: Pair, docs: Documents, first: int, count: int, timeout: flo
     }
 
 
-async def latency(pair: Pair, docs: Documents, first: int, count: int, rate: float) -> dms.Submitted:
+async def latency(
+    pair: Pair, docs: Documents, first: int, count: int, rate: float
+) -> dms.Submitted:
     bodies = [docs(first + i) for i in range(count)]
     consumer = asyncio.create_task(
         dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, 120 + count / rate)
@@ -48,8 +52,12 @@ async def latency(pair: Pair, docs: Documents, first: int, count: int, rate: flo
     return sent
 
 
-async def run(root: Path, *, quick: bool, storage: tuple[str | None, str | None]) -> dict[str, Any]:
-    count, paced, floor_count = (60, 40, 20) if quick else (600, 300, 150)
+async def run(root: Path, *, size: str, storage: tuple[str | None, str | None]) -> dict[str, Any]:
+    count, paced, floor_count = {
+        "smoke": (20, 10, 5),
+        "quick": (60, 40, 20),
+        "full": (600, 300, 150),
+    }[size]
     docs = Documents(A_ORGAN, B_ORGAN)
     pair = make_pair(root, storage=storage, log_level="info")
     try:
@@ -62,7 +70,7 @@ async def run(root: Path, *, quick: bool, storage: tuple[str | None, str | None]
     finally:
         pair.stop()
     # the verifier runs its own event loop: measure in a thread (still one core)
-    floor = await asyncio.to_thread(floor_docs_per_s, root / "pki", A_ORGAN, docs, floor_count)
+    floor = await asyncio.to_thread(floor_docs_per_s, test_pki(), A_ORGAN, docs, floor_count)
     return {
         "documents": count,
         "doc_bytes": len(docs(0)),

@@ -15,8 +15,8 @@ from bench.lib.cluster import A_ORGAN, B_ORGAN, make_pair
 from bench.lib.docs import MB, write_large
 
 
-async def run(root: Path, *, quick: bool) -> dict[str, Any]:
-    attachment = (10 if quick else 200) * MB
+async def run(root: Path, *, size: str) -> dict[str, Any]:
+    attachment = {"smoke": 2, "quick": 10, "full": 200}[size] * MB
     pair = make_pair(root, log_level="info")
     path = root / "large.edxml"
     size = write_large(path, A_ORGAN, B_ORGAN, attachment)
@@ -24,9 +24,7 @@ async def run(root: Path, *, quick: bool) -> dict[str, Any]:
         pair.b.start()
         pair.a.start()
         idle = {n.name: n.rss()[0] for n in (pair.a, pair.b)}
-        consumer = asyncio.create_task(
-            dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, 1, 900)
-        )
+        consumer = asyncio.create_task(dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, 1, 900))
         started = time.perf_counter()
         headers = {"Authorization": f"Bearer {pair.a.dms_token}", "Content-Type": "application/xml"}
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as http:

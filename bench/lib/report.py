@@ -26,12 +26,12 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
                 print(f"  {key:<{width}}  {_cell(value)}")
 
 
-def write_json(results: dict[str, dict[str, Any]], quick: bool, path: Path | None = None) -> Path:
+def write_json(results: dict[str, dict[str, Any]], size: str, path: Path | None = None) -> Path:
     target = path or RESULTS / "latest.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "quick": quick,
+        "size": size,
         "machine": {"cpus": _cpus(), "python": platform.python_version()},
         **results,
     }

@@ -24,8 +24,12 @@ async def _rate(node: Node, docs: Documents, first: int, count: int) -> float:
     return sent.rate()
 
 
-async def run(root: Path, *, quick: bool, engine: str) -> dict[str, Any]:
-    stored, count = (20_000, 60) if quick else (1_000_000, 400)
+async def run(root: Path, *, size: str, engine: str) -> dict[str, Any]:
+    stored, count = {
+        "smoke": (5_000, 20),
+        "quick": (20_000, 60),
+        "full": (1_000_000, 400),
+    }[size]
     docs = Documents(A_ORGAN, B_ORGAN)
     if engine == "postgres":
         async with pg.schemas(1) as (schema,):
