@@ -72,8 +72,11 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
     }
 
 
-async def verify(ctx: EngineContext, path: Path) -> tuple[VerificationOutcome, dict[str, Any]]:
-    outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
+async def verify(
+    ctx: EngineContext, path: Path, size: int
+) -> tuple[VerificationOutcome, dict[str, Any]]:
+    async with ctx.signatures.hold(size, "the message"):
+        outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
     return outcome, outcome_report(outcome)
 
 
@@ -89,7 +92,7 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
     the original) or verifies the DMS's signature."""
     path = body.path
     if ctx.settings.signing_mode(organ) is SigningMode.DMS:
-        outcome, report = await verify(ctx, path)
+        outcome, report = await verify(ctx, path, body.size)
         if not outcome.accepted:
             raise rejected(outcome, f"the message from {organ}")
         return Sealed(path, body.size, body.sha256, report)
@@ -97,7 +100,8 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
     target = path.with_name(path.name + ".signed")
-    size, digest = await off_loop(sign_file, signer, path, target)
+    async with ctx.signatures.hold(body.size, "the message"):
+        size, digest = await off_loop(sign_file, signer, path, target)
     return Sealed(target, size, digest, {"signed_by_node": organ})
 
 

@@ -74,7 +74,8 @@ async def sign_for(ctx: EngineContext, organ: str, xml: bytes) -> bytes:
             f"no signing key for {organ} nor for the node's organ {ctx.node_organ}: "
             "cannot sign the status the node must emit"
         )
-    signed: bytes = await off_loop(signer.sign, xml)
+    async with ctx.signatures.hold(len(xml), "the status message"):
+        signed: bytes = await off_loop(signer.sign, xml)
     return signed
 
 

@@ -14,6 +14,7 @@ from node.errors import (
     Forbidden,
     SignatureRejected,
     StoreUnavailable,
+    TooLarge,
     UnknownDestination,
     ValidationFailed,
 )
@@ -182,3 +183,14 @@ async def test_a_malformed_idempotency_key_is_refused(node: Node, key: str) -> N
     data, _ = document(UBND, (STTTT,))
     with pytest.raises(BadRequest, match="Idempotency-Key"):
         await node.submit(data, idempotency_key=key)
+
+
+async def test_a_message_too_big_to_ever_sign_in_the_memory_budget_is_413(  # type: ignore[no-untyped-def]
+    make_node,
+) -> None:
+    node = await make_node(signing={STTTT: SigningMode.NODE}, signature_memory=10_000)
+    data, _ = document(STTTT, (UBND,))  # ~5 KB: signing it needs ~35 KB
+    with pytest.raises(TooLarge, match="signature_memory = 10000 bytes"):
+        await node.submit(data, principal=DMS_STTTT)
+    assert await _all_messages(node) == []
+    assert list(node.spool.iterdir()) == []
