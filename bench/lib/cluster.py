@@ -65,8 +65,13 @@ class Node:
         self.log = self.config.parent / f"{self.name}.log"
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
+            profile = os.environ.get("LIENTHONG_BENCH_PROFILE")  # a folder: cProfile each node
+            prefix = LIENTHONG
+            if profile:
+                out_file = Path(profile) / f"{self.name}-{os.getpid()}-{time.time_ns()}.prof"
+                prefix = [sys.executable, "-m", "cProfile", "-o", str(out_file), "-m", "node.cli.main"]
             self.proc = subprocess.Popen(
-                [*LIENTHONG, "serve", "--config", str(self.config)],
+                [*prefix, "serve", "--config", str(self.config)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

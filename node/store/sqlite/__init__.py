@@ -224,6 +224,9 @@ class SqliteStore:
             raise StoreUnavailable(f"message {message_id} is not stored")
         return FileBody(self._blobs, message_id, record.size, record.sha256)
 
+    def body_of(self, message: MessageRecord) -> StoredBody:
+        return FileBody(self._blobs, message.id, message.size, message.sha256)
+
     async def hops(self, message_id: str) -> tuple[Hop, ...]:
         return await self._db.run(reads.hops, self._q, message_id)
 
