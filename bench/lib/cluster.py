@@ -69,7 +69,8 @@ class Node:
             prefix = LIENTHONG
             if profile:
                 out_file = Path(profile) / f"{self.name}-{os.getpid()}-{time.time_ns()}.prof"
-                prefix = [sys.executable, "-m", "cProfile", "-o", str(out_file), "-m", "node.cli.main"]
+                prefix = [sys.executable, "-m", "cProfile", "-o", str(out_file)]
+                prefix += ["-m", "node.cli.main"]
             self.proc = subprocess.Popen(
                 [*prefix, "serve", "--config", str(self.config)],
                 stdout=out,
