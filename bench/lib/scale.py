@@ -3,15 +3,32 @@ messages (finished history: message, hop, delivery, dedup key each)."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from bench.lib import dms, pg, seed
 from bench.lib.cluster import A_ORGAN, B_ORGAN, Node, make_pair
 from bench.lib.docs import Documents
 
 CONCURRENCY = 16
+
+
+async def _scrape_ms(node: Node, rounds: int = 5) -> float:
+    """Median ms of one GET /metrics (it counts the store's rows)."""
+    samples = []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            async with http.get(f"{node.dms_url}/metrics") as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"scale: /metrics answered {resp.status}")
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 async def _rate(node: Node, docs: Documents, first: int, count: int) -> float:
@@ -47,6 +64,7 @@ async def _run(
     try:
         a.start()
         empty = await _rate(a, docs, 0, count)
+        scrape_empty = await _scrape_ms(a)
         a.stop()
         started = time.perf_counter()
         if schema is None:
@@ -56,6 +74,7 @@ async def _run(
         seeded = time.perf_counter() - started
         a.start()
         full = await _rate(a, docs, 100_000, count)
+        scrape_full = await _scrape_ms(a)
     finally:
         pair.stop()
     return {
@@ -65,5 +84,7 @@ async def _run(
         "empty_per_s": empty,
         "full_per_s": full,
         "ratio": full / empty,
+        "metrics_ms_empty": scrape_empty,
+        "metrics_ms_full": scrape_full,
         "seed_s": seeded,
     }
