@@ -172,6 +172,7 @@ def make_pair(
     retry_initial: str = "1s",
     max_interval: str = "5s",
     log_level: str = "warning",
+    max_message_bytes: int | None = None,
 ) -> Pair:
     """Two node configurations on the run's test PKI; ``storage`` is each
     node's storage url (None: SQLite)."""
@@ -207,6 +208,8 @@ def make_pair(
         _edit(config, r'^level = "[^"]+"', f'level = "{log_level}"')
         if url is not None:
             _edit(config, r"^# url = .*$", f'url = "{url}"')
+        if max_message_bytes is not None:
+            _edit(config, r"^max_message_bytes = \d+", f"max_message_bytes = {max_message_bytes}")
         nodes[name] = Node(
             name,
             organ,

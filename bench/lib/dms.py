@@ -4,14 +4,17 @@ and an inbox consumer that opens and acknowledges what arrives."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import aiohttp
 
 PAGE = 100
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +39,19 @@ class Submitted:
 
     def p50_ms(self) -> float:
         return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+@contextlib.asynccontextmanager
+async def background(work: Coroutine[Any, Any, T]) -> AsyncIterator[asyncio.Task[T]]:
+    """Run ``work`` (an inbox consumer) beside the block; cancelled if the block fails."""
+    task = asyncio.create_task(work)
+    try:
+        yield task
+    except BaseException:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
 
 
 def _headers(token: str) -> dict[str, str]:

@@ -21,13 +21,13 @@ async def flow(
 ) -> dict[str, Any]:
     """Submit ``count`` documents as fast as accepted; the time until all are in B's inbox."""
     bodies = [docs(first + i) for i in range(count)]
-    consumer = asyncio.create_task(
-        dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, within)
-    )
     cpu0 = pair.a.cpu_seconds() + pair.b.cpu_seconds()
     started = time.perf_counter()
-    sent = await dms.submit_all([pair.a.dms_url], pair.a.dms_token, bodies, CONCURRENCY)
-    arrived = await consumer
+    async with dms.background(
+        dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, within)
+    ) as consumer:
+        sent = await dms.submit_all([pair.a.dms_url], pair.a.dms_token, bodies, CONCURRENCY)
+        arrived = await consumer
     cpu = pair.a.cpu_seconds() + pair.b.cpu_seconds() - cpu0
     if sent.refused or arrived is None:
         raise RuntimeError(f"e2e: refused {sent.refused}, all arrived: {arrived is not None}")
@@ -43,11 +43,12 @@ async def latency(
     pair: Pair, docs: Documents, first: int, count: int, rate: float
 ) -> dms.Submitted:
     bodies = [docs(first + i) for i in range(count)]
-    consumer = asyncio.create_task(
+    async with dms.background(
         dms.consume_inbox(pair.b.dms_url, pair.b.dms_token, count, 120 + count / rate)
-    )
-    sent = await dms.submit_paced(pair.a.dms_url, pair.a.dms_token, bodies, rate)
-    if await consumer is None:
+    ) as consumer:
+        sent = await dms.submit_paced(pair.a.dms_url, pair.a.dms_token, bodies, rate)
+        arrived = await consumer
+    if arrived is None:
         raise RuntimeError("e2e: paced documents did not all arrive")
     return sent
 

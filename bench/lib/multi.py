@@ -20,7 +20,8 @@ async def _round(
     pair: Pair, senders: list[Node], docs: Documents, first: int, count: int
 ) -> dict[str, float]:
     seen: Counter[str] = Counter()
-    consumer = asyncio.create_task(
+    started = time.perf_counter()
+    async with dms.background(
         dms.consume_inbox(
             pair.b.dms_url,
             pair.b.dms_token,
@@ -28,15 +29,14 @@ async def _round(
             120 + count,
             on_item=lambda item: seen.update([str(item["document_id"])]),
         )
-    )
-    started = time.perf_counter()
-    sent = await dms.submit_all(
-        [n.dms_url for n in senders],
-        pair.a.dms_token,
-        [docs(first + i) for i in range(count)],
-        CONCURRENCY,
-    )
-    arrived = await consumer
+    ) as consumer:
+        sent = await dms.submit_all(
+            [n.dms_url for n in senders],
+            pair.a.dms_token,
+            [docs(first + i) for i in range(count)],
+            CONCURRENCY,
+        )
+        arrived = await consumer
     if sent.refused or arrived is None:
         raise RuntimeError(f"multi: refused {sent.refused}, all arrived: {arrived is not None}")
     await asyncio.sleep(1.0)  # anything delivered twice would show up now
