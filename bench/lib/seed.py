@@ -86,7 +86,8 @@ async def seed_postgres(dsn: str, schema: str, n: int, sender: str, recipient: s
                 await conn.copy_records_to_table(
                     table, records=rows[key], columns=[c.strip() for c in cols.split(",")]
                 )
-        await conn.execute("ANALYZE")
+        # settle before measuring: autovacuum would otherwise run during it
+        await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
 
