@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import time
@@ -84,6 +85,17 @@ BENCHES: dict[str, tuple[Bench, bool]] = {
 }
 
 
+def _keep_logs(work: Path, name: str) -> Path | None:
+    """The nodes' logs of a failed bench, kept for reading."""
+    logs = sorted(work.rglob("*.log"))
+    if not logs:
+        return None
+    kept = Path(tempfile.mkdtemp(prefix=f"lienthong-bench-logs-{name}-"))
+    for log in logs:
+        shutil.copy(log, kept / f"{log.parent.name}-{log.name}")
+    return kept
+
+
 async def main(args: argparse.Namespace) -> int:
     names = list(BENCHES) if not args.only else args.only.split(",")
     unknown = [n for n in names if n not in BENCHES]
@@ -105,6 +117,9 @@ async def main(args: argparse.Namespace) -> int:
             except Exception as exc:
                 results[name] = {"error": f"{type(exc).__name__}: {exc}"}
                 failed = True
+                kept = _keep_logs(Path(tmp), name)
+                if kept:
+                    results[name]["node_logs"] = str(kept)
         results[name]["seconds"] = time.perf_counter() - started
         print(f"{name}: done in {results[name]['seconds']:.0f} s", file=sys.stderr, flush=True)
     report.print_table(results)
