@@ -16,6 +16,10 @@ from node.store.sqlfiles import load_migrations
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    # a pooled connection the server terminated mid-use can surface as a
+    # protocol-state error ("cannot switch to state ...; another operation is
+    # in progress"): the store is unavailable (503, retry), not a node bug (500)
+    asyncpg.InternalClientError,
     OSError,
     TimeoutError,
 )
