@@ -19,7 +19,7 @@ RUN = [sys.executable, str(ROOT / "bench" / "run.py")]
 def test_quick_benches_report_their_numbers(tmp_path: Path) -> None:
     out = tmp_path / "latest.json"
     done = subprocess.run(
-        [*RUN, "--smoke", "--only", "e2e,backlog", "--json", str(out)],
+        [*RUN, "--smoke", "--only", "e2e,large,backlog,scale", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -33,6 +33,13 @@ def test_quick_benches_report_their_numbers(tmp_path: Path) -> None:
         assert e2e[key] > 0, key
     assert e2e["ratio_to_floor"] == pytest.approx(e2e["docs_per_s"] / e2e["floor_docs_per_s"])
     assert e2e["p50_ms"] <= e2e["p99_ms"]
+    large = results["large"]
+    assert large["file_mb"] > 2
+    assert large["peak_rss_mb_a"] > large["idle_rss_mb_a"] > 0
+    assert large["mb_per_s"] > 0
+    scale = results["scale"]
+    assert scale["stored"] == 5000
+    assert scale["ratio"] == pytest.approx(scale["full_per_s"] / scale["empty_per_s"])
     backlog = results["backlog"]
     assert backlog["delivered"] == backlog["queued"] == 300
     assert backlog["left_when_stopped"] == backlog["dead"] == 0
