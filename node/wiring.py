@@ -225,6 +225,7 @@ def engine_settings(config: Config) -> Any:
         lease=workers.lease,
         poll_interval=workers.poll_interval,
         stop_grace=workers.stop_grace,
+        signature_memory=config.limits.signature_memory_bytes,
     )
 
 

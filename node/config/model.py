@@ -307,6 +307,9 @@ class WorkersSection:
     )
 
 
+DEFAULT_SIGNATURE_MEMORY = 2 * 1024**3
+
+
 @dataclass(frozen=True)
 class LimitsSection:
     max_message_bytes: int = field(
@@ -317,6 +320,21 @@ class LimitsSection:
         default=timedelta(seconds=60),
         metadata=doc("timeout of each call to a peer or webhook", check=positive),
     )
+    signature_memory: int | None = field(
+        default=None,
+        metadata=doc(
+            "bytes that signing and verifying at once may hold (each needs about 7 times the "
+            "message size); unset: 8 × max_message_bytes, at least 2 GiB; a message that "
+            "needs more gets 413",
+            check=at_least(1),
+        ),
+    )
+
+    @property
+    def signature_memory_bytes(self) -> int:
+        if self.signature_memory is not None:
+            return self.signature_memory
+        return max(8 * self.max_message_bytes, DEFAULT_SIGNATURE_MEMORY)
 
 
 @dataclass(frozen=True)

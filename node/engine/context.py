@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from node.engine.budget import MemoryBudget
 from node.engine.observer import EngineObserver, NoopObserver
 from node.engine.settings import EngineSettings
 from node.ports import Clock, KeyRing, Transport, Verifier
@@ -28,6 +29,11 @@ class EngineContext:
     rng: random.Random = field(default_factory=random.Random)
     wake_workers: Callable[[], None] = lambda: None
     """Set by the workers: called after an accept or resend so they claim at once."""
+    signatures: MemoryBudget = field(init=False)
+    """Admits concurrent signing and verifying by the memory they need."""
+
+    def __post_init__(self) -> None:
+        self.signatures = MemoryBudget(self.settings.signature_memory)
 
     @property
     def node_organ(self) -> str:

@@ -190,7 +190,7 @@ class Exchange:
         env = await validated(body.path, meta.kind)
         _check_recipients(env, meta)
         self._check_peer(env.sender, peer)
-        outcome, report = await verify(ctx, body.path)
+        outcome, report = await verify(ctx, body.path, body.size)
         if not outcome.accepted:
             if env.kind is MessageKind.DOCUMENT:
                 await refuse_document(ctx, env, meta, outcome, via_peer=peer.peer_id)

@@ -45,6 +45,8 @@ class EngineSettings:
     """How often idle workers look for due deliveries (accepts wake them at once)."""
     stop_grace: timedelta = timedelta(seconds=30)
     """On stop, how long in-flight deliveries may take before they are cancelled."""
+    signature_memory: int = 2 * 1024**3
+    """Bytes that concurrent signing and verifying may hold (node/engine/budget.py)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "signing", MappingProxyType(dict(self.signing)))
@@ -56,6 +58,8 @@ class EngineSettings:
             )
         if self.hop_limit < 1:
             problems.append(f"hop_limit must be at least 1, got {self.hop_limit}")
+        if self.signature_memory < 1:
+            problems.append(f"signature_memory must be positive, got {self.signature_memory}")
         if self.concurrency < 1 or self.claim_batch < 1:
             problems.append("concurrency and claim_batch must be at least 1")
         if self.lease < timedelta(seconds=1) or self.poll_interval <= timedelta(0):

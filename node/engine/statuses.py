@@ -84,7 +84,8 @@ async def sign_for(ctx: EngineContext, organ: str, xml: bytes) -> bytes:
             ctx.node_organ,
         )
         return xml
-    signed: bytes = await off_loop(signer.sign, xml)
+    async with ctx.signatures.hold(len(xml), "the status message"):
+        signed: bytes = await off_loop(signer.sign, xml)
     return signed
 
 

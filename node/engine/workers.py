@@ -162,7 +162,7 @@ class DeliveryWorkers:
 
     async def _attempt(self, c: ClaimedDelivery) -> None:
         ctx = self._ctx
-        body = await ctx.store.body(c.message.id)
+        body = ctx.store.body_of(c.message)  # the claim carries the record: no query
         out = Hop(ctx.node_organ, ctx.clock.now(), Direction.OUT)
         meta = TransferMeta(_wire_id(c), c.message.kind, c.recipients, (*c.hops, out))
         started = time.monotonic()

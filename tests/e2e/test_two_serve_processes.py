@@ -170,7 +170,7 @@ async def test_document_and_statuses_between_two_serve_processes(
     data, document_id = document(H41, (G22,))
     (tmp_path / "doc.edxml").write_bytes(data)
     code, out, err = await lienthong(
-        "send", "--node", a.dms_url, "--token", a.dms_token, str(tmp_path / "doc.edxml")
+        "send", "--node", a.dms_url, f"--token={a.dms_token}", str(tmp_path / "doc.edxml")
     )
     assert code == 0, err
     sent = json.loads(out)
@@ -185,14 +185,14 @@ async def test_document_and_statuses_between_two_serve_processes(
         accepted = status(G22, document_id, "03", datetime.now(UTC))
         (tmp_path / "03.edxml").write_bytes(accepted)
         code, _, err = await lienthong(
-            "send", "--node", b.dms_url, "--token", b.dms_token, str(tmp_path / "03.edxml")
+            "send", "--node", b.dms_url, f"--token={b.dms_token}", str(tmp_path / "03.edxml")
         )
         assert code == 0, err
         (reply,) = await _inbox(http, a, 1)
         assert reply["status_code"] == "03"
 
     code, out, err = await lienthong(
-        "admin", "--node", a.dms_url, "--token", a.admin_token, "--json", "trace", sent["id"]
+        "admin", "--node", a.dms_url, f"--token={a.admin_token}", "--json", "trace", sent["id"]
     )
     assert code == 0, err
     trace = json.loads(out)

@@ -256,6 +256,9 @@ class PostgresStore:
             raise StoreUnavailable(f"message {message_id} is not stored")
         return reads.PgBody(self.pool, self._q, message_id, record.size, record.sha256)
 
+    def body_of(self, message: MessageRecord) -> StoredBody:
+        return reads.PgBody(self.pool, self._q, message.id, message.size, message.sha256)
+
     async def hops(self, message_id: str) -> tuple[Hop, ...]:
         async with self._conn(tx=False) as conn:
             return tuple(hop(r) for r in await conn.fetch(self._q["hops"], message_id))

@@ -16,8 +16,9 @@ from node.store.sqlfiles import load_migrations
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
-    # a connection cut mid-query (e.g. "cannot switch to state ..."): the
-    # database is as unreachable as with a refused connection, so 503, not 500
+    # a pooled connection the server terminated mid-use can surface as a
+    # protocol-state error ("cannot switch to state ...; another operation is
+    # in progress"): the store is unavailable (503, retry), not a node bug (500)
     asyncpg.InternalClientError,
     OSError,
     TimeoutError,

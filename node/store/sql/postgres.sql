@@ -23,7 +23,7 @@ VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hops WHERE message_id = $1), 
 -- name: insert_delivery
 INSERT INTO deliveries (id, message_id, kind, destination, recipients, priority, state, due_at,
     created_at, next_attempt_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $7);
+VALUES ($1, $2, $3, $4, $5, GREATEST(0, LEAST(3, $6)), 'pending', $7, $7, $7);
 
 -- name: insert_inbox
 INSERT INTO inbox (message_id, organ, client_id, kind, from_organ, document_id, received_at,
@@ -46,12 +46,17 @@ WHERE document_id = $1 AND organ = $2 AND kind = 'document'
     AND acked_at IS NULL AND removed_at IS NULL;
 
 -- name: claim_due
+-- One index seek per priority level (0..3; deliveries store it clamped): a
+-- single ORDER BY priority DESC, due_at walks the whole index when the queue
+-- holds many deliveries that are not due yet (a peer down).
 WITH due AS (
-    SELECT id FROM deliveries
-    WHERE due_at IS NOT NULL AND due_at <= $1
-    ORDER BY priority DESC, due_at
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED)
+    SELECT d.id FROM (VALUES (3), (2), (1), (0)) AS level (priority)
+    CROSS JOIN LATERAL (
+        SELECT id, due_at FROM deliveries
+        WHERE priority = level.priority AND due_at IS NOT NULL AND due_at <= $1
+        ORDER BY due_at LIMIT $2
+        FOR UPDATE SKIP LOCKED) AS d
+    ORDER BY level.priority DESC, d.due_at LIMIT $2)
 UPDATE deliveries d SET state = 'in-flight', lease_owner = $3, due_at = $4
 FROM due WHERE d.id = due.id
 RETURNING d.id, d.message_id, d.kind, d.destination, d.recipients, d.attempts, d.created_at,

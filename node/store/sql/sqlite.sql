@@ -23,7 +23,8 @@ VALUES (:message_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hops WHERE message_i
 -- name: insert_delivery
 INSERT INTO deliveries (id, message_id, kind, destination, recipients, priority, state, due_at,
     created_at, next_attempt_at)
-VALUES (:id, :message_id, :kind, :destination, :recipients, :priority, 'pending', :now, :now, :now);
+VALUES (:id, :message_id, :kind, :destination, :recipients, MAX(0, MIN(3, :priority)), 'pending',
+    :now, :now, :now);
 
 -- name: insert_inbox
 INSERT INTO inbox (message_id, organ, client_id, kind, from_organ, document_id, received_at,
@@ -47,12 +48,24 @@ WHERE document_id = :document_id AND organ = :organ AND kind = 'document'
     AND acked_at IS NULL AND removed_at IS NULL;
 
 -- name: claim_due
+-- One index seek per priority level (0..3; deliveries store it clamped): a
+-- single ORDER BY priority DESC, due_at walks the whole index when the queue
+-- holds many deliveries that are not due yet (a peer down), ~10 ms at 100k.
 UPDATE deliveries SET state = 'in-flight', lease_owner = :owner, due_at = :lease_until
 WHERE id IN (
-    SELECT id FROM deliveries
-    WHERE due_at IS NOT NULL AND due_at <= :now
-    ORDER BY priority DESC, due_at
-    LIMIT :limit)
+    SELECT id FROM (
+    SELECT * FROM (SELECT id, priority, due_at FROM deliveries
+        WHERE priority = 3 AND due_at IS NOT NULL AND due_at <= :now ORDER BY due_at LIMIT :limit)
+    UNION ALL
+    SELECT * FROM (SELECT id, priority, due_at FROM deliveries
+        WHERE priority = 2 AND due_at IS NOT NULL AND due_at <= :now ORDER BY due_at LIMIT :limit)
+    UNION ALL
+    SELECT * FROM (SELECT id, priority, due_at FROM deliveries
+        WHERE priority = 1 AND due_at IS NOT NULL AND due_at <= :now ORDER BY due_at LIMIT :limit)
+    UNION ALL
+    SELECT * FROM (SELECT id, priority, due_at FROM deliveries
+        WHERE priority = 0 AND due_at IS NOT NULL AND due_at <= :now ORDER BY due_at LIMIT :limit))
+    ORDER BY priority DESC, due_at LIMIT :limit)
 RETURNING id, message_id, kind, destination, recipients, attempts, created_at, priority,
     window_start, window_attempts;
 

@@ -47,6 +47,7 @@ class SqliteStore:
     def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
         self.path = path
         self._db = Db(path, busy_timeout=busy_timeout)
+        self._read = Db(path, busy_timeout=busy_timeout, reader=True)
         self._blobs = FileBlobs(path.parent / "blobs")
         self._q = self._db.q
 
@@ -56,10 +57,12 @@ class SqliteStore:
     # ------------------------------------------------------------------ lifecycle
 
     async def open(self) -> None:
-        await self._db.open()
+        await self._db.open()  # migrates: before the reader opens
         try:
+            await self._read.open()
             await self._db.run(self._open_blobs)
         except BaseException:
+            await self._read.close()
             await self._db.close()
             raise
 
@@ -68,6 +71,7 @@ class SqliteStore:
         self._blobs.open(lambda ids: reads.rows_exist(self._db.conn, self._q, ids))
 
     async def close(self) -> None:
+        await self._read.close()
         await self._db.close()
         self._blobs.close()
 
@@ -85,12 +89,12 @@ class SqliteStore:
             del conn
             found = {}
             for key in keys:
-                hit = writes.find_key(self._db.conn, self._q, key)
+                hit = writes.find_key(self._read.conn, self._q, key)
                 if hit is not None:
                     found[key] = hit
             return found
 
-        return await self._db.run(run)
+        return await self._read.run(run)
 
     async def _stage(self, messages: Sequence[NewMessage]) -> None:
         if not messages:
@@ -236,7 +240,7 @@ class SqliteStore:
     # ------------------------------------------------------------------ reading
 
     async def message(self, message_id: str) -> MessageRecord | None:
-        return await self._db.run(reads.message, self._q, message_id)
+        return await self._read.run(reads.message, self._q, message_id)
 
     async def body(self, message_id: str) -> StoredBody:
         record = await self.message(message_id)
@@ -244,32 +248,35 @@ class SqliteStore:
             raise StoreUnavailable(f"message {message_id} is not stored")
         return FileBody(self._blobs, message_id, record.size, record.sha256)
 
+    def body_of(self, message: MessageRecord) -> StoredBody:
+        return FileBody(self._blobs, message.id, message.size, message.sha256)
+
     async def hops(self, message_id: str) -> tuple[Hop, ...]:
-        return await self._db.run(reads.hops, self._q, message_id)
+        return await self._read.run(reads.hops, self._q, message_id)
 
     async def trace(self, message_id: str) -> TraceRecord | None:
-        return await self._db.run(reads.trace, self._q, message_id)
+        return await self._read.run(reads.trace, self._q, message_id)
 
     async def deliveries(self, message_id: str) -> tuple[DeliveryRecord, ...]:
-        return await self._db.run(reads.deliveries, self._q, message_id)
+        return await self._read.run(reads.deliveries, self._q, message_id)
 
     async def dead_letters(self, *, limit: int) -> tuple[DeliveryRecord, ...]:
-        return await self._db.run(reads.dead_letters, self._q, limit)
+        return await self._read.run(reads.dead_letters, self._q, limit)
 
     async def search(
         self, where: SearchFilter, *, limit: int, after: int | None
     ) -> tuple[tuple[MessageRecord, ...], int | None]:
-        return await self._db.run(reads.search, self._q, where, limit, after)
+        return await self._read.run(reads.search, self._q, where, limit, after)
 
     # ------------------------------------------------------------------ inbox
 
     async def inbox(
         self, organs: Sequence[str], *, limit: int, after: int | None
     ) -> tuple[tuple[InboxItem, ...], int | None]:
-        return await self._db.run(reads.inbox, self._q, organs, limit, after)
+        return await self._read.run(reads.inbox, self._q, organs, limit, after)
 
     async def in_inbox_of(self, message_id: str, organs: Sequence[str]) -> bool:
-        return await self._db.run(reads.in_inbox_of, self._q, message_id, organs)
+        return await self._read.run(reads.in_inbox_of, self._q, message_id, organs)
 
     async def ack(
         self, message_id: str, organs: Sequence[str], *, at: datetime, actor: str
@@ -279,15 +286,15 @@ class SqliteStore:
     # ------------------------------------------------------------------ statuses
 
     async def status_history(self, document_id: str, recipient: str) -> tuple[StatusView, ...]:
-        return await self._db.run(reads.status_history, self._q, document_id, recipient)
+        return await self._read.run(reads.status_history, self._q, document_id, recipient)
 
     async def document_recipients(self, document_id: str, sender: str) -> tuple[str, ...]:
-        return await self._db.run(reads.document_recipients, self._q, document_id, sender)
+        return await self._read.run(reads.document_recipients, self._q, document_id, sender)
 
     async def feedback_facts(
         self, *, organ: str | None, since: datetime | None
     ) -> tuple[FeedbackFact, ...]:
-        return await self._db.run(reads.feedback_facts, self._q, organ, since)
+        return await self._read.run(reads.feedback_facts, self._q, organ, since)
 
     # ------------------------------------------------------------------ audit, metrics
 
@@ -295,13 +302,13 @@ class SqliteStore:
         await self._db.run(writes.append_audit_tx, self._q, entry)
 
     async def verify_audit(self) -> AuditCheck:
-        return await self._db.run(reads.verify_audit, self._q)
+        return await self._read.run(reads.verify_audit, self._q)
 
     async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]:
-        return await self._db.run(reads.audit_entries, self._q, limit, after)
+        return await self._read.run(reads.audit_entries, self._q, limit, after)
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
-        return await self._db.run(reads.metrics, self._q, now)
+        return await self._read.run(reads.metrics, self._q, now)
 
 
 async def _shielded(work: Coroutine[Any, Any, T]) -> T:

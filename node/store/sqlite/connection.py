@@ -1,5 +1,7 @@
 """One sqlite3 connection on a dedicated thread: the event loop never waits on
 SQLite, and every call is translated into :class:`StoreUnavailable` on failure.
+The store opens two: the writer, and a reader so that reads (WAL: they see
+every committed write) do not queue behind the writer's fsyncs.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ T = TypeVar("T")
 class Db:
     """The connection, its thread and the named queries."""
 
-    def __init__(self, path: Path, *, busy_timeout: float) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float, reader: bool = False) -> None:
         self.path = path
         self._busy_timeout = busy_timeout
+        self._reader = reader
+        """A reader runs no migrations and may not write (``query_only``)."""
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self.q = load_queries("sqlite")
@@ -51,7 +55,8 @@ class Db:
             raise StoreUnavailable(f"SQLite store {self.path}: {exc}") from exc
 
     async def open(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lienthong-sqlite")
+        name = "lienthong-sqlite-read" if self._reader else "lienthong-sqlite"
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         try:
             await self.run_unopened(self._connect)
         except BaseException:
@@ -85,7 +90,10 @@ class Db:
                 raise StoreUnavailable(f"SQLite store {self.path}: cannot switch to WAL mode")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            _migrate(conn)
+            if self._reader:
+                conn.execute("PRAGMA query_only=ON")
+            else:
+                _migrate(conn)
         except BaseException:
             conn.close()
             raise

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import sqlite3
 from datetime import timedelta
 
 from node.ports import AttemptView, Outcome
 from node.store import Store
-from tests.integration.store.conftest import LEASE, T0, message
+from tests.integration.store.conftest import LEASE, T0, Target, message
 
 
 async def test_urgent_deliveries_are_claimed_before_normal_ones(store: Store) -> None:
@@ -126,3 +128,64 @@ async def test_concurrent_claimers_never_claim_the_same_delivery(store: Store, o
     assert len(a) + len(b) == 120
     assert len(set(a) | set(b)) == 120
     assert not set(a) & set(b)
+
+
+async def test_every_priority_level_is_claimed_in_order_even_out_of_range(store: Store) -> None:
+    # deliveries keep their priority clamped to 0..3, the levels the claim seeks
+    ms = [
+        message(peers=(("p", ("X",)),), received_at=T0 + timedelta(seconds=i), priority=p)
+        for i, p in enumerate((0, 7, 1, 3, 2, -1))
+    ]
+    for m in ms:
+        await store.accept([m])
+    claimed = await store.claim_due_deliveries(
+        owner="w", now=T0 + timedelta(seconds=10), lease=LEASE, limit=10
+    )
+    by_id = {m.id: i for i, m in enumerate(ms)}
+    assert [by_id[c.message.id] for c in claimed] == [1, 3, 4, 2, 0, 5]
+
+
+async def test_the_claim_seeks_the_due_index_per_priority(target: Target, store: Store) -> None:
+    """With many deliveries not yet due (a peer down), a claim must not walk the
+    whole queue: the plan is one index search per priority level."""
+    from node.store.sqlfiles import load_queries
+
+    sql = load_queries("sqlite" if target.engine == "sqlite" else "postgres")["claim_due"]
+    if target.sqlite_path is not None:
+        conn = sqlite3.connect(target.sqlite_path)
+        try:
+            plan = [
+                row[3]
+                for row in conn.execute(
+                    f"EXPLAIN QUERY PLAN {sql}",
+                    {"owner": "w", "now": "x", "lease_until": "y", "limit": 16},
+                )
+            ]
+        finally:
+            conn.close()
+        assert sum("USING INDEX deliveries_due (priority=?" in p for p in plan) == 4
+        assert not [p for p in plan if p.startswith("SCAN deliveries")]
+        return
+    import asyncpg
+
+    assert target.pg is not None
+    conn2 = await asyncpg.connect(target.pg.dsn, server_settings={"search_path": target.pg.name})
+    try:
+        await conn2.execute("SET enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in await conn2.fetch(
+                "EXPLAIN "
+                + sql.replace("$1", "now()")
+                .replace("$2", "16")
+                .replace("$3", "'w'")
+                .replace("$4", "now()")
+            )
+        )
+    finally:
+        await conn2.close()
+    # the lateral seek runs once per level, each an index range on (priority, due_at)
+    assert re.search(
+        r"Index Scan using deliveries_due on deliveries .*\n\s*Index Cond: \(\(priority = ", plan
+    ), plan
+    assert "Seq Scan" not in plan, plan

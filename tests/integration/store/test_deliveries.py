@@ -218,3 +218,12 @@ async def test_pushed_local_delivery_marks_the_inbox_row(store: Store) -> None:
     )
     items, _ = await store.inbox(["000.00.12.H41"], limit=5, after=None)
     assert [i.id for i in items] == [m.id], "a pushed message stays in the inbox until acked"
+
+
+async def test_the_body_of_a_claimed_delivery_streams_without_a_lookup(store: Store) -> None:
+    m = message(peers=(("p", ("X",)),), body=b"<edXML>claimed body</edXML>")
+    await store.accept([m])
+    c = await _claim_one(store)
+    body = store.body_of(c.message)
+    assert (body.size, body.sha256) == (c.message.size, c.message.sha256)
+    assert b"".join([chunk async for chunk in body.chunks()]) == b"<edXML>claimed body</edXML>"

@@ -17,6 +17,7 @@ from node.config import (
     parse_config,
     token_sha256,
 )
+from node.errors import ConfigError
 
 MINIMAL = """
 [node]
@@ -190,3 +191,24 @@ def test_config_equality_ignores_the_source_file(tmp_path: Path) -> None:
     two = parse_config(MINIMAL.replace('"\n', '"\ndata_dir = "/d"\n', 1), tmp_path / "b.toml")
     assert isinstance(one, Config)
     assert one == two
+
+
+@pytest.mark.parametrize(
+    ("limits", "budget"),
+    [
+        ("", 2 * 1024**3),  # 8 × 256 MiB = 2 GiB
+        ("max_message_bytes = 1048576", 2 * 1024**3),  # at least 2 GiB
+        ("max_message_bytes = 1073741824", 8 * 1024**3),  # 8 × max_message_bytes
+        ("signature_memory = 500000000", 500_000_000),
+    ],
+)
+def test_signature_memory_defaults_to_8_messages_and_at_least_2_gib(
+    tmp_path: Path, limits: str, budget: int
+) -> None:
+    config = parse_config(f"{MINIMAL}\n[limits]\n{limits}\n", tmp_path / "node.toml")
+    assert config.limits.signature_memory_bytes == budget
+
+
+def test_signature_memory_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"limits\.signature_memory: must be at least 1"):
+        parse_config(f"{MINIMAL}\n[limits]\nsignature_memory = 0\n", tmp_path / "node.toml")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 import pytest
 
 from node.engine import SigningMode
@@ -10,6 +13,8 @@ from node.errors import (
     Conflict,
     Forbidden,
     SignatureRejected,
+    StoreUnavailable,
+    TooLarge,
     UnknownDestination,
     ValidationFailed,
 )
@@ -141,6 +146,27 @@ async def test_node_signs_for_organs_configured_so(make_node) -> None:  # type: 
     assert detail.verification == {"signed_by_node": STTTT}
 
 
+async def test_a_failed_write_of_the_signed_copy_is_503_and_stores_nothing(
+    make_node,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    node = await make_node(signing={STTTT: SigningMode.NODE})
+    real_write = Path.write_bytes
+
+    def full_disk(self: Path, data: bytes) -> int:
+        if self.name.endswith(".signed"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    data, _ = document(STTTT, (UBND,))
+    with pytest.raises(StoreUnavailable, match="signed copy: No space left") as refused:
+        await node.submit(data, principal=DMS_STTTT)
+    assert refused.value.http_status == 503
+    assert await _all_messages(node) == []
+    assert list(node.spool.iterdir()) == []
+
+
 async def test_spool_files_are_gone_after_accept_and_after_refusal(node: Node) -> None:
     data, _ = document(UBND, (STTTT,))
     body = node.body(data)
@@ -157,3 +183,14 @@ async def test_a_malformed_idempotency_key_is_refused(node: Node, key: str) -> N
     data, _ = document(UBND, (STTTT,))
     with pytest.raises(BadRequest, match="Idempotency-Key"):
         await node.submit(data, idempotency_key=key)
+
+
+async def test_a_message_too_big_to_ever_sign_in_the_memory_budget_is_413(  # type: ignore[no-untyped-def]
+    make_node,
+) -> None:
+    node = await make_node(signing={STTTT: SigningMode.NODE}, signature_memory=10_000)
+    data, _ = document(STTTT, (UBND,))  # ~5 KB: signing it needs ~35 KB
+    with pytest.raises(TooLarge, match="signature_memory = 10000 bytes"):
+        await node.submit(data, principal=DMS_STTTT)
+    assert await _all_messages(node) == []
+    assert list(node.spool.iterdir()) == []
