@@ -48,6 +48,11 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_PREFIX = "lt_"
+
+
 def new_token() -> str:
-    """A fresh bearer token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(32)
+    """A fresh bearer token (256 bits, URL-safe). The prefix makes it
+    recognisable to secret scanners and keeps it from starting with "-",
+    which a command line (``--token -abc…``) would read as an option."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -71,3 +71,18 @@ def test_secret_is_never_shown() -> None:
 def test_missing_secret_names_the_key() -> None:
     with pytest.raises(ConfigError, match=r"tls\.key_password_env: environment variable P"):
         secret_from_env("tls.key_password_env", "P", {})
+
+
+def test_new_tokens_never_look_like_command_line_options() -> None:
+    """``lienthong send --token T``: a token starting with "-" (1 in 64 of
+    bare url-safe tokens) was read by argparse as an option."""
+    from node.cli.main import build_parser
+    from node.config import new_token
+
+    tokens = {new_token() for _ in range(500)}
+    assert len(tokens) == 500
+    assert not any(t.startswith("-") for t in tokens)
+    for token in list(tokens)[:50]:
+        parser, _ = build_parser()
+        args = parser.parse_args(["send", "--node", "http://x", "--token", token, "f"])
+        assert args.token == token
