@@ -76,14 +76,20 @@ def _delivery(node: DemoNode, message_id: str) -> dict[str, Any]:
     return deliveries[0]
 
 
-def submit_document(world: World) -> list[str]:
-    a = world.a
+def _submit_from_a(world: World, number: int, subject: str) -> dict[str, Any]:
+    """DMS A submits document ``number`` with the signed sample PDF; node A's answer."""
     today = datetime.now(UTC).date()
     pdf = (world.pki / f"{H41}.sample.pdf").read_bytes()
-    data = messages.document(H41, G22, 101, pdf, subject=SUBJECT, today=today)
-    reply = a.client().submit(data)
+    data = messages.document(H41, G22, number, pdf, subject=subject, today=today)
+    reply = world.a.client().submit(data)
     _expect(reply.status == 202, f"node A answered {reply.status}: {reply.detail}")
-    answer = reply.json()
+    answer: dict[str, Any] = reply.json()
+    return answer
+
+
+def submit_document(world: World) -> list[str]:
+    a = world.a
+    answer = _submit_from_a(world, 101, SUBJECT)
     world.facts.update(document_id=answer["document_id"], message_a=answer["id"])
 
     def delivered() -> dict[str, Any] | None:
@@ -189,12 +195,7 @@ def outage(world: World) -> list[str]:
     assert b.process is not None
     code = b.process.stop()
     _expect(code == 0, f"node B exited {code} on SIGTERM")
-    today = datetime.now(UTC).date()
-    pdf = (world.pki / f"{H41}.sample.pdf").read_bytes()
-    data = messages.document(H41, G22, 102, pdf, subject=OUTAGE_SUBJECT, today=today)
-    reply = a.client().submit(data)
-    _expect(reply.status == 202, f"node A answered {reply.status}: {reply.detail}")
-    answer = reply.json()
+    answer = _submit_from_a(world, 102, OUTAGE_SUBJECT)
     world.facts.update(outage_document=answer["document_id"], outage_message=answer["id"])
 
     def retried() -> dict[str, Any] | None:
