@@ -207,7 +207,7 @@ class DeliveryWorkers:
         kept = await ctx.store.record_attempt(
             c.id, owner=self.owner, attempt=attempt, next_attempt_at=next_at
         )
-        if down:
+        if down and kept:
             until = next_at + max(policy.initial, HOLD_MARGIN)
             await self._hold_back(c, until, attempt.detail)
         return kept
