@@ -245,6 +245,9 @@ class DeliveryView:
     last_error: str | None
     message_id: str | None = None
     """The message this delivery carries (lists of dead letters need it to resend)."""
+    held: bool = False
+    """Waiting behind the probe of an unreachable destination (it comes due at
+    ``next_attempt_at``, or at once when the probe gets through)."""
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ DELIVERY = obj(
         "next_attempt_at": NULLABLE_TIMESTAMP,
         "last_error": NULLABLE_STRING,
         "message_id": NULLABLE_STRING,
+        "held": {"type": "boolean"},
     }
 )
 STATUS = obj(

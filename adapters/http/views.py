@@ -69,6 +69,7 @@ def delivery(value: DeliveryView) -> JsonObject:
         "next_attempt_at": iso(value.next_attempt_at),
         "last_error": value.last_error,
         "message_id": value.message_id,
+        "held": value.held,
     }
 
 

@@ -22,6 +22,7 @@ def delivery_view(d: DeliveryRecord) -> DeliveryView:
         next_attempt_at=d.next_attempt_at,
         last_error=d.last_error,
         message_id=d.message_id,
+        held=d.held,
     )
 
 

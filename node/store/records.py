@@ -217,7 +217,10 @@ class DeliveryRecord:
     attempts: tuple[AttemptView, ...]
     created_at: datetime
     next_attempt_at: datetime | None
+    """When it is due next (pending), else its scheduled attempt or None."""
     last_error: str | None
+    held: bool = False
+    """Pending behind the probe of an unreachable destination."""
 
 
 @dataclass(frozen=True)

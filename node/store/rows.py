@@ -114,17 +114,21 @@ def destination(row: Row) -> Destination:
 
 
 def delivery_record(row: Row, attempts: Sequence[AttemptView]) -> DeliveryRecord:
+    state = DeliveryState(row["state"])
+    pending = state is DeliveryState.PENDING
     return DeliveryRecord(
         id=row["id"],
         message_id=row["message_id"],
         destination=destination(row),
         recipients=split_organs(row["recipients"]),
-        state=DeliveryState(row["state"]),
+        state=state,
         priority=int(row["priority"]),
         attempts=tuple(attempts),
         created_at=ts(row["created_at"]),
-        next_attempt_at=opt_ts(row["next_attempt_at"]),
+        # pending: when it really comes due (held back, or given back at a stop)
+        next_attempt_at=opt_ts(row["due_at"] if pending else row["next_attempt_at"]),
         last_error=row["last_error"],
+        held=pending and bool(row["held"]),
     )
 
 

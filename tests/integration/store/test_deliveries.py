@@ -93,6 +93,12 @@ async def test_holding_back_a_destination_leaves_one_probe(store: Store) -> None
     touched = await store.postpone_destination(peer_p, until=until, probe=probe.id)
 
     assert touched == 3
+    shown = {d.message_id: d for m in ms for d in await store.deliveries(m.id)}
+    assert not shown[ms[0].id].held
+    assert shown[ms[0].id].next_attempt_at == T0 + timedelta(seconds=10)
+    for m in ms[1:]:
+        assert shown[m.id].held
+        assert shown[m.id].next_attempt_at == until, "shown when it really comes due"
     due = await store.claim_due_deliveries(
         owner="w", now=T0 + timedelta(seconds=10), lease=LEASE, limit=10
     )
@@ -104,6 +110,7 @@ async def test_holding_back_a_destination_leaves_one_probe(store: Store) -> None
     now = T0 + timedelta(seconds=40)
     assert await store.resume_destination(peer_p, now=now) == 2
     assert await store.resume_destination(peer_p, now=now) == 0
+    assert not [d for m in ms for d in await store.deliveries(m.id) if d.held]
     due = await store.claim_due_deliveries(owner="w", now=now, lease=LEASE, limit=10)
     assert sorted(c.message.id for c in due) == sorted(m.id for m in ms)
 

@@ -297,9 +297,9 @@ async def test_an_unreachable_peer_is_probed_not_hammered(node: Node) -> None:
     # (~120 sends in these five minutes); one probe per backoff step instead:
     assert 3 <= sum(sends) <= 6, sends
     assert max(sends) == 1, sends
-    for r in results:
-        (d,) = await node.store.deliveries(r.id)
-        assert d.state.value == "pending"
+    shown = [(await node.exchange.trace(r.id, DMS_UBND)).deliveries[0] for r in results]
+    assert {d.state for d in shown} == {"pending"}
+    assert sum(d.held for d in shown) == 29, "all but the probe wait behind it"
 
     node.transport.outcome_for = lambda _d: OK
     for _ in range(60):  # bounded: the probe comes due within the cap (10 min)
