@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -25,6 +26,7 @@ COMMAND_MODULES = (
 )
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return getattr(exc, "exit_code", 1)
     except KeyboardInterrupt:
         print(f"lienthong {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if args.debug:
             raise
@@ -81,5 +83,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> None:
+    """The console script: run, then exit with the command's code.
+
+    After Ctrl-C the command has already cleaned up and returns 130; leave
+    with exactly that. CPython remembers a KeyboardInterrupt that struck while
+    it ran an ``exec`` of source text (dataclasses and namedtuples make their
+    methods that way, so an import in progress is enough) and would then end
+    the process by SIGINT at shutdown, even though the interrupt was handled.
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
