@@ -62,7 +62,9 @@ def document(
     return build(envelope)
 
 
-def status(reporter: str, about: str, code: StatusCode, at: datetime, description: str) -> bytes:
+def status(
+    reporter: str, about: str, code: StatusCode, at: datetime, description: str | None = None
+) -> bytes:
     """A status message from ``reporter`` about document ``about``."""
     sender, day, doc_code = about.split(",", 2)
     return build(

@@ -52,12 +52,7 @@ class Dms:
         delay = 0.05
         while True:
             try:
-                async with self.http.post(
-                    f"{self.url}/api/v1/{kind}",
-                    data=data,
-                    headers={**self.headers, "Content-Type": "application/xml"},
-                    timeout=TIMEOUT,
-                ) as resp:
+                async with self._post(data, kind) as resp:
                     self.answers.note(resp.status)
                     if resp.status in (200, 202):
                         answer: dict[str, Any] = await resp.json()
@@ -72,15 +67,18 @@ class Dms:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
 
+    def _post(self, data: bytes, kind: str) -> Any:
+        return self.http.post(
+            f"{self.url}/api/v1/{kind}",
+            data=data,
+            headers={**self.headers, "Content-Type": "application/xml"},
+            timeout=TIMEOUT,
+        )
+
     async def post_once(self, data: bytes, *, kind: str = "documents") -> int | str:
         """One POST; the HTTP status, or "down" when nothing answered."""
         try:
-            async with self.http.post(
-                f"{self.url}/api/v1/{kind}",
-                data=data,
-                headers={**self.headers, "Content-Type": "application/xml"},
-                timeout=TIMEOUT,
-            ) as resp:
+            async with self._post(data, kind) as resp:
                 await resp.read()
                 self.answers.note(resp.status)
                 return resp.status

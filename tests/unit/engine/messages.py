@@ -9,8 +9,8 @@ from datetime import date, datetime
 from itertools import count
 from pathlib import Path
 
-from node.edxml import build
-from node.model import VN_TZ, Envelope, Organ, ResponseFor, Status, StatusCode
+from node.demo import messages as demo_messages
+from node.model import StatusCode
 from node.ports import IncomingBody
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "document.edxml"
@@ -56,23 +56,7 @@ def status(
     *,
     description: str | None = None,
 ) -> bytes:
-    sender, day, doc_code = document_id.split(",", 2)
-    return build(
-        Envelope(
-            header=Status(
-                from_=Organ(reporter),
-                response_for=ResponseFor(
-                    organ_id=sender,
-                    code=doc_code,
-                    promulgation_date=datetime.strptime(day, "%Y/%m/%d").date(),
-                    document_id=document_id,
-                ),
-                status_code=StatusCode(code),
-                timestamp=at.astimezone(VN_TZ).replace(microsecond=0),
-                description=description,
-            )
-        )
-    )
+    return demo_messages.status(reporter, document_id, StatusCode(code), at, description)
 
 
 def spooled(folder: Path, data: bytes) -> IncomingBody:
