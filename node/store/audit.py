@@ -1,6 +1,15 @@
 """The audit log's hash chain: each entry's hash covers its content and the
 previous entry's hash, so editing, inserting or deleting any entry breaks every
-hash after it. Both store engines use these functions."""
+hash after it. Both store engines use these functions.
+
+The stores write the entries of the state changes they make themselves, in the
+same transaction (:func:`message_entries`, :func:`delivery_entry`): a message
+stored (``accept`` from a DMS or peer, ``generate`` for the node's own 01, 02
+and failure notices), each status history line (``record-status``), and each
+finished delivery (``deliver`` to a local DMS, ``relay`` to a peer node). The
+engine adds ``ack``, ``refuse``, ``resend``, ``dead-letter``; the node's start
+adds ``config-change`` and ``key-change``. Signed checkpoints of the chain head
+are kept beside it (:mod:`node.checkpoints`)."""
 
 from __future__ import annotations
 
@@ -11,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.ports import AuditCheck
-from node.store.records import AuditEntry
+from node.store.records import AuditEntry, NewAuditEntry, NewMessage, Source
 
 GENESIS = "0" * 64
 
@@ -47,6 +56,56 @@ def entry_hash(
         ensure_ascii=False,
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def message_entries(m: NewMessage) -> list[NewAuditEntry]:
+    """The entries recording that ``m`` was stored, and its status history lines."""
+    generated = m.source is Source.NODE
+    actor = "node" if generated else f"{m.source.value}:{m.source_name}"
+    details: dict[str, Any] = {
+        "kind": m.kind.value,
+        "document_id": m.document_id,
+        "sender": m.sender,
+        "recipients": list(m.recipients),
+        "sha256": m.sha256,
+        "size": m.size,
+    }
+    if m.origin_id != m.id:
+        details["origin_id"] = m.origin_id
+    if m.status_code is not None:
+        details["status_code"] = m.status_code
+    if m.deliveries:
+        details["destinations"] = [
+            f"{d.destination.kind.value} {d.destination.name}" for d in m.deliveries
+        ]
+    if m.inbox:
+        details["inbox"] = sorted({e.organ for e in m.inbox})
+    action = "generate" if generated else "accept"
+    entries = [NewAuditEntry(m.received_at, actor, action, m.id, details)]
+    for s in m.statuses:
+        line: dict[str, Any] = {
+            "recipient": s.recipient,
+            "code": s.code,
+            "at": s.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "message": m.id,
+        }
+        if s.description:
+            line["description"] = s.description
+        entries.append(NewAuditEntry(m.received_at, actor, "record-status", s.document_id, line))
+    return entries
+
+
+def delivery_entry(
+    *, at: datetime, message_id: str, delivery_id: str, kind: str, destination: str, owner: str
+) -> NewAuditEntry:
+    """A delivery made: ``relay`` to a peer node, ``deliver`` to a local DMS."""
+    return NewAuditEntry(
+        at,
+        "node",
+        "relay" if kind == "peer" else "deliver",
+        message_id,
+        {"delivery": delivery_id, "destination": f"{kind} {destination}", "worker": owner},
+    )
 
 
 class ChainVerifier:

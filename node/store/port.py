@@ -27,12 +27,14 @@ from node.store.records import (
     AcceptOutcome,
     AckResult,
     AuditEntry,
+    Checkpoint,
     ClaimedDelivery,
     DeliveryRecord,
     FeedbackFact,
     KeyHit,
     MessageRecord,
     NewAuditEntry,
+    NewCheckpoint,
     NewMessage,
     SearchFilter,
     StoreMetrics,
@@ -189,3 +191,23 @@ class Store(Protocol):
     async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]: ...
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics: ...
+
+    # ------------------------------------------------------------------ audit checkpoints
+
+    async def audit_head(self) -> tuple[int, str]:
+        """(number of entries, hash of the last one); (0, GENESIS) when empty."""
+        ...
+
+    async def last_audit_entry(self, action: str) -> AuditEntry | None:
+        """The newest entry with this action (config and key records)."""
+        ...
+
+    async def add_checkpoint(self, checkpoint: NewCheckpoint) -> int:
+        """Store a signed checkpoint; its id."""
+        ...
+
+    async def checkpoints(self, *, limit: int, after: int | None) -> tuple[Checkpoint, ...]:
+        """Oldest first; ``after`` is the id of the last one of the previous page."""
+        ...
+
+    async def last_checkpoint(self) -> Checkpoint | None: ...

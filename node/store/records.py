@@ -273,3 +273,30 @@ class StoreMetrics:
     dead_letters: int
     oldest_pending_seconds: float | None
     """Age of the oldest pending delivery, or None when the queue is empty."""
+
+
+@dataclass(frozen=True)
+class NewCheckpoint:
+    """A signed statement of the audit chain's head (see :mod:`node.checkpoints`).
+
+    ``payload`` is the exact signed text; ``signature`` and ``timestamp`` (an
+    RFC 3161 token over the signature, DER) are base64; ``certificates`` the
+    signer's chain in PEM. ``timestamp_error`` says why a checkpoint that
+    should have a timestamp has none (the TSA failed, policy "open").
+    """
+
+    at: datetime
+    entries: int
+    head: str
+    reason: str
+    payload: str
+    signature: str
+    algorithm: str
+    certificates: str
+    timestamp: str | None = None
+    timestamp_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Checkpoint(NewCheckpoint):
+    id: int = 0

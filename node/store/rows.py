@@ -23,6 +23,7 @@ from node.ports import (
 )
 from node.store.records import (
     AuditEntry,
+    Checkpoint,
     DeliveryRecord,
     DeliveryState,
     MessageRecord,
@@ -152,4 +153,20 @@ def audit_entry(row: Row) -> AuditEntry:
         details=json_map(row["details"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+    )
+
+
+def checkpoint(row: Row) -> Checkpoint:
+    return Checkpoint(
+        id=int(row["id"]),
+        at=ts(row["at"]),
+        entries=int(row["entries"]),
+        head=row["head"],
+        reason=row["reason"],
+        payload=row["payload"],
+        signature=row["signature"],
+        algorithm=row["algorithm"],
+        certificates=row["certificates"],
+        timestamp=row["timestamp"],
+        timestamp_error=row["timestamp_error"],
     )

@@ -36,6 +36,7 @@ from node.store.records import (
     AcceptOutcome,
     AckResult,
     AuditEntry,
+    Checkpoint,
     ClaimedDelivery,
     DeliveryRecord,
     DeliveryState,
@@ -43,6 +44,7 @@ from node.store.records import (
     KeyHit,
     MessageRecord,
     NewAuditEntry,
+    NewCheckpoint,
     NewMessage,
     SearchFilter,
     StoreMetrics,
@@ -138,6 +140,8 @@ class PostgresStore:
                         return AcceptOutcome(duplicate_of=_first(hits, keys))
                     for message in messages:
                         await writes.insert_message(conn, self._q, message)
+                    for message in messages:
+                        await writes.audit_message(conn, self._q, message)
             except StoreUnavailable as exc:
                 if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
                     raise
@@ -336,6 +340,28 @@ class PostgresStore:
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         async with self._conn() as conn:
             return await reads.metrics(conn, self._q, now)
+
+    # ------------------------------------------------------------------ audit checkpoints
+
+    async def audit_head(self) -> tuple[int, str]:
+        async with self._conn(tx=False) as conn:
+            return await reads.audit_head(conn, self._q)
+
+    async def last_audit_entry(self, action: str) -> AuditEntry | None:
+        async with self._conn(tx=False) as conn:
+            return await reads.last_audit_of(conn, self._q, action)
+
+    async def add_checkpoint(self, checkpoint: NewCheckpoint) -> int:
+        async with self._conn() as conn:
+            return await writes.insert_checkpoint(conn, self._q, checkpoint)
+
+    async def checkpoints(self, *, limit: int, after: int | None) -> tuple[Checkpoint, ...]:
+        async with self._conn(tx=False) as conn:
+            return await reads.checkpoints(conn, self._q, limit, after)
+
+    async def last_checkpoint(self) -> Checkpoint | None:
+        async with self._conn(tx=False) as conn:
+            return await reads.last_checkpoint(conn, self._q)
 
 
 def _first(hits: dict[str, KeyHit], keys: Sequence[str]) -> KeyHit:

@@ -10,10 +10,11 @@ import asyncpg
 
 from node.model import MessageKind
 from node.ports import AttemptView, AuditCheck, InboxItem, StatusView
-from node.store.audit import ChainVerifier
+from node.store.audit import GENESIS, ChainVerifier
 from node.store.postgres.connection import translated
 from node.store.records import (
     AuditEntry,
+    Checkpoint,
     DeliveryRecord,
     FeedbackFact,
     MessageRecord,
@@ -24,6 +25,7 @@ from node.store.records import (
 from node.store.rows import (
     attempt,
     audit_entry,
+    checkpoint,
     delivery_record,
     hop,
     message_record,
@@ -170,3 +172,24 @@ class PgBody:
             seq += 1
             for start in range(0, len(data), chunk_size):
                 yield bytes(data[start : start + chunk_size])
+
+
+async def audit_head(conn: Conn, q: Queries) -> tuple[int, str]:
+    row = await conn.fetchrow(q["audit_last"])
+    return (0, GENESIS) if row is None else (int(row["seq"]), row["hash"])
+
+
+async def last_audit_of(conn: Conn, q: Queries, action: str) -> AuditEntry | None:
+    row = await conn.fetchrow(q["audit_last_of_action"], action)
+    return None if row is None else audit_entry(row)
+
+
+async def checkpoints(
+    conn: Conn, q: Queries, limit: int, after: int | None
+) -> tuple[Checkpoint, ...]:
+    return tuple(checkpoint(r) for r in await conn.fetch(q["checkpoint_page"], after or 0, limit))
+
+
+async def last_checkpoint(conn: Conn, q: Queries) -> Checkpoint | None:
+    row = await conn.fetchrow(q["checkpoint_last"])
+    return None if row is None else checkpoint(row)

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from node.ports import AttemptView, DestinationKind, Hop
-from node.store.audit import GENESIS, canonical_details, entry_hash
+from node.store.audit import (
+    GENESIS,
+    canonical_details,
+    delivery_entry,
+    entry_hash,
+    message_entries,
+)
 from node.store.records import (
     AckResult,
     ClaimedDelivery,
@@ -18,6 +24,7 @@ from node.store.records import (
     KeyHit,
     MessageState,
     NewAuditEntry,
+    NewCheckpoint,
     NewMessage,
 )
 from node.store.rows import (
@@ -234,6 +241,17 @@ async def finish(
     await conn.execute(q["refresh_message_state"], message_id)
     if notice is not None:
         await insert_message(conn, q, notice)
+        await audit_message(conn, q, notice)
+    if state is DeliveryState.DELIVERED:
+        entry = delivery_entry(
+            at=attempt.at,
+            message_id=message_id,
+            delivery_id=delivery_id,
+            kind=row["kind"],
+            destination=row["destination"],
+            owner=owner,
+        )
+        await append_audit(conn, q, entry)
     if audit is not None:
         await append_audit(conn, q, audit)
     return True
@@ -264,6 +282,13 @@ async def ack(
     return AckResult.ACKED
 
 
+async def audit_message(conn: Conn, q: Queries, m: NewMessage) -> None:
+    """The entries of a stored message; call last in the transaction (the
+    chain lock is held from the first append to the commit)."""
+    for entry in message_entries(m):
+        await append_audit(conn, q, entry)
+
+
 async def append_audit(conn: Conn, q: Queries, entry: NewAuditEntry) -> None:
     """Append inside the caller's transaction; an advisory lock serialises appends."""
     await conn.execute(q["audit_lock"])
@@ -290,3 +315,20 @@ async def append_audit(conn: Conn, q: Queries, entry: NewAuditEntry) -> None:
         prev,
         digest,
     )
+
+
+async def insert_checkpoint(conn: Conn, q: Queries, c: NewCheckpoint) -> int:
+    value: int = await conn.fetchval(
+        q["checkpoint_insert"],
+        c.at,
+        c.entries,
+        c.head,
+        c.reason,
+        c.payload,
+        c.signature,
+        c.algorithm,
+        c.certificates,
+        c.timestamp,
+        c.timestamp_error,
+    )
+    return value

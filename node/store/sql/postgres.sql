@@ -223,3 +223,19 @@ WHERE destination = $1 AND kind = $2 AND state = 'pending'
 -- name: resume_destination
 UPDATE deliveries SET due_at = GREATEST(next_attempt_at, $3), held = false
 WHERE destination = $1 AND kind = $2 AND held AND state = 'pending';
+
+-- name: audit_last_of_action
+SELECT * FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1;
+
+-- name: checkpoint_insert
+INSERT INTO audit_checkpoints
+    (at, entries, head, reason, payload, signature, algorithm, certificates, timestamp,
+     timestamp_error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id;
+
+-- name: checkpoint_page
+SELECT * FROM audit_checkpoints WHERE id > $1 ORDER BY id LIMIT $2;
+
+-- name: checkpoint_last
+SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1;

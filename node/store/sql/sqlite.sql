@@ -228,3 +228,20 @@ WHERE destination = :destination AND kind = :kind AND state = 'pending'
 -- name: resume_destination
 UPDATE deliveries SET due_at = MAX(next_attempt_at, :now), held = 0
 WHERE destination = :destination AND kind = :kind AND held = 1 AND state = 'pending';
+
+-- name: audit_last_of_action
+SELECT * FROM audit_log WHERE action = :action ORDER BY seq DESC LIMIT 1;
+
+-- name: checkpoint_insert
+INSERT INTO audit_checkpoints
+    (at, entries, head, reason, payload, signature, algorithm, certificates, timestamp,
+     timestamp_error)
+VALUES (:at, :entries, :head, :reason, :payload, :signature, :algorithm, :certificates,
+    :timestamp, :timestamp_error)
+RETURNING id;
+
+-- name: checkpoint_page
+SELECT * FROM audit_checkpoints WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: checkpoint_last
+SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1;

@@ -24,6 +24,7 @@ from node.store.records import (
     AcceptOutcome,
     AckResult,
     AuditEntry,
+    Checkpoint,
     ClaimedDelivery,
     DeliveryRecord,
     DeliveryState,
@@ -31,6 +32,7 @@ from node.store.records import (
     KeyHit,
     MessageRecord,
     NewAuditEntry,
+    NewCheckpoint,
     NewMessage,
     SearchFilter,
     StoreMetrics,
@@ -309,6 +311,23 @@ class SqliteStore:
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         return await self._read.run(reads.metrics, self._q, now)
+
+    # ------------------------------------------------------------------ audit checkpoints
+
+    async def audit_head(self) -> tuple[int, str]:
+        return await self._read.run(reads.audit_head, self._q)
+
+    async def last_audit_entry(self, action: str) -> AuditEntry | None:
+        return await self._read.run(reads.last_audit_of, self._q, action)
+
+    async def add_checkpoint(self, checkpoint: NewCheckpoint) -> int:
+        return await self._db.run(writes.insert_checkpoint, self._q, checkpoint)
+
+    async def checkpoints(self, *, limit: int, after: int | None) -> tuple[Checkpoint, ...]:
+        return await self._read.run(reads.checkpoints, self._q, limit, after)
+
+    async def last_checkpoint(self) -> Checkpoint | None:
+        return await self._read.run(reads.last_checkpoint, self._q)
 
 
 async def _shielded(work: Coroutine[Any, Any, T]) -> T:

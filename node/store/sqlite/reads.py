@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from node.model import MessageKind
 from node.ports import AuditCheck, Hop, InboxItem, StatusView
-from node.store.audit import ChainVerifier
+from node.store.audit import GENESIS, ChainVerifier
 from node.store.records import (
     AuditEntry,
+    Checkpoint,
     DeliveryRecord,
     FeedbackFact,
     MessageRecord,
@@ -22,6 +23,7 @@ from node.store.records import (
 from node.store.rows import (
     attempt,
     audit_entry,
+    checkpoint,
     delivery_record,
     hop,
     iso,
@@ -209,3 +211,25 @@ def metrics(conn: sqlite3.Connection, q: Queries, now: datetime) -> StoreMetrics
 
 def rows_exist(conn: sqlite3.Connection, q: Queries, ids: list[str]) -> set[str]:
     return {r["id"] for r in conn.execute(q["blob_ids_with_rows"], {"ids": json.dumps(ids)})}
+
+
+def audit_head(conn: sqlite3.Connection, q: Queries) -> tuple[int, str]:
+    row = conn.execute(q["audit_last"]).fetchone()
+    return (0, GENESIS) if row is None else (int(row["seq"]), row["hash"])
+
+
+def last_audit_of(conn: sqlite3.Connection, q: Queries, action: str) -> AuditEntry | None:
+    row = conn.execute(q["audit_last_of_action"], {"action": action}).fetchone()
+    return None if row is None else audit_entry(row)
+
+
+def checkpoints(
+    conn: sqlite3.Connection, q: Queries, limit: int, after: int | None
+) -> tuple[Checkpoint, ...]:
+    rows = conn.execute(q["checkpoint_page"], {"after": after or 0, "limit": limit})
+    return tuple(checkpoint(r) for r in rows)
+
+
+def last_checkpoint(conn: sqlite3.Connection, q: Queries) -> Checkpoint | None:
+    row = conn.execute(q["checkpoint_last"]).fetchone()
+    return None if row is None else checkpoint(row)

@@ -8,7 +8,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from node.ports import AttemptView, Destination, DestinationKind, Hop
-from node.store.audit import GENESIS, canonical_details, entry_hash
+from node.store.audit import (
+    GENESIS,
+    canonical_details,
+    delivery_entry,
+    entry_hash,
+    message_entries,
+)
 from node.store.records import (
     AcceptOutcome,
     AckResult,
@@ -17,6 +23,7 @@ from node.store.records import (
     KeyHit,
     MessageState,
     NewAuditEntry,
+    NewCheckpoint,
     NewMessage,
 )
 from node.store.rows import destination, hop, iso, join_organs, message_record
@@ -47,6 +54,8 @@ def accept(conn: sqlite3.Connection, q: Queries, messages: Sequence[NewMessage])
                         raise _Duplicate(hit)
             for message in messages:
                 insert_message(conn, q, message)
+            for message in messages:
+                audit_message(conn, q, message)
     except _Duplicate as dup:
         return AcceptOutcome(duplicate_of=dup.hit)
     return AcceptOutcome()
@@ -302,6 +311,17 @@ def finish(
         conn.execute(q["refresh_message_state"], {"message_id": message_id})
         if notice is not None:
             insert_message(conn, q, notice)
+            audit_message(conn, q, notice)
+        if state is DeliveryState.DELIVERED:
+            entry = delivery_entry(
+                at=attempt.at,
+                message_id=message_id,
+                delivery_id=delivery_id,
+                kind=row["kind"],
+                destination=row["destination"],
+                owner=owner,
+            )
+            append_audit(conn, q, entry)
         if audit is not None:
             append_audit(conn, q, audit)
     return True
@@ -373,6 +393,31 @@ def append_audit(conn: sqlite3.Connection, q: Queries, entry: NewAuditEntry) -> 
     )
 
 
+def audit_message(conn: sqlite3.Connection, q: Queries, m: NewMessage) -> None:
+    for entry in message_entries(m):
+        append_audit(conn, q, entry)
+
+
 def append_audit_tx(conn: sqlite3.Connection, q: Queries, entry: NewAuditEntry) -> None:
     with transaction(conn):
         append_audit(conn, q, entry)
+
+
+def insert_checkpoint(conn: sqlite3.Connection, q: Queries, c: NewCheckpoint) -> int:
+    with transaction(conn):
+        row = conn.execute(
+            q["checkpoint_insert"],
+            {
+                "at": iso(c.at),
+                "entries": c.entries,
+                "head": c.head,
+                "reason": c.reason,
+                "payload": c.payload,
+                "signature": c.signature,
+                "algorithm": c.algorithm,
+                "certificates": c.certificates,
+                "timestamp": c.timestamp,
+                "timestamp_error": c.timestamp_error,
+            },
+        ).fetchone()
+    return int(row["id"])

@@ -161,3 +161,9 @@ async def read_all(store: Store, message_id: str, chunk_size: int = 1 << 16) -> 
 
 
 LEASE = timedelta(seconds=60)
+
+
+async def audit_actions(store: Store) -> list[tuple[str, str]]:
+    """(action, subject) of every audit entry, oldest first; the chain must be intact."""
+    assert (await store.verify_audit()).intact
+    return [(e.action, e.subject) for e in await store.audit_entries(limit=1000, after=None)]

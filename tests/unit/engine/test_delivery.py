@@ -77,7 +77,11 @@ async def test_a_permanent_failure_is_dead_lettered_and_the_sender_told(node: No
     assert VPCP.encode() in raw
     assert b"unknown organ" in raw
     entries = await node.store.audit_entries(limit=10, after=None)
-    assert [(e.action, e.subject) for e in entries] == [("dead-letter", result.id)]
+    assert [(e.action, e.subject) for e in entries] == [
+        ("accept", result.id),
+        ("generate", notice.id),
+        ("dead-letter", result.id),
+    ]
 
 
 async def test_a_delivery_failing_past_max_age_is_dead_lettered(node: Node) -> None:
@@ -96,11 +100,9 @@ async def test_a_delivery_failing_past_max_age_is_dead_lettered(node: Node) -> N
     assert d.last_error is not None
     assert d.last_error == "503 busy"
     assert node.clock.now() - T0 <= timedelta(hours=1)
-    assert (
-        (await node.store.audit_entries(limit=5, after=None))[0]
-        .details["reason"]
-        .startswith("gave up after")
-    )
+    dead = [e for e in await node.store.audit_entries(limit=5, after=None)]
+    assert [e.action for e in dead][-1] == "dead-letter"
+    assert dead[-1].details["reason"].startswith("gave up after")
 
 
 async def test_a_transport_that_raises_counts_as_transient(node: Node) -> None:
@@ -154,7 +156,13 @@ async def test_an_operator_resend_delivers_a_dead_letter(node: Node) -> None:
     (d,) = await node.store.deliveries(result.id)
     assert d.state.value == "delivered"
     actions = [(e.actor, e.action) for e in await node.store.audit_entries(limit=10, after=None)]
-    assert actions == [("node", "dead-letter"), ("operator:alice", "resend")]
+    assert actions == [
+        ("dms:dms-ubnd", "accept"),
+        ("node", "generate"),
+        ("node", "dead-letter"),
+        ("operator:alice", "resend"),
+        ("node", "relay"),
+    ]
 
 
 async def test_a_resend_opens_a_new_retry_window(node: Node) -> None:
