@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -38,6 +40,8 @@ from node.ports import (
     Transport,
     Verifier,
 )
+
+log = logging.getLogger("lienthong.node")
 
 
 class Background(Protocol):
@@ -251,24 +255,122 @@ async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
             clock=deps.clock,
             observer=deps.observer,
         )
+        checkpointer = await asyncio.to_thread(make_checkpointer, config, deps, store)
+        exchange: Any = engine.exchange
+        background: tuple[Background, ...] = (engine,)
+        if checkpointer is not None:
+            from node.engine.checkpoints import GatedExchange
+
+            exchange = GatedExchange(engine.exchange, checkpointer)
+            background = (checkpointer, engine)  # stopped in reverse: the last checkpoint last
         yield Core(
-            exchange=engine.exchange,
+            exchange=exchange,
             admin=engine.admin,
-            probe=EngineProbe(engine, verifier),
-            background=(engine,),
+            probe=EngineProbe(engine, verifier, checkpointer),
+            background=background,
             spool_dir=store.spool_dir,
         )
     finally:
         await store.close()
 
 
+def make_checkpointer(config: Config, deps: CoreDeps, store: Any) -> Any:
+    """The audit checkpointer (node.engine.checkpoints.Checkpointer), signing
+    with the node organ's key when the node holds it, else with its TLS key;
+    None (with a warning) when the node has neither."""
+    from node.engine.checkpoints import ChangeRecord, Checkpointer, TsaPolicy
+    from signing.auditsign import KeyCheckpointSigner, Rfc3161Timestamper, fingerprint
+    from signing.keyring import OrganKey, Pkcs11Key, key_source_for
+    from signing.keys import load_certificates, load_private_key
+
+    audit = config.audit
+    signer = None
+    for organ in config.organs:
+        if organ.id == config.node.organ_id and organ.signing is SigningMode.NODE and organ.cert:
+            spec = OrganKey(
+                organ_id=organ.id,
+                cert=organ.cert,
+                key=organ.key,
+                key_password_env=organ.key_password_env or None,
+                pkcs11=None
+                if organ.pkcs11 is None
+                else Pkcs11Key(
+                    organ.pkcs11.module,
+                    organ.pkcs11.token_label,
+                    organ.pkcs11.key_label,
+                    organ.pkcs11.pin_env,
+                ),
+            )
+            key = key_source_for(spec, deps.environ).private_key()
+            signer = KeyCheckpointSigner(key, load_certificates(organ.cert))
+    if signer is None and config.tls is not None:
+        password = None
+        if config.tls.key_password_env:
+            password = secret_from_env(
+                "tls.key_password_env", config.tls.key_password_env, deps.environ
+            ).reveal()
+        tls_key = load_private_key(
+            config.tls.key.read_bytes(),
+            password.encode() if password else None,
+            source=str(config.tls.key),
+        )
+        signer = KeyCheckpointSigner(tls_key, load_certificates(config.tls.cert))
+    if signer is None:
+        log.warning(
+            "audit checkpoints are off: the node holds no key for its organ %s "
+            '(signing = "node") and has no TLS key',
+            config.node.organ_id,
+        )
+        return None
+    timestamper = None
+    if audit.rfc3161:
+        if not audit.rfc3161.startswith(("http://", "https://")):
+            raise ConfigError(f"audit.rfc3161: {audit.rfc3161!r} is not an http(s) URL")
+        timestamper = Rfc3161Timestamper(audit.rfc3161, timeout=audit.tsa_timeout.total_seconds())
+
+    def cert_print(path: Path | None) -> str | None:
+        return fingerprint(load_certificates(path)[0]) if path is not None else None
+
+    keys: dict[str, Any] = {
+        "checkpoint_signer": signer.fingerprint,
+        "organs": {o.id: cert_print(o.cert) for o in config.organs if o.cert is not None},
+        "peers": {p.name: cert_print(p.certificate) for p in config.peers},
+    }
+    if config.tls is not None:
+        keys["tls"] = cert_print(config.tls.cert)
+    changes = [
+        ChangeRecord("config-change", {"sha256": _file_digest(config.source)}),
+        ChangeRecord("key-change", keys),
+    ]
+    observer = deps.observer if hasattr(deps.observer, "on_checkpoint") else None
+    return Checkpointer(
+        store=store,
+        signer=signer,
+        clock=deps.clock,
+        node=config.node.organ_id,
+        interval=audit.checkpoint_interval,
+        timestamper=timestamper,
+        tsa_policy=TsaPolicy(audit.tsa_policy.value),
+        observer=observer,
+        changes=changes,
+    )
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 class EngineProbe:
     """/readyz and /metrics from the engine (store reachable, queue numbers)
     and the verifier (trust material still readable)."""
 
-    def __init__(self, engine: Any, verifier: Any) -> None:
+    def __init__(self, engine: Any, verifier: Any, checkpointer: Any = None) -> None:
         self._engine = engine
         self._verifier = verifier
+        self._checkpointer = checkpointer
 
     async def readiness(self) -> Mapping[str, str | None]:
         checks: dict[str, str | None] = dict(await self._engine.readiness())
@@ -277,6 +379,8 @@ class EngineProbe:
             checks["keys"] = None
         except ConfigError as exc:
             checks["keys"] = exc.detail
+        if self._checkpointer is not None:
+            checks["audit"] = self._checkpointer.readiness()
         return checks
 
     async def snapshot(self) -> QueueSnapshot:

@@ -70,6 +70,22 @@ class NodeMetrics:
             "Deliveries finished after another worker had taken their lease over",
             registry=self.registry,
         )
+        self.checkpoints = Counter(
+            "lienthong_audit_checkpoints",
+            "Signed audit checkpoints stored, by whether they carry an RFC 3161 timestamp",
+            ["timestamped"],
+            registry=self.registry,
+        )
+        self.tsa_up = Gauge(
+            "lienthong_audit_tsa_up",
+            "1 when the last timestamp request to the TSA succeeded, 0 when it failed",
+            registry=self.registry,
+        )
+        self.tsa_failures = Counter(
+            "lienthong_audit_tsa_failures",
+            "Timestamp requests to the TSA that failed",
+            registry=self.registry,
+        )
         self.requests = Counter(
             "lienthong_http_requests",
             "HTTP requests answered, by API and status",
@@ -95,6 +111,16 @@ class NodeMetrics:
     def on_dead_letter(self, destination: Destination, reason: str) -> None:
         del reason
         self.dead_letters.labels(destination.kind.value).inc()
+
+    # The checkpointer's observer (node.engine.checkpoints.AuditObserver), structurally.
+
+    def on_checkpoint(self, *, timestamped: bool) -> None:
+        self.checkpoints.labels("true" if timestamped else "false").inc()
+
+    def on_tsa(self, *, up: bool) -> None:
+        self.tsa_up.set(1 if up else 0)
+        if not up:
+            self.tsa_failures.inc()
 
     def on_lease_lost(self, delivery_id: str) -> None:
         del delivery_id

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "node.cli.send",
     "node.cli.admin",
     "node.cli.db",
+    "node.cli.audit",
     "node.cli.demo",
 )
 

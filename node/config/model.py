@@ -372,6 +372,40 @@ class AdminEntry:
     )
 
 
+class TsaPolicyName(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class AuditSection:
+    checkpoint_interval: timedelta = field(
+        default=timedelta(hours=1),
+        metadata=doc(
+            "how often the node signs the audit chain's head (also at start and on stop)",
+            check=positive,
+        ),
+    )
+    rfc3161: str = field(
+        default="",
+        metadata=doc(
+            "URL of the RFC 3161 timestamp authority (TSA) that timestamps each "
+            "checkpoint; empty: checkpoints are signed, not timestamped"
+        ),
+    )
+    tsa_policy: TsaPolicyName = field(
+        default=TsaPolicyName.OPEN,
+        metadata=doc(
+            "when the TSA fails: open (store the checkpoint untimestamped, carry on) or "
+            "closed (refuse new messages with 503, /readyz not ready, until it answers)"
+        ),
+    )
+    tsa_timeout: timedelta = field(
+        default=timedelta(seconds=10),
+        metadata=doc("timeout of one timestamp request", check=positive),
+    )
+
+
 @dataclass(frozen=True)
 class LogSection:
     level: LogLevel = field(default=LogLevel.INFO, metadata=doc("log level"))
@@ -405,6 +439,9 @@ class Config:
     )
     admins: tuple[AdminEntry, ...] = field(default=(), metadata=doc("admin API users"))
     log: LogSection = field(default_factory=LogSection, metadata=doc("logging"))
+    audit: AuditSection = field(
+        default_factory=AuditSection, metadata=doc("audit trail: signed checkpoints")
+    )
     source: Path = field(
         default=Path("node.toml"),
         metadata=doc("the file this was loaded from", toml=False),
