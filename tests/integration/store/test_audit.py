@@ -86,7 +86,9 @@ async def test_a_message_whose_audit_entry_cannot_be_written_is_not_stored(
             "BEGIN SELECT RAISE(ABORT, 'audit log full'); END"
         )
     else:
-        await target.execute("ALTER TABLE audit_log ADD CONSTRAINT audit_full CHECK (seq < 0) NOT VALID")
+        await target.execute(
+            "ALTER TABLE audit_log ADD CONSTRAINT audit_full CHECK (seq < 0) NOT VALID"
+        )
     m = message()
 
     with pytest.raises(StoreUnavailable):
