@@ -109,7 +109,8 @@ async def test_a_timestamped_checkpoint_verifies(store: Store, pki: TestPki, tsa
     assert findings.covered == 2
     (finding,) = findings.checkpoints
     assert finding.timestamp is not None
-    assert finding.signer is not None and NODE in finding.signer
+    assert finding.signer is not None
+    assert NODE in finding.signer
 
 
 async def test_an_unchanged_head_is_not_checkpointed_twice(
@@ -173,7 +174,8 @@ async def test_tsa_failing_with_policy_open_stores_an_untimestamped_checkpoint(
 
     assert made is not None
     assert made.timestamp is None
-    assert made.timestamp_error is not None and "TSA failed" in made.timestamp_error
+    assert made.timestamp_error is not None
+    assert "TSA failed" in made.timestamp_error
     assert cp.readiness() is None, "policy open: the node stays ready"
     assert cp.tsa_problem is not None
     assert observed.events == [("tsa", False), ("checkpoint", False)]
@@ -197,7 +199,8 @@ async def test_tsa_failing_with_policy_closed_refuses_messages_until_it_answers(
     assert await cp.checkpoint("interval") is None
     assert await store.last_checkpoint() is None, "nothing untimestamped is stored"
     problem = cp.readiness()
-    assert problem is not None and "tsa_policy = closed" in problem
+    assert problem is not None
+    assert "tsa_policy = closed" in problem
 
     class Inner:
         calls = 0
@@ -220,9 +223,11 @@ async def test_tsa_failing_with_policy_closed_refuses_messages_until_it_answers(
 
     tsa.failing = False
     made = await cp.checkpoint("interval")
-    assert made is not None and made.timestamp is not None
+    assert made is not None
+    assert made.timestamp is not None
     assert cp.readiness() is None
-    await gated.submit(IncomingBody(spooled, 8, "x"), principal=None, kind=None)  # type: ignore[arg-type]
+    again = IncomingBody(spooled, 8, "x")
+    await gated.submit(again, principal=None, kind=None)  # type: ignore[arg-type]
     assert Inner.calls == 1
 
 
