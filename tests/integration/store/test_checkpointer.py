@@ -185,7 +185,8 @@ async def test_tsa_failing_with_policy_open_stores_an_untimestamped_checkpoint(
 
     tsa.failing = False
     again = await cp.checkpoint("interval")
-    assert again is not None and again.timestamp is not None, "timestamped once the TSA is back"
+    assert again is not None
+    assert again.timestamp is not None, "timestamped once the TSA is back"
     assert cp.tsa_problem is None
 
 
