@@ -120,16 +120,16 @@ class Checkpointer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._safe("shutdown")
+        await self._safe("shutdown", force=True)  # marks the graceful stop even if covered
 
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self._interval.total_seconds())
             await self._safe("interval")
 
-    async def _safe(self, reason: str) -> None:
+    async def _safe(self, reason: str, *, force: bool = False) -> None:
         try:
-            await self.checkpoint(reason)
+            await self.checkpoint(reason, force=force)
         except StoreUnavailable as exc:
             log.warning("audit checkpoint (%s) not made: %s", reason, exc.detail)
 
