@@ -106,7 +106,7 @@ async def test_readyz_and_metrics_read_the_real_store(node: RealNode) -> None:
         assert resp.status == 200
         assert await resp.json() == {
             "status": "ready",
-            "checks": {"store": "ok", "keys": "ok", "spool": "ok"},
+            "checks": {"store": "ok", "keys": "ok", "audit": "ok", "spool": "ok"},
         }
     async with node.http.get(f"{node.url}/metrics") as resp:
         text = await resp.text()
