@@ -287,5 +287,10 @@ token_sha256 = "{token_sha256(admin_token)}"
 [log]
 level = "info"
 format = "json"
+
+# [audit]                           # signed checkpoints of the audit log (docs/operations.md)
+# checkpoint_interval = "1h"
+# rfc3161 = "https://tsa.example/tsr"   # an RFC 3161 timestamp authority
+# tsa_policy = "open"               # "closed": refuse new messages while the TSA fails
 """)
     return "".join(parts)

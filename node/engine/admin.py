@@ -109,7 +109,32 @@ class Admin:
         return tuple(stats)
 
     async def verify_audit_log(self) -> AuditCheck:
-        return await self._ctx.store.verify_audit()
+        """The chain's links, then the last signed checkpoint against them (a
+        cut tail or a recomputed chain); signatures are the auditor's offline
+        check (``lienthong audit verify``)."""
+        store = self._ctx.store
+        check = await store.verify_audit()
+        last = await store.last_checkpoint()
+        if not check.intact or last is None or last.entries == 0:
+            return check
+        if last.entries > check.entries:
+            return AuditCheck(
+                check.entries,
+                False,
+                check.entries + 1,
+                f"missing tail: checkpoint {last.id} covers {last.entries} entries, "
+                f"the log holds {check.entries}",
+            )
+        (signed,) = await store.audit_entries(limit=1, after=last.entries - 1)
+        if signed.hash != last.head:
+            return AuditCheck(
+                check.entries,
+                False,
+                last.entries,
+                f"entry {last.entries} is not the one signed in checkpoint {last.id}: "
+                "the chain was rewritten",
+            )
+        return check
 
     async def _judged(
         self, organ: str | None, since: datetime | None

@@ -8,6 +8,7 @@ import pytest
 
 from node.errors import Conflict, NotFound
 from node.model import MessageKind
+from node.store.records import NewCheckpoint
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, T0, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status
 
@@ -103,3 +104,39 @@ async def test_audit_log_verification_reports_the_chain(node: Node) -> None:
     actions = [e.action for e in await node.store.audit_entries(limit=10, after=None)]
     assert actions == ["accept", "generate", "record-status", "ack"], "document, its 01, the ack"
     assert check.entries == 4
+
+
+def _checkpoint(entries: int, head: str) -> NewCheckpoint:
+    return NewCheckpoint(
+        at=T0,
+        entries=entries,
+        head=head,
+        reason="interval",
+        payload="{}",
+        signature="",
+        algorithm="rsa-sha256",
+        certificates="",
+    )
+
+
+async def test_audit_log_verification_finds_a_tail_cut_behind_a_checkpoint(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    await node.submit(data)
+    count, head = await node.store.audit_head()
+    await node.store.add_checkpoint(_checkpoint(count, head))
+    assert (await node.admin.verify_audit_log()).intact
+
+    await node.store.add_checkpoint(_checkpoint(count + 2, "f" * 64))  # the log lost 2 entries
+    check = await node.admin.verify_audit_log()
+    assert (check.intact, check.first_bad_entry) == (False, count + 1)
+    assert "missing tail" in check.detail
+
+
+async def test_audit_log_verification_finds_a_recomputed_chain(node: Node) -> None:
+    data, _ = document(UBND, (STTTT,))
+    await node.submit(data)
+    count, _ = await node.store.audit_head()
+    await node.store.add_checkpoint(_checkpoint(count, "0" * 64))  # signed another head
+    check = await node.admin.verify_audit_log()
+    assert (check.intact, check.first_bad_entry) == (False, count)
+    assert "rewritten" in check.detail
