@@ -104,8 +104,17 @@ async def _write_export(url: str, out: TextIO) -> tuple[int, int]:
     store = store_from_url(url)
     await store.open()
     try:
+        # Checkpoints first: every entry they cover was committed before them,
+        # so the entries read next include it, even while the node runs.
+        checkpoints: list[Any] = []
+        cafter: int | None = None
+        while True:
+            cpage = await store.checkpoints(limit=PAGE, after=cafter)
+            checkpoints += cpage
+            if len(cpage) < PAGE:
+                break
+            cafter = cpage[-1].id
         count, head = await store.audit_head()
-        last = await store.last_checkpoint()
         _line(
             out,
             {
@@ -114,7 +123,7 @@ async def _write_export(url: str, out: TextIO) -> tuple[int, int]:
                 "version": VERSION,
                 "entries": count,
                 "head": head,
-                "checkpoints": 0 if last is None else last.id,
+                "checkpoints": len(checkpoints),
             },
         )
         written = 0
@@ -140,33 +149,25 @@ async def _write_export(url: str, out: TextIO) -> tuple[int, int]:
             if len(page) < PAGE:
                 break
             after = page[-1].seq
-        checkpoints = 0
-        cafter: int | None = None
-        while True:
-            cpage = await store.checkpoints(limit=PAGE, after=cafter)
-            for c in cpage:
-                _line(
-                    out,
-                    {
-                        "type": "checkpoint",
-                        "id": c.id,
-                        "at": c.at.isoformat(),
-                        "entries": c.entries,
-                        "head": c.head,
-                        "reason": c.reason,
-                        "payload": c.payload,
-                        "signature": c.signature,
-                        "algorithm": c.algorithm,
-                        "certificates": c.certificates,
-                        "timestamp": c.timestamp,
-                        "timestamp_error": c.timestamp_error,
-                    },
-                )
-            checkpoints += len(cpage)
-            if len(cpage) < PAGE:
-                break
-            cafter = cpage[-1].id
-        return written, checkpoints
+        for c in checkpoints:
+            _line(
+                out,
+                {
+                    "type": "checkpoint",
+                    "id": c.id,
+                    "at": c.at.isoformat(),
+                    "entries": c.entries,
+                    "head": c.head,
+                    "reason": c.reason,
+                    "payload": c.payload,
+                    "signature": c.signature,
+                    "algorithm": c.algorithm,
+                    "certificates": c.certificates,
+                    "timestamp": c.timestamp,
+                    "timestamp_error": c.timestamp_error,
+                },
+            )
+        return written, len(checkpoints)
     finally:
         await store.close()
 
