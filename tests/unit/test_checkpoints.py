@@ -5,7 +5,10 @@ checked elsewhere: here every signature is taken as valid)."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -17,6 +20,7 @@ from node.checkpoints import (
     checkpoint_payload,
     payload_digest,
 )
+from node.cli.audit import ExportUnreadable, read_export
 from node.store.audit import GENESIS, entry_hash
 from node.store.records import AuditEntry, Checkpoint
 
@@ -202,3 +206,34 @@ def test_no_checkpoint_is_a_problem_and_an_uncovered_tail_a_warning() -> None:
     findings = check_export(entries, checkpoints_over(entries, [2]), valid)
     assert findings.ok
     assert findings.warnings == ["1 entries after the last valid checkpoint are not covered yet"]
+
+
+LINE = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda d: json.dumps(d),
+        st.dictionaries(
+            st.sampled_from(["type", "seq", "at", "actor", "details", "id", "entries", "payload"]),
+            st.one_of(
+                st.none(),
+                st.integers(),
+                st.text(max_size=5),
+                st.sampled_from(["entry", "checkpoint", "header", "2026-12-01T00:00:00+00:00"]),
+            ),
+        ),
+    ),
+)
+
+
+@given(st.lists(LINE, max_size=5))
+def test_reading_any_export_file_fails_only_with_a_clear_error(lines: list[str]) -> None:
+    header = json.dumps({"type": "header", "format": "lienthong-audit-export", "version": 1})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.jsonl"
+        path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+        problem = ""
+        try:
+            read_export(path)
+        except ExportUnreadable as exc:
+            problem = str(exc)
+        assert not problem or problem.startswith(str(path))

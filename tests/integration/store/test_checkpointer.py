@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -261,3 +261,20 @@ async def test_config_and_key_changes_are_recorded_when_they_differ(
     reasons = [c.reason for c in await store.checkpoints(limit=10, after=None)]
     assert reasons[0] == "start"
     assert (await audit(store, pki)).ok
+
+
+async def test_two_processes_checkpoint_one_chain(
+    open_store: Callable[[], Awaitable[Store]], pki: TestPki, tsa: LocalTsa
+) -> None:
+    """Each process signs the shared chain's head; the checkpoints of both
+    verify together, whichever order they were made in."""
+    one, two = await open_store(), await open_store()
+    first, second = checkpointer(one, pki, tsa), checkpointer(two, pki, tsa)
+    for i in range(3):
+        await (one if i % 2 else two).accept([message()])
+        await asyncio.gather(first.checkpoint("interval"), second.checkpoint("interval"))
+    made = await one.checkpoints(limit=20, after=None)
+    assert len(made) >= 3
+    findings = await audit(two, pki)
+    assert findings.ok, findings.problems
+    assert findings.covered == 3
