@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import sys
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -267,9 +266,6 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    # pyHanko imports DSA support, which this cryptography deprecates: not the
-    # auditor's concern, and stderr is for one line saying what went wrong.
-    warnings.filterwarnings("ignore", message="DSA is deprecated")
     from node.checkpoints import check_export
     from signing.auditsign import CheckpointChecker
     from signing.policy import RevocationMode, VerificationPolicy

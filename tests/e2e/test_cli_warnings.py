@@ -64,6 +64,18 @@ def _commands(pki: Path, tmp: Path) -> list[tuple[list[str], int]]:
         (["send", "--node", unreachable, "--token=lt_x", str(SAMPLES / "document.edxml")], 2),
         (["admin", "--node", unreachable, "--token=lt_x", "routes"], 2),
         (["db", "upgrade", "--config", str(tmp / "node" / "node.toml")], 0),
+        (
+            [
+                "audit",
+                "export",
+                "--config",
+                str(tmp / "node" / "node.toml"),
+                "-o",
+                str(tmp / "audit.jsonl"),
+            ],
+            0,
+        ),
+        (["audit", "verify", str(tmp / "missing.jsonl"), "--trust", str(pki)], 2),
         (["demo", "--help"], 0),
     ]
 
