@@ -78,6 +78,8 @@ class Period:
                 f"the period ends ({self.end.isoformat()}) before it starts "
                 f"({self.start.isoformat()})"
             )
+        if self.start.year < 2000 or self.end.year > 9998:
+            raise ValueError("the period must lie between the years 2000 and 9998")
         if self.days > MAX_DAYS:
             raise ValueError(f"a report covers at most {MAX_DAYS} days, this one {self.days}")
 
