@@ -13,9 +13,14 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from node.model import MessageKind
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from node.report import SupervisionReport
 
 # --------------------------------------------------------------------------- time
 
@@ -392,6 +397,13 @@ class AdminApi(Protocol):
     ) -> tuple[OrganStats, ...]: ...
 
     async def verify_audit_log(self) -> AuditCheck: ...
+
+    async def report(
+        self, *, start: date, end: date, organ: str | None = None
+    ) -> SupervisionReport:
+        """The QĐ 28 supervision report (node.report) over the Vietnam days
+        ``start`` to ``end``, judged now."""
+        ...
 
 
 # --------------------------------------------------------------------------- operations

@@ -30,10 +30,14 @@ END_OF_DAY = time(23, 59, 59)
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Mon–Fri (``weekend`` holds Python weekday numbers, Monday = 0) minus holidays."""
+    """Mon–Fri (``weekend`` holds Python weekday numbers, Monday = 0) minus
+    holidays, plus make-up working days (*ngày làm bù*: a Saturday worked in
+    exchange for a bridge day off, as the government announces each year)."""
 
     holidays: frozenset[date] = frozenset()
     weekend: frozenset[int] = frozenset({5, 6})
+    workdays: frozenset[date] = frozenset()
+    """Days of the weekend that are working days (ngày làm bù)."""
 
     def __post_init__(self) -> None:
         bad = sorted(d for d in self.weekend if not 0 <= d <= 6)
@@ -41,8 +45,13 @@ class WorkCalendar:
             raise ValueError(f"weekend: weekday numbers must be 0 (Monday) to 6, got {bad}")
         if len(self.weekend) == 7:
             raise ValueError("weekend: at least one weekday must be a working day")
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is both a holiday and a make-up working day")
 
     def is_working_day(self, d: date) -> bool:
+        if d in self.workdays:
+            return True
         return d.weekday() not in self.weekend and d not in self.holidays
 
     def next_working_day(self, d: date) -> date:

@@ -15,6 +15,7 @@ from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
 from node.errors import Forbidden
 from node.ports import AdminRole
+from node.report_format import render_csv, render_text, report_dict
 
 PREFIX = "/admin/v1"
 
@@ -40,6 +41,7 @@ def build_admin_app() -> web.Application:
     get("/dead-letters", dead_letters, allow_head=False)
     get("/overdue", overdue, allow_head=False)
     get("/stats", stats, allow_head=False)
+    get("/report", report, allow_head=False)
     get("/audit", audit, allow_head=False)
     get("/routes", routes, allow_head=False)
     get("/peers", peers, allow_head=False)
@@ -113,6 +115,30 @@ async def stats(request: web.Request) -> web.Response:
     params.done()
     items = await request.config_dict[SERVICES].admin.feedback_stats(organ, since=since)
     return web.json_response({"items": [views.organ_stats(i) for i in items]})
+
+
+async def report(request: web.Request) -> web.Response:
+    """The QĐ 28 supervision report as JSON (default), CSV or text."""
+    params = Params(request.query)
+    start = params.day("from", required=True)
+    end = params.day("to", required=True)
+    organ = params.organ()
+    fmt = params.token("format", "json|csv|text", "must be json, csv or text") or "json"
+    params.done()
+    assert start is not None  # done() raised otherwise
+    assert end is not None
+    result = await request.config_dict[SERVICES].admin.report(start=start, end=end, organ=organ)
+    data = report_dict(result)
+    if fmt == "csv":
+        name = f"report-{start.isoformat()}-{end.isoformat()}.csv"
+        return web.Response(
+            text=render_csv(data),
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if fmt == "text":
+        return web.Response(text=render_text(data) + "\n", content_type="text/plain")
+    return web.json_response(data)
 
 
 async def audit(request: web.Request) -> web.Response:

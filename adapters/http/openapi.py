@@ -191,6 +191,35 @@ def _admin_get(summary: str, schema: str, params: list[Any]) -> dict[str, Any]:
     }
 
 
+def _admin_report() -> dict[str, Any]:
+    day = {"type": "string", "format": "date"}
+    params = [
+        {**_query("from", day, "first Vietnam calendar day of the period"), "required": True},
+        {**_query("to", day, "last day of the period (at most 366 days)"), "required": True},
+        ORGAN,
+        _query(
+            "format",
+            {"type": "string", "enum": ["json", "csv", "text"]},
+            "json (default); csv: one row per (document, recipient); text: tables",
+        ),
+    ]
+    ok = _json(200, "SupervisionReport")
+    ok["content"]["text/csv"] = {"schema": {"type": "string"}}
+    ok["content"]["text/plain"] = {"schema": {"type": "string"}}
+    return {
+        "get": _op(
+            "QĐ 28 supervision report: per organ, documents received and sent in the "
+            "period, each owed status (01, 02/03, 06) judged against its deadline on "
+            "the working-day calendar, on-time rate, completeness, overdue list, "
+            "overdue count per day",
+            "admin",
+            {200: ok, **{s: _problem(s) for s in (400, 401, 503)}},
+            parameters=params,
+            security=[{"adminToken": []}],
+        )
+    }
+
+
 def _admin_paths() -> dict[str, Any]:
     return {
         "/admin/v1/messages": _admin_get(
@@ -217,6 +246,7 @@ def _admin_paths() -> dict[str, Any]:
         "/admin/v1/dead-letters": _admin_get("Dead-lettered deliveries", "DeliveryList", [LIMIT]),
         "/admin/v1/overdue": _admin_get("Feedback that is due and missing", "OverdueList", [ORGAN]),
         "/admin/v1/stats": _admin_get("Per-organ feedback statistics", "StatsList", [ORGAN, SINCE]),
+        "/admin/v1/report": _admin_report(),
         "/admin/v1/audit": _admin_get("Verify the audit log's hash chain", "AuditCheck", []),
         "/admin/v1/routes": _admin_get("The routing table", "RouteList", []),
         "/admin/v1/peers": _admin_get("Peer nodes and their certificates", "PeerList", []),

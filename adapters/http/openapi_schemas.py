@@ -166,6 +166,84 @@ ORGAN_STATS = obj(
         "completeness": RATE,
     }
 )
+_VERDICTS = ("on-time", "late", "overdue", "missed", "waiting", "met", "not-owed")
+STAGE_COUNTS = obj({v: INTEGER for v in _VERDICTS})
+REPORT_ORGAN = obj(
+    {
+        "organ": STRING,
+        "documents": INTEGER,
+        "arrival": STAGE_COUNTS,
+        "acceptance": STAGE_COUNTS,
+        "handling": STAGE_COUNTS,
+        "on_time": INTEGER,
+        "judged": INTEGER,
+        "on_time_rate": RATE,
+        "complete": INTEGER,
+        "completeness": RATE,
+        "overdue": INTEGER,
+    }
+)
+REPORT_STAGE = obj(
+    {
+        "owed": {"type": "string", "enum": ["01", "03", "06"]},
+        "verdict": {"type": "string", "enum": list(_VERDICTS)},
+        "due_at": NULLABLE_TIMESTAMP,
+        "at": NULLABLE_TIMESTAMP,
+        "late_seconds": {"type": ["integer", "null"]},
+    }
+)
+SUPERVISION_REPORT = obj(
+    {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "organ": NULLABLE_STRING,
+        "as_of": TIMESTAMP,
+        "total": REPORT_ORGAN,
+        "received": {"type": "array", "items": REPORT_ORGAN},
+        "sent": {"type": "array", "items": REPORT_ORGAN},
+        "overdue": {
+            "type": "array",
+            "items": obj(
+                {
+                    "document_id": STRING,
+                    "message_id": STRING,
+                    "sender": STRING,
+                    "recipient": STRING,
+                    "owed": STRING,
+                    "due_at": TIMESTAMP,
+                    "late_seconds": INTEGER,
+                    "late": STRING,
+                }
+            ),
+        },
+        "timeline": {
+            "type": "array",
+            "items": obj(
+                {
+                    "day": {"type": "string", "format": "date"},
+                    "received": INTEGER,
+                    "overdue": INTEGER,
+                }
+            ),
+        },
+        "documents": {
+            "type": "array",
+            "items": obj(
+                {
+                    "document_id": STRING,
+                    "message_id": STRING,
+                    "sender": STRING,
+                    "recipient": STRING,
+                    "stored_at": TIMESTAMP,
+                    "due_date": {"type": ["string", "null"], "format": "date"},
+                    "stages": {"type": "array", "items": REPORT_STAGE},
+                    "complete": {"type": "boolean"},
+                    "last_code": NULLABLE_STRING,
+                }
+            ),
+        },
+    }
+)
 AUDIT_CHECK = obj(
     {
         "entries": INTEGER,
@@ -222,6 +300,7 @@ COMPONENT_SCHEMAS: dict[str, Schema] = {
     "OverdueList": items_of(OVERDUE),
     "StatsList": items_of(ORGAN_STATS),
     "AuditCheck": AUDIT_CHECK,
+    "SupervisionReport": SUPERVISION_REPORT,
     "RouteList": items_of(ROUTE),
     "Certificate": CERTIFICATE,
     "CertificateList": items_of(ref("Certificate")),

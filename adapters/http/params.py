@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from node.errors import BadRequest, Issue
 from node.organ import organ_id_problem
@@ -71,6 +71,21 @@ class Params:
             self._fail(name, "must be an ISO 8601 timestamp with a UTC offset")
             return None
         return value
+
+    def day(self, name: str, *, required: bool = False) -> date | None:
+        """A calendar date written YYYY-MM-DD."""
+        raw = self._get(name)
+        if raw is None:
+            if required:
+                self._fail(name, "required: a date like 2026-11-01")
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
+        except ValueError:
+            self._fail(name, "must be a date like 2026-11-01")
+            return None
 
     def token(self, name: str, pattern: str, message: str) -> str | None:
         raw = self._get(name)

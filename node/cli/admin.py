@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from node.cli import table
+from node.report_format import FORMATS, render_csv, render_text
 
 NAME = "admin"
 HELP = "operator client for the admin API (list, show, trace, resend, dead letters, stats)"
@@ -103,6 +104,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--organ")
     stats.add_argument("--since", metavar="ISO8601")
     sub.add_parser("overdue", help="feedback that is due and missing").add_argument("--organ")
+    report = sub.add_parser("report", help="QĐ 28 supervision report for a period")
+    report.add_argument("--from", dest="start", required=True, metavar="DATE", help="YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, metavar="DATE", help="YYYY-MM-DD")
+    report.add_argument("--organ")
+    report.add_argument("--format", choices=FORMATS, default="text", help="default: text")
     for action, text in (
         ("routes", "the routing table"),
         ("peers", "peer nodes"),
@@ -119,6 +125,7 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
         "dead": ("limit",),
         "stats": ("organ", "since"),
         "overdue": ("organ",),
+        "report": ("organ",),
     }
     query = {
         k: str(getattr(args, k))
@@ -134,7 +141,10 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
         "peers": "/peers",
         "certs": "/certificates",
         "audit": "/audit",
+        "report": "/report",
     }
+    if args.action == "report":
+        query |= {"from": args.start, "to": args.end}
     if args.action in ("show", "trace", "resend"):
         suffix = {"show": "", "trace": "/trace", "resend": "/resend"}[args.action]
         method = "POST" if args.action == "resend" else "GET"
@@ -167,14 +177,21 @@ async def _run(args: argparse.Namespace, token: str) -> int:
         for error in answer.problem_errors:
             print(f"  {error.get('path', '')}: {error.get('message', '')}", file=sys.stderr)
         return 1
-    print(
-        json.dumps(answer.data, ensure_ascii=False, indent=2)
-        if args.json
-        else _human(args.action, answer.data)
-    )
+    if args.action == "report" and not args.json:
+        fmt = {"csv": render_csv, "text": render_text}.get(args.format)
+        print(
+            fmt(answer.data) if fmt else _json(answer.data),
+            end="\n" if fmt is not render_csv else "",
+        )
+        return 0
+    print(_json(answer.data) if args.json else _human(args.action, answer.data))
     if args.action == "audit" and not answer.data.get("intact"):
         return 1
     return 0
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _human(action: str, data: Any) -> str:

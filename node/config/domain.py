@@ -33,7 +33,25 @@ def retry_policy(config: Config) -> RetryPolicy:
 
 
 def work_calendar(config: Config) -> WorkCalendar:
-    return WorkCalendar(holidays=frozenset(config.calendar.holidays))
+    """``calendar.holidays``/``workdays`` and every ``[[calendar.years]]`` table,
+    together; a day of a year's table must fall in that year, and a year has
+    one table."""
+    calendar = config.calendar
+    holidays, workdays = set(calendar.holidays), set(calendar.workdays)
+    seen: set[int] = set()
+    for i, year in enumerate(calendar.years):
+        if year.year in seen:
+            raise ValueError(f"years[{i}]: year {year.year} has a table already")
+        seen.add(year.year)
+        for name, days in (("holidays", year.holidays), ("workdays", year.workdays)):
+            for j, day in enumerate(days):
+                if day.year != year.year:
+                    raise ValueError(
+                        f"years[{i}].{name}[{j}]: {day.isoformat()} is not in {year.year}"
+                    )
+        holidays.update(year.holidays)
+        workdays.update(year.workdays)
+    return WorkCalendar(holidays=frozenset(holidays), workdays=frozenset(workdays))
 
 
 def deadline_policy(config: Config) -> DeadlinePolicy:

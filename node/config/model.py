@@ -338,9 +338,30 @@ class LimitsSection:
 
 
 @dataclass(frozen=True)
+class CalendarYear:
+    year: int = field(metadata=doc("the calendar year these days belong to", check=at_least(2000)))
+    holidays: tuple[date, ...] = field(
+        default=(), metadata=doc("official holidays of that year (ngày nghỉ lễ, Tết)")
+    )
+    workdays: tuple[date, ...] = field(
+        default=(),
+        metadata=doc("make-up working days of that year (ngày làm bù, e.g. a Saturday)"),
+    )
+
+
+@dataclass(frozen=True)
 class CalendarSection:
     holidays: tuple[date, ...] = field(
         default=(), metadata=doc("non-working days (Mon-Fri otherwise work)")
+    )
+    workdays: tuple[date, ...] = field(
+        default=(), metadata=doc("weekend days that are working days (ngày làm bù)")
+    )
+    years: tuple[CalendarYear, ...] = field(
+        default=(),
+        metadata=doc(
+            "per year: [[calendar.years]] year = 2026, holidays = [...], workdays = [...]"
+        ),
     )
 
 

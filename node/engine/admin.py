@@ -4,7 +4,7 @@ dead letters, overdue items, feedback statistics, audit-log verification."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 from node.engine.context import EngineContext
 from node.engine.views import (
@@ -15,9 +15,10 @@ from node.engine.views import (
     summary,
     trace_view,
 )
-from node.errors import Conflict, NotFound
+from node.errors import BadRequest, Conflict, Issue, NotFound
 from node.model import StatusCode
 from node.ports import AuditCheck, DeliveryView, MessageDetail, MessagePage, OrganStats, OverdueItem
+from node.report import Period, SupervisionReport, build_report
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
 from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue
 
@@ -135,6 +136,24 @@ class Admin:
                 "the chain was rewritten",
             )
         return check
+
+    async def report(
+        self, *, start: date, end: date, organ: str | None = None
+    ) -> SupervisionReport:
+        try:
+            period = Period(start, end)
+        except ValueError as exc:
+            raise BadRequest(f"period: {exc}", [Issue(None, "to", str(exc))]) from None
+        settings = self._ctx.settings
+        facts = await self._ctx.store.feedback_facts(organ=None, since=period.first_instant)
+        return build_report(
+            facts,
+            period=period,
+            organ=organ,
+            as_of=self._ctx.clock.now(),
+            calendar=settings.calendar,
+            policy=settings.deadlines,
+        )
 
     async def _judged(
         self, organ: str | None, since: datetime | None

@@ -17,11 +17,12 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from node.bootstrap import Core, CoreDeps
-from node.errors import Forbidden, Issue, LienthongError, NotFound, ValidationFailed
+from node.errors import BadRequest, Forbidden, Issue, LienthongError, NotFound, ValidationFailed
 from node.model import MessageKind
 from node.ports import (
     AuditCheck,
@@ -347,6 +348,31 @@ class FakeAdmin:
 
     async def verify_audit_log(self) -> AuditCheck:
         return AuditCheck(entries=len(self.exchange.messages), intact=True)
+
+    async def report(self, *, start: date, end: date, organ: str | None = None) -> Any:
+        """The real report over the stored documents, none answered, judged at NOW."""
+        from node.report import Period, build_report
+        from node.store.records import FeedbackFact
+        from node.workdays import DeadlinePolicy, WorkCalendar
+
+        try:
+            period = Period(start, end)
+        except ValueError as exc:
+            raise BadRequest(f"period: {exc}") from None
+        facts = [
+            FeedbackFact(m.document_id, m.id, m.sender, r, m.received_at, None, ())
+            for m in self.exchange.messages.values()
+            if m.kind is MessageKind.DOCUMENT
+            for r in m.recipients
+        ]
+        return build_report(
+            facts,
+            period=period,
+            organ=organ,
+            as_of=NOW,
+            calendar=WorkCalendar(),
+            policy=DeadlinePolicy(),
+        )
 
 
 class FakeProbe:

@@ -59,6 +59,9 @@ async def test_auditor_reads_everything(node: Harness, sample_document: bytes) -
         "/admin/v1/overdue": lambda b: b["items"][0]["expected"] == "03",
         "/admin/v1/stats?organ=000.00.00.G22": lambda b: b["items"][0]["on_time_rate"] == 0.5,
         "/admin/v1/audit": lambda b: b["intact"] is True,
+        "/admin/v1/report?from=2026-11-01&to=2026-11-30": lambda b: (
+            b["total"]["documents"] == 2 and b["timeline"][-1]["day"] == "2026-11-20"
+        ),
         "/admin/v1/routes": lambda b: (
             {"pattern": "000.00.00.H41", "destination_kind": "dms", "destination": "ubnd"}
             in b["items"]
@@ -83,3 +86,31 @@ async def test_search_parameters_are_checked(node: Harness) -> None:
 async def test_unknown_message_is_404(node: Harness) -> None:
     async with node.http.get(f"{node.url}/admin/v1/messages/none", headers=AUDIT) as resp:
         assert resp.status == 404
+
+
+async def test_the_report_answers_csv_and_text_and_checks_its_period(
+    node: Harness, sample_document: bytes
+) -> None:
+    await _submit(node, sample_document)
+    base = f"{node.url}/admin/v1/report?from=2026-11-01&to=2026-11-30"
+    async with node.http.get(base + "&format=csv", headers=AUDIT) as resp:
+        assert resp.status == 200
+        assert resp.content_type == "text/csv"
+        rows = (await resp.text()).splitlines()
+    assert rows[0].startswith("document_id,message_id,sender,recipient")
+    assert len(rows) == 3  # the sample has two recipients
+    async with node.http.get(base + "&format=text", headers=AUDIT) as resp:
+        assert "QĐ 28 supervision report: 2026-11-01 to 2026-11-30" in await resp.text()
+    for query, where in (
+        ("from=2026-11-31&to=2026-12-01", "query.from"),
+        ("from=2026-11-01", "query.to"),
+        ("from=2026-11-01&to=2026-12-01&format=pdf", "query.format"),
+    ):
+        async with node.http.get(f"{node.url}/admin/v1/report?{query}", headers=AUDIT) as resp:
+            assert resp.status == 400, query
+            assert [e["path"] for e in (await resp.json())["errors"]] == [where], query
+    async with node.http.get(
+        f"{node.url}/admin/v1/report?from=2026-12-01&to=2026-11-01", headers=AUDIT
+    ) as resp:
+        assert resp.status == 400
+        assert "before it starts" in (await resp.json())["detail"]

@@ -144,3 +144,28 @@ async def test_admin_resend_needs_an_operator(
     )
     assert code == 1
     assert "query.since" in err
+
+
+async def test_admin_report_as_text_csv_and_json(
+    node: Harness, tmp_path: Path, sample_document: bytes
+) -> None:
+    doc = _file(tmp_path, "doc.edxml", sample_document)
+    await lienthong("send", "--node", node.url, "--token", TOKENS["ubnd"], doc)
+    base = ["admin", "--node", node.url, "--token", AUDITOR, "report"]
+    period = ["--from", "2026-11-01", "--to", "2026-11-30"]
+    code, out, err = await lienthong(*base, *period)
+    assert code == 0, err
+    assert out.startswith("QĐ 28 supervision report: 2026-11-01 to 2026-11-30")
+    assert "Documents sent (feedback received):" in out
+    code, out, _ = await lienthong(*base, *period, "--format", "csv", "--organ", "000.00.00.G22")
+    assert code == 0
+    assert out.splitlines()[0].startswith("document_id,")
+    assert len(out.splitlines()) == 2
+    code, out, _ = await lienthong(*base, *period, "--format", "json")
+    assert json.loads(out)["total"]["documents"] == 2
+    code, _, err = await lienthong(*base, "--from", "2026-11-30", "--to", "2026-11-01")
+    assert code == 1
+    assert "before it starts" in err
+    code, _, err = await lienthong(*base, "--from", "yesterday", "--to", "2026-11-01")
+    assert code == 1
+    assert "query.from: must be a date like 2026-11-01" in err

@@ -83,3 +83,16 @@ def test_domain_objects_carry_the_configured_values(tmp_path: Path) -> None:
     assert policy.arrived_within == timedelta(minutes=2)
     assert policy.accept_working_days == 2
     assert policy.roll_due_date is False
+
+
+def test_calendar_years_add_holidays_and_make_up_days_to_the_old_list(tmp_path: Path) -> None:
+    text = TEXT.replace(
+        "[calendar]\nholidays = [2026-09-02]\n",
+        "[calendar]\nholidays = [2026-09-02]\n"
+        "[[calendar.years]]\nyear = 2027\nholidays = [2027-02-08]\nworkdays = [2027-02-20]\n",
+    )
+    calendar = work_calendar(parse_config(text, tmp_path / "node.toml"))
+    assert not calendar.is_working_day(date(2026, 9, 2))  # the old top-level list still counts
+    assert not calendar.is_working_day(date(2027, 2, 8))  # Monday, a holiday of 2027
+    assert calendar.is_working_day(date(2027, 2, 20))  # Saturday, made up
+    assert not calendar.is_working_day(date(2027, 2, 21))

@@ -82,6 +82,19 @@ CASES = [
     ),
     (HEAD + '[trust]\nrevocation = "maybe"\n', 'trust.revocation: must be one of "hard-fail"'),
     (HEAD + '[calendar]\nholidays = ["2026-02-30"]\n', "calendar.holidays[0]: must be a date"),
+    (
+        HEAD + "[[calendar.years]]\nyear = 2027\nworkdays = [2026-11-28]\n",
+        "calendar: years[0].workdays[0]: 2026-11-28 is not in 2027",
+    ),
+    (
+        HEAD + "[[calendar.years]]\nyear = 2026\n[[calendar.years]]\nyear = 2026\n",
+        "calendar: years[1]: year 2026 has a table already",
+    ),
+    (
+        HEAD + "[calendar]\nholidays = [2026-11-28]\nworkdays = [2026-11-28]\n",
+        "calendar: 2026-11-28 is both a holiday and a make-up working day",
+    ),
+    (HEAD + "[[calendar.years]]\nholidays = []\n", "calendar.years[0].year: required key"),
     (HEAD + '[log]\nformat = "xml"\n', 'log.format: must be one of "json" | "text"'),
     (
         HEAD + PEER.replace("https://a.example/", "http://a.example/"),

@@ -97,3 +97,24 @@ def test_add_working_days_lands_on_working_days_and_counts_them(
         assert cal.add_working_days(end, -n) == start
     elif n:
         assert cal.add_working_days(end, -n) == cal.previous_working_day(start)
+
+
+MAKE_UP = WorkCalendar(
+    holidays=frozenset({date(2026, 11, 20)}), workdays=frozenset({date(2026, 11, 28)})
+)
+
+
+def test_a_make_up_saturday_is_a_working_day() -> None:
+    assert MAKE_UP.is_working_day(date(2026, 11, 28))  # Saturday, ngày làm bù
+    assert not MAKE_UP.is_working_day(date(2026, 11, 29))  # Sunday
+    assert not MAKE_UP.is_working_day(date(2026, 11, 20))  # the bridge holiday
+    assert MAKE_UP.next_working_day(date(2026, 11, 27)) == date(2026, 11, 28)
+    assert MAKE_UP.next_working_day(date(2026, 11, 19)) == date(2026, 11, 23)
+    assert MAKE_UP.add_working_days(date(2026, 11, 26), 2) == date(2026, 11, 28)
+
+
+def test_a_day_cannot_be_both_holiday_and_make_up_day() -> None:
+    with pytest.raises(ValueError, match="2026-11-28 is both a holiday and a make-up"):
+        WorkCalendar(
+            holidays=frozenset({date(2026, 11, 28)}), workdays=frozenset({date(2026, 11, 28)})
+        )
