@@ -35,9 +35,11 @@ _NS_SPECIAL = frozenset('&<"\t\n\r')
 
 
 class Unsupported(Exception):
-    """A document this canonicaliser does not promise to render as lxml does
-    (a namespace URI with characters to escape: libxml2 writes them raw).
-    Callers sign or verify it with signxml instead."""
+    """A document this canonicaliser does not promise to digest as signxml does:
+    a namespace URI with characters to escape (libxml2 writes them raw), and
+    non-ASCII in element or attribute names or in processing instructions
+    (signxml re-parses an ASCII serialisation, where those turn into text
+    character references). Callers sign or verify it with signxml instead."""
 
 
 def escape_text(text: str) -> str:
@@ -98,11 +100,12 @@ class Facts:
 class Canonicaliser:
     """One pass over a document feeding ``digests`` canonical forms.
 
-    Digest *i* leaves out the header signatures with index >= ``i``
-    (``skip_from[i]``; None leaves out none). ``on_header_signature`` is told
-    of each header signature's start and end (index, qname, attributes, scope)
-    so that callers can rebuild it; ``on_event`` sees every event (for a
-    skeleton). Raises :class:`MalformedXml` or :class:`UnsafeXml`.
+    Digest *i* leaves out the header signatures with index >= ``skip_from[i]``
+    (None leaves out none). With ``per_signature`` (verifying), there is one
+    digest per header signature instead, each leaving out that signature and
+    the later ones (forked from the previous digest where the signature
+    starts); ``on_event`` sees every event (to rebuild the signatures and a
+    skeleton). Raises :class:`MalformedXml`, :class:`UnsafeXml`, :class:`Unsupported`.
     """
 
     def __init__(
@@ -111,9 +114,13 @@ class Canonicaliser:
         skip_from: Iterable[int | None],
         *,
         on_event: Callable[..., None] | None = None,
+        per_signature: bool = False,
     ) -> None:
         self.hashes = [hashlib.new(name) for name in hash_names]
         self._skip_from = list(skip_from)
+        self._per_signature = per_signature
+        if per_signature and len(self.hashes) != 1:
+            raise ValueError("per_signature starts from one digest")
         if len(self._skip_from) != len(self.hashes):
             raise ValueError("one skip_from per digest")
         self.facts = Facts()
@@ -203,6 +210,8 @@ class Canonicaliser:
         self.facts.encoding = encoding
 
     def _start(self, qname: str, attributes: list[str]) -> None:
+        if not qname.isascii() or not all(a.isascii() for a in attributes[::2]):
+            raise Unsupported(f"non-ASCII name in {qname!r}")
         parent = self._stack[-1] if self._stack else None
         scope = parent.scope if parent else {"xml": XML_NS}
         plain: list[tuple[str, str]] = []
@@ -228,11 +237,16 @@ class Canonicaliser:
             if self._in_header(depth):
                 signature_index = self.facts.header_signatures
                 self.facts.header_signatures += 1
-                excluded = excluded | {
-                    i
-                    for i, start in enumerate(self._skip_from)
-                    if start is not None and signature_index >= start
-                }
+                if self._per_signature:
+                    self._flush()
+                    self.hashes.append(self.hashes[signature_index].copy())
+                    excluded = excluded | frozenset(range(signature_index + 1))
+                else:
+                    excluded = excluded | {
+                        i
+                        for i, start in enumerate(self._skip_from)
+                        if start is not None and signature_index >= start
+                    }
             else:
                 self.facts.stray_signatures.append(
                     "/" + "/".join([*(o.local for o in self._stack), local])
@@ -300,6 +314,8 @@ class Canonicaliser:
             self._on_event("text", data, None, None, None)
 
     def _pi(self, target: str, data: str) -> None:
+        if not (target + data).isascii():
+            raise Unsupported("non-ASCII processing instruction")
         text = f"<?{target} {data}?>" if data else f"<?{target}?>"
         if not self._stack:
             text = f"\n{text}" if self._done_root else f"{text}\n"

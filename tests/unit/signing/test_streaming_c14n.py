@@ -33,7 +33,7 @@ def escape(raw: str, quote: bool = False) -> st.SearchStrategy[str]:
         elif ch == "<":
             parts.append(st.sampled_from(["&lt;", "&#60;"]))
         elif ch == ">":
-            parts.append(st.sampled_from([">", "&gt;"]))
+            parts.append(st.sampled_from(["&gt;", "&#62;"]))  # "]]>" may not occur raw
         elif ch == '"' and quote:
             parts.append(st.sampled_from(["&quot;", "&#34;"]))
         elif ch == "\r":
@@ -59,7 +59,7 @@ def text_node(draw: st.DrawFn) -> str:
 @st.composite
 def element(draw: st.DrawFn, depth: int = 0) -> str:
     prefix = draw(st.sampled_from(["", "a", "b"]))
-    name = (f"{prefix}:" if prefix else "") + draw(st.sampled_from(["e", "f", "Đơn"]))
+    name = (f"{prefix}:" if prefix else "") + draw(st.sampled_from(["e", "f", "Don"]))
     attrs: list[str] = []
     for p in draw(st.sets(st.sampled_from(["", "a", "b"]), max_size=2)):
         uri = draw(st.sampled_from(URIS[p]))
@@ -135,7 +135,15 @@ def test_entities_and_doctypes_are_refused() -> None:
         canonical_digest(io.BytesIO(b"<p:r/>"))
 
 
-def test_a_namespace_uri_with_markup_is_left_to_signxml() -> None:
-    """libxml2 writes such URIs unescaped in c14n; we do not imitate that."""
+@pytest.mark.parametrize(
+    "xml",
+    [
+        '<r xmlns="urn:x?a=1&amp;b=2"/>',  # libxml2 writes such URIs unescaped in c14n
+        "<r><Đơn/></r>",  # signxml re-parses an ASCII serialisation: names break
+        '<r Đ="1"/>',
+        "<r><?note é?></r>",  # ... and PI text turns into character references
+    ],
+)
+def test_what_signxml_digests_differently_is_left_to_signxml(xml: str) -> None:
     with pytest.raises(Unsupported):
-        canonical_digest(io.BytesIO(b'<r xmlns="urn:x?a=1&amp;b=2"/>'))
+        canonical_digest(io.BytesIO(xml.encode()))
