@@ -80,11 +80,22 @@ class Db:
                 if not batch:
                     self._draining = False
                     return
-            if len(batch) == 1:
-                call, future, loop = batch[0]
-                _settle(loop, future, *_outcome(call))
-            else:
-                self._run_group(batch)
+            try:
+                if len(batch) == 1:
+                    call, future, loop = batch[0]
+                    _settle(loop, future, *_outcome(call))
+                else:
+                    self._run_group(batch)
+            except BaseException as exc:  # never leave a caller waiting, nor the queue stuck
+                failure = StoreUnavailable(f"SQLite store {self.path}: {type(exc).__name__}")
+                for _, future, loop in batch:
+                    _settle(loop, future, None, failure)
+                with self._lock:
+                    rest, self._pending = self._pending, []
+                    self._draining = False
+                for _, future, loop in rest:
+                    _settle(loop, future, None, failure)
+                raise
 
     def _run_group(self, batch: list[_Call]) -> None:
         """One transaction, a savepoint per call, one COMMIT. If SQLite drops the
@@ -210,7 +221,7 @@ def _settle(
     error: BaseException | None,
 ) -> None:
     def settle() -> None:
-        if future.cancelled():
+        if future.done():  # cancelled, or already answered
             return
         if error is not None:
             future.set_exception(error)
