@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import datetime
+from typing import BinaryIO
 
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -32,7 +33,7 @@ async def check_pdf(
     name: str,
     content_id: str | None,
     content_type: str | None,
-    data: bytes,
+    data: bytes | BinaryIO,
     checker: CertChecker,
 ) -> AttachmentReport:
     """Check every signature of one PDF attachment. Under ``PdfMode.REPORT`` the
@@ -42,7 +43,8 @@ async def check_pdf(
     problems: list[str] = []
     warnings: list[str] = []
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        stream = io.BytesIO(data) if isinstance(data, bytes) else data  # a spooled file
+        reader = PdfFileReader(stream, strict=False)
         embedded = reader.embedded_regular_signatures
     except Exception as exc:  # noqa: BLE001 - pyHanko on hostile input; report, never crash
         problems.append(f"not a readable PDF ({type(exc).__name__}: {exc})")
@@ -59,7 +61,7 @@ async def check_pdf(
         name=name,
         content_id=content_id,
         content_type=content_type,
-        size=len(data),
+        size=len(data) if isinstance(data, bytes) else data.seek(0, io.SEEK_END),
         signatures=tuple(signatures),
         problems=tuple(problems),
         warnings=tuple(warnings),

@@ -25,6 +25,7 @@ from signing.envelope import attachments, find_header
 from signing.pdfcheck import check_pdf
 from signing.policy import PdfMode, VerificationPolicy
 from signing.report import AttachmentReport, DocumentReport
+from signing.streamverify import STREAM_AT, Streamed, verify_streamed
 from signing.trust import TrustStore
 from signing.xmlverify import verify_envelope_signatures
 
@@ -69,6 +70,12 @@ class DocumentVerifier:
             raise ValueError("the validation time must be timezone-aware")
         checker = CertChecker(self.policy, self._trust.material(), at, self._cache)
         validation_time = at or self._clock.now()
+        if _size(path) >= STREAM_AT:  # big: never whole in memory (signing.streamverify)
+            streamed = await verify_streamed(
+                path, checker, check_pdfs=self.policy.pdf is not PdfMode.OFF
+            )
+            if streamed is not None:
+                return self._streamed_report(path, validation_time, streamed)
         data = _read(path)
         root = xmlsafe.parse_bytes(data, huge_tree=True).getroot()
         problems: list[str] = []
@@ -101,6 +108,24 @@ class DocumentVerifier:
             attachments_from_verified_content=bool(xml.found) and source is not None,
             problems=tuple(problems),
             warnings=tuple(warnings),
+        )
+
+    def _streamed_report(
+        self, path: Path, validation_time: datetime, streamed: Streamed
+    ) -> DocumentReport:
+        problems = list(streamed.problems)
+        if not streamed.found and self.policy.require_signature:
+            problems.append("the envelope carries no signature")
+        return DocumentReport(
+            path=str(path),
+            validation_time=validation_time,
+            policy=self.policy,
+            signatures=streamed.signatures,
+            attachments=streamed.attachments,
+            attachments_from_verified_content=streamed.from_verified
+            and any(s.intact and s.valid for s in streamed.signatures),
+            problems=tuple(problems),
+            warnings=streamed.warnings,
         )
 
     async def _check_attachments(
@@ -150,6 +175,13 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     if holder is None or holder.loop.is_closed():
         holder = _loops.holder = _ThreadLoop()
     return holder.loop
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise DocumentUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _read(path: Path) -> bytes:

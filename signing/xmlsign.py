@@ -10,6 +10,8 @@ covered by the new one (a counter-signature). :class:`XmlSigner` implements
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -37,6 +39,7 @@ from signing.keys import (
     check_key_matches,
     load_certificates,
 )
+from signing.streamsign import sign_stream
 
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
@@ -155,4 +158,19 @@ class XmlSigner:
         return self._chain[0]
 
     def sign(self, xml: bytes) -> bytes:
+        out = io.BytesIO()
+        if sign_stream(io.BytesIO(xml), out, self._key, self._chain, self._method) is not None:
+            return out.getvalue()
         return sign_envelope(xml, self._key, self._chain, method=self._method)
+
+    def sign_file(self, source: Path, target: Path) -> tuple[int, str]:
+        """Sign the file ``source`` into ``target`` in chunks (streamed: a big
+        attachment is never whole in memory); (size, SHA-256 hex) of ``target``.
+        ``target`` may be left half-written on failure: the caller removes it."""
+        with source.open("rb") as src, target.open("wb") as out:
+            done = sign_stream(src, out, self._key, self._chain, self._method)
+        if done is not None:
+            return done
+        signed = self.sign(source.read_bytes())  # a shape only signxml handles
+        target.write_bytes(signed)
+        return len(signed), hashlib.sha256(signed).hexdigest()

@@ -289,7 +289,7 @@ class RetrySection:
 @dataclass(frozen=True)
 class WorkersSection:
     concurrency: int = field(
-        default=4, metadata=doc("deliveries in flight at once", check=at_least(1))
+        default=16, metadata=doc("deliveries in flight at once", check=at_least(1))
     )
     claim_batch: int = field(
         default=16, metadata=doc("deliveries claimed per query", check=at_least(1))

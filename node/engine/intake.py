@@ -126,7 +126,21 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
 
 def sign_file(signer: Signer, source: Path, target: Path) -> tuple[int, str]:
     """Read, sign, hash and write in one trip off the event loop (each trip costs
-    a thread hand-off per document)."""
+    a thread hand-off per document). A signer that signs files (streaming:
+    :class:`signing.xmlsign.XmlSigner`) never holds the document whole."""
+    by_file = getattr(signer, "sign_file", None)
+    if by_file is not None:
+        try:
+            size, digest = by_file(source, target)
+        except OSError as exc:
+            target.unlink(missing_ok=True)
+            raise StoreUnavailable(
+                f"cannot write the node-signed copy: {exc.strerror or exc}"
+            ) from exc
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return int(size), str(digest)
     signed = signer.sign(source.read_bytes())
     write_whole(target, signed)
     return len(signed), hashlib.sha256(signed).hexdigest()

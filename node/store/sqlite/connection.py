@@ -2,15 +2,22 @@
 SQLite, and every call is translated into :class:`StoreUnavailable` on failure.
 The store opens two: the writer, and a reader so that reads (WAL: they see
 every committed write) do not queue behind the writer's fsyncs.
+
+The writer commits in groups: the calls that arrive while a commit is being
+made wait for it to end and then run together, each in a savepoint of one
+transaction, with one COMMIT (one WAL fsync) for all of them. Nobody hears
+back before that COMMIT has returned, so an answer still means on disk; a call
+that fails rolls back its own savepoint only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +26,8 @@ from node.errors import LienthongError, StoreUnavailable
 from node.store.sqlfiles import load_migrations, load_queries
 
 T = TypeVar("T")
+
+_Call = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
 
 class Db:
@@ -32,6 +41,13 @@ class Db:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self.q = load_queries("sqlite")
+        self._group = not reader
+        """Group commit: only the writer commits."""
+        self._lock = threading.Lock()
+        self._pending: list[_Call] = []
+        self._draining = False
+        self.commits = 0
+        """COMMITs of grouped calls so far (tests read it)."""
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -44,7 +60,89 @@ class Db:
         if self._executor is None:
             raise StoreUnavailable("the SQLite store is not open")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(self._call, fn, *args, **kwargs))
+        call = partial(self._call, fn, *args, **kwargs)
+        if not self._group:
+            return await loop.run_in_executor(self._executor, call)
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            self._pending.append((call, future, loop))
+            start = not self._draining
+            self._draining = True
+        if start:
+            self._executor.submit(self._drain)
+        return await future
+
+    def _drain(self) -> None:
+        """On the database thread: run everything queued, grouped, until the queue is empty."""
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._draining = False
+                    return
+            try:
+                if len(batch) == 1:
+                    call, future, loop = batch[0]
+                    _settle(loop, future, *_outcome(call))
+                else:
+                    self._run_group(batch)
+            except BaseException as exc:  # never leave a caller waiting, nor the queue stuck
+                failure = StoreUnavailable(f"SQLite store {self.path}: {type(exc).__name__}")
+                for _, future, loop in batch:
+                    _settle(loop, future, None, failure)
+                with self._lock:
+                    rest, self._pending = self._pending, []
+                    self._draining = False
+                for _, future, loop in rest:
+                    _settle(loop, future, None, failure)
+                raise
+
+    def _run_group(self, batch: list[_Call]) -> None:
+        """One transaction, a savepoint per call, one COMMIT. If SQLite drops the
+        whole transaction (some I/O errors do), the calls that had succeeded in
+        it are answered ``StoreUnavailable`` (nothing of theirs was committed)."""
+        done: list[tuple[_Call, Any, BaseException | None]] = []
+        open_tx: list[tuple[_Call, Any]] = []
+        try:
+            conn = self.conn
+            for item in batch:
+                if not conn.in_transaction:
+                    conn.execute("BEGIN IMMEDIATE")
+                conn.execute("SAVEPOINT grouped")
+                result, error = _outcome(item[0])
+                if not conn.in_transaction:  # the failure took the transaction with it
+                    lost = StoreUnavailable(f"SQLite store {self.path}: transaction rolled back")
+                    done += [(c, None, lost) for c, _ in open_tx]
+                    open_tx = []
+                    done.append((item, None, error or lost))
+                    continue
+                if error is None:
+                    conn.execute("RELEASE grouped")
+                    open_tx.append((item, result))
+                else:
+                    conn.execute("ROLLBACK TO grouped")
+                    conn.execute("RELEASE grouped")
+                    done.append((item, None, error))
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+                self.commits += 1
+            done += [(c, r, None) for c, r in open_tx]
+        except Exception as exc:  # noqa: BLE001 - answered to every waiting caller
+            failure = (
+                exc
+                if isinstance(exc, LienthongError)
+                else StoreUnavailable(f"SQLite store {self.path}: {exc}")
+            )
+            if self._conn is not None and self._conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            answered = {id(c) for c, _, _ in done}
+            done += [(c, None, failure) for c in batch if id(c) not in answered]
+            for index, (c, _, error) in enumerate(done):
+                if error is None:
+                    done[index] = (c, None, failure)
+        for (_, future, loop), result, error in done:
+            _settle(loop, future, result, error)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -109,10 +207,46 @@ class Db:
         self._executor = None
 
 
+def _outcome(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    try:
+        return call(), None
+    except Exception as exc:  # noqa: BLE001 - handed to the caller's future
+        return None, exc
+
+
+def _settle(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[Any],
+    result: Any,
+    error: BaseException | None,
+) -> None:
+    def settle() -> None:
+        if future.done():  # cancelled, or already answered
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+        loop.call_soon_threadsafe(settle)
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE for writes (takes the write lock up front, so a busy
-    database waits instead of failing half-way), plain BEGIN for consistent reads."""
+    database waits instead of failing half-way), plain BEGIN for consistent reads.
+    Inside a grouped commit (a transaction is already open) it is a savepoint."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT tx")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO tx")
+            conn.execute("RELEASE tx")
+            raise
+        conn.execute("RELEASE tx")
+        return
     conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     try:
         yield conn
