@@ -78,7 +78,7 @@ class SignedRequest:
         if value is not None and value.startswith(_CONFLICT):
             raise BadRequest(
                 f"header {PREFIX}{name} is signed more than once with different values "
-                f"({value[len(_CONFLICT):]}); the SDK client keeps headers of earlier "
+                f"({value[len(_CONFLICT) :]}); the SDK client keeps headers of earlier "
                 "calls: sign this call's name in the same case as before"
             )
         return value
@@ -131,8 +131,10 @@ class VdxpAuth:
             if not lowered.startswith(PREFIX.lower()):
                 continue
             key = lowered[len(PREFIX) :]
-            if key in values and not values[key].startswith(_CONFLICT) and not _same(
-                value, values[key]
+            if (
+                key in values
+                and not values[key].startswith(_CONFLICT)
+                and not _same(value, values[key])
             ):
                 raise Unauthorized(f"header {name} differs from its signed value")
 
