@@ -40,7 +40,7 @@ from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
-from node.ports import IncomingBody, InboxItem, MessageSummary, StoredBody
+from node.ports import InboxItem, IncomingBody, MessageSummary, StoredBody
 
 log = logging.getLogger("lienthong.vdxp")
 
