@@ -40,7 +40,7 @@ public class SdkDriver {
                 if (line.isBlank()) continue;
                 String[] f = line.split("\t", -1);
                 if (f[0].equals("client")) {
-                    VnptProperties p = new VnptProperties(f[2], f[3], f[4], f[5], 4, 1);
+                    VnptProperties p = new VnptProperties(f[2], f[3], f[4], f[5], 4, 3);
                     knob.put(f[1], new KnobstickServiceImp(p));
                     agency.put(f[1], new AgencyServiceImp(p));
                     continue;
