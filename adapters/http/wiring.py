@@ -77,7 +77,20 @@ def http_services(
 def vdxp_systems(config: Config, environ: Mapping[str, str]) -> Iterator[VdxpSystem]:
     """A DMS with ``vdxp_secret_env`` is one VDXP system (``vdxp_system_id``)
     speaking for all its organs, or (older shape, no ``vdxp_system_id``) each
-    of its organs is a system id speaking for itself."""
+    of its organs is a system id speaking for itself. A system id used twice
+    is refused: requests would be credited to whichever came last."""
+    seen: dict[str, int] = {}
+    for system in _vdxp_systems(config, environ):
+        if system.system_id in seen:
+            raise ConfigError(
+                f"VDXP systemid {system.system_id!r} is used by two DMS entries "
+                f"({system.principal.client_id} and an earlier one); give each its own"
+            )
+        seen[system.system_id] = 1
+        yield system
+
+
+def _vdxp_systems(config: Config, environ: Mapping[str, str]) -> Iterator[VdxpSystem]:
     for i, dms in enumerate(config.dms):
         if not dms.vdxp_secret_env:
             if dms.vdxp_system_id:
