@@ -23,7 +23,7 @@ VDXP_SCHEMAS: dict[str, Schema] = {
             obj({"data": {"type": "array", "items": {"type": "object"}}}),
         ]
     },
-    "VdxpCount": {"allOf": [ref("VdxpAnswer"), obj({"total": {"type": "integer"}})]},
+    "VdxpCount": {"allOf": [ref("VdxpAnswer"), obj({"count": {"type": "integer"}})]},
 }
 SIGNATURE_HEADERS = [
     {
@@ -70,8 +70,14 @@ def _op(summary: str, schema: str = "VdxpAnswer", **extra: Any) -> dict[str, Any
 def vdxp_paths() -> dict[str, Any]:
     body = {
         "required": True,
-        "description": "the edXML file; sign from, to, messagetype, hash-file",
-        "content": {"application/xml": {"schema": {"type": "string"}}},
+        "description": (
+            "the edXML file (the SDK appends CRLF); sign messagetype and hash-file "
+            "(from and to optional)"
+        ),
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "application/xml": {"schema": {"type": "string"}},
+        },
     }
     return {
         "/vdxp/sendEdoc": {"post": _op("VDXP: send a document or status", requestBody=body)},
@@ -80,7 +86,33 @@ def vdxp_paths() -> dict[str, Any]:
         },
         "/vdxp/getEdoc": {"post": _op("VDXP: one message, base64 in data (sign docId)")},
         "/vdxp/updateStatus": {"post": _op("VDXP: done (acknowledge) or fail (sign docid)")},
-        "/vdxp/countReceiveEdoc": {"get": _op("VDXP: documents waiting", "VdxpCount")},
-        "/vdxp/countReceiveStatus": {"get": _op("VDXP: statuses waiting", "VdxpCount")},
+        "/vdxp/countReceiveEdoc": {
+            m: _op("VDXP: documents waiting (the SDK POSTs {})", "VdxpCount")
+            for m in ("get", "post")
+        },
+        "/vdxp/countReceiveStatus": {
+            m: _op("VDXP: statuses waiting (the SDK POSTs {})", "VdxpCount")
+            for m in ("get", "post")
+        },
         "/vdxp/getSentEdocList": {"post": _op("VDXP: documents sent, with state", "VdxpList")},
+        "/vdxp/downloadEdoc": {
+            "get": {
+                **_op("VDXP: the raw stored file (sign docId); refusals have an empty body"),
+                "responses": {
+                    "200": {
+                        "description": "the file",
+                        "content": {"application/xml": {"schema": {"type": "string"}}},
+                    },
+                    "404": {"description": "empty body; XroadVnpt-ErrorDesc says why"},
+                },
+            }
+        },
+        **{
+            f"/vdxp/{name}": {"post": _op(f"VDXP agency directory: {name}", "VdxpList")}
+            for name in ("getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit")
+        },
+        **{
+            f"/vdxp/{name}": {"post": _op(f"VDXP: {name}, refused (403): organs are in node.toml")}
+            for name in ("registerAgency", "deleteAgency")
+        },
     }

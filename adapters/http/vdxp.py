@@ -22,7 +22,9 @@ invalid edXML file) and the matching 4xx/5xx HTTP status.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -38,7 +40,7 @@ from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
-from node.ports import InboxItem, MessageSummary, StoredBody
+from node.ports import InboxItem, IncomingBody, MessageSummary, StoredBody
 
 log = logging.getLogger("lienthong.vdxp")
 
@@ -58,9 +60,17 @@ def build_vdxp_app() -> web.Application:
     app.router.add_post("/getReceivedEdocList", received_list)
     app.router.add_post("/getEdoc", get_edoc)
     app.router.add_post("/updateStatus", update_status)
-    app.router.add_get("/countReceiveEdoc", count_documents, allow_head=False)
-    app.router.add_get("/countReceiveStatus", count_statuses, allow_head=False)
+    app.router.add_get("/downloadEdoc", download_edoc, allow_head=False)
+    for path, handler in (
+        ("/countReceiveEdoc", count_documents),
+        ("/countReceiveStatus", count_statuses),
+    ):
+        # The SDK POSTs them with body {} (its "GET" argument is ignored).
+        app.router.add_post(path, handler)
+        app.router.add_get(path, handler, allow_head=False)
     app.router.add_post("/getSentEdocList", sent_list)
+    for path in AGENCY_CALLS:
+        app.router.add_post(path, agency_call)
     return app
 
 
@@ -86,7 +96,23 @@ async def vdxp_answers(request: web.Request, handler: Handler) -> web.StreamResp
     if status >= 500:
         log.warning("VDXP request refused: %s", body["detail"], extra={"path": request.path})
     # VDXP's own "status" ("FAIL") takes the place of the problem's numeric one.
-    answer = {"status": "FAIL", "ErrorCode": str(status), "ErrorDesc": body["detail"], **body}
+    answer = {
+        "status": "FAIL",
+        "ErrorCode": str(status),
+        "ErrorDesc": body["detail"],
+        # Every field the SDK reads with getAsString: without them it drops the
+        # answer, error text included (sendEdoc reads DocId, the counts count).
+        "DocId": "",
+        "count": 0,
+        "data": [],
+        **body,
+    }
+    if request.path.endswith("/downloadEdoc"):
+        # The SDK writes any body into the .edxml file and reports SUCCESS; only
+        # an empty body makes it report FAIL. The reason goes in headers.
+        headers["XroadVnpt-ErrorCode"] = str(status)
+        headers["XroadVnpt-ErrorDesc"] = _header_text(body["detail"])
+        return web.Response(status=status, body=b"", headers=headers)
     if status == 401:
         headers["WWW-Authenticate"] = 'XroadVnpt realm="lienthong"'
     return web.Response(
@@ -118,18 +144,25 @@ async def vdxp_auth(request: web.Request, handler: Handler) -> web.StreamRespons
 async def send_edoc(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     services = request.config_dict[SERVICES]
-    sender = signed.require("from")
-    if sender != signed.system.system_id:
-        raise BadRequest(f"from {sender!r} is not the signed systemid {signed.system.system_id}")
-    _recipients(signed.require("to"))  # checked for form; the envelope's To routes it
+    sender = signed.get("from")
+    organs = signed.system.principal.organs
+    if sender is not None and sender.strip() and sender.strip() not in organs:
+        raise BadRequest(
+            f"from {sender.strip()!r} is not an organ of system {signed.system.system_id} "
+            f"({', '.join(sorted(organs))})"
+        )
+    to = signed.get("to")
+    if to is not None and to.strip():
+        _recipients(to)  # checked for form; the envelope's To routes it
     kind = _message_kind(signed.require("messagetype"))
     service = signed.get("servicetype")
     if service is not None and service.strip().lower() != "edoc":
         raise BadRequest(f"servicetype {service!r} is not supported here (only eDoc)")
-    declared = signed.require("hash-file").lower()
+    declared = _hex(signed.require("hash-file"))
     body = await services.spool.receive(request.content, declared=request.content_length)
     try:
-        if body.sha256 != declared:
+        body = await _without_sdk_crlf(body, declared)
+        if _hex(body.sha256) != declared:
             raise BadRequest(
                 f"hash-file {declared} is not the SHA-256 of the body ({body.sha256}): "
                 "the file was altered or cut on the way"
@@ -145,6 +178,44 @@ async def send_edoc(request: web.Request) -> web.Response:
         extra={"message_id": result.id, "client": signed.system.principal.client_id},
     )
     return ok(DocId=result.id, document_id=result.document_id, state=result.state)
+
+
+def _hex(digest: str) -> str:
+    """The SDK writes each byte with ``Integer.toHexString`` (no zero padding);
+    compare digests in that form."""
+    text = digest.strip().lower()
+    if len(text) == 64:
+        return "".join(f"{int(text[i : i + 2], 16):x}" for i in range(0, 64, 2))
+    return text
+
+
+async def _without_sdk_crlf(body: IncomingBody, declared: str) -> IncomingBody:
+    """The SDK (``MultipartUtility.addInputStreamPart``) sends the raw file then
+    CRLF, and hashes the file alone: when the body's hash does not match but the
+    body minus a final CRLF does, that CRLF is the SDK's and is cut off."""
+    if _hex(body.sha256) == declared or body.size < 3:
+        return body
+    return await asyncio.to_thread(_cut_crlf, body, declared)
+
+
+def _cut_crlf(body: IncomingBody, declared: str) -> IncomingBody:
+    with body.path.open("r+b") as f:
+        f.seek(body.size - 2)
+        if f.read(2) != b"\r\n":
+            return body
+        f.seek(0)
+        digest = hashlib.sha256()
+        left = body.size - 2
+        while left:  # bounded by the file's size
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                return body
+            digest.update(chunk)
+            left -= len(chunk)
+        if _hex(digest.hexdigest()) != declared:
+            return body
+        f.truncate(body.size - 2)
+    return IncomingBody(path=body.path, size=body.size - 2, sha256=digest.hexdigest())
 
 
 def _recipients(raw: str) -> tuple[str, ...]:
@@ -175,16 +246,18 @@ def _message_kind(raw: str) -> MessageKind:
 async def received_list(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     kinds = _kinds(signed.get("messagetype"))
-    items = [_received(i, signed.system.system_id) async for i in _inbox(request, kinds)]
+    system = signed.system
+    to = next(iter(system.principal.organs)) if len(system.principal.organs) == 1 else ""
+    items = [_received(i, to or system.system_id) async for i in _inbox(request, kinds)]
     return ok(data=items)
 
 
 async def count_documents(request: web.Request) -> web.Response:
-    return ok(total=sum([1 async for _ in _inbox(request, {MessageKind.DOCUMENT})]))
+    return ok(count=sum([1 async for _ in _inbox(request, {MessageKind.DOCUMENT})]))
 
 
 async def count_statuses(request: web.Request) -> web.Response:
-    return ok(total=sum([1 async for _ in _inbox(request, {MessageKind.STATUS})]))
+    return ok(count=sum([1 async for _ in _inbox(request, {MessageKind.STATUS})]))
 
 
 def _kinds(raw: str | None) -> set[MessageKind]:
@@ -209,13 +282,16 @@ async def _inbox(request: web.Request, kinds: set[MessageKind]) -> AsyncIterator
         cursor = page.next_cursor
 
 
-def _received(item: InboxItem, organ: str) -> dict[str, Any]:
+def _received(item: InboxItem, to: str) -> dict[str, Any]:
     is_status = item.kind is MessageKind.STATUS
     return {
         "docId": item.id,
         "from": item.from_,
-        "to": organ,
+        "to": to,
         "messagetype": "status" if is_status else "edoc",
+        "messageType": "status" if is_status else "edoc",
+        "serviceType": "eDoc",
+        "updated_time": item.received_at.isoformat(),
         "document_id": item.document_id,
         "status": item.status_code if is_status else "initial",
         "status_desc": (
@@ -225,6 +301,61 @@ def _received(item: InboxItem, organ: str) -> dict[str, Any]:
         ),
         "created_time": item.received_at.isoformat(),
     }
+
+
+async def download_edoc(request: web.Request) -> web.StreamResponse:
+    """The raw stored file (the SDK writes the body into ``<docId>.edxml``)."""
+    signed = request[SIGNED]
+    message_id = signed.require("docid")
+    exchange = request.config_dict[SERVICES].exchange
+    body = await exchange.open_message(message_id, signed.system.principal)
+    response = web.StreamResponse(headers={"Content-Type": "application/xml"})
+    response.content_length = body.size
+    return await send_pieces(request, response, body.chunks(B64_CHUNK), message_id)
+
+
+def _header_text(text: str) -> str:
+    """One header line: ASCII, no control characters, bounded."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)[:512]
+
+
+AGENCY_CALLS = (
+    "/getAgenciesList",
+    "/getAgenciesListQD20",
+    "/getSynchronizeUnit",
+    "/registerAgency",
+    "/deleteAgency",
+)
+
+
+async def agency_call(request: web.Request) -> web.Response:
+    """The agency directory: the organs this system speaks for. Registering
+    and deleting agencies is the node operator's job (node.toml), not the DMS's."""
+    signed = request[SIGNED]
+    if request.path.endswith(("/registerAgency", "/deleteAgency")):
+        raise web.HTTPForbidden(
+            text="agencies are registered in the node's node.toml by its operator, "
+            "not through the VDXP API"
+        )
+    organs = sorted(signed.system.principal.organs)
+    rows = [
+        {
+            "id": organ,
+            "code": organ,
+            "code102": organ,
+            "name": organ,
+            "pid": "",
+            "oldCode": "",
+            "mail": "",
+            "version": 1,
+            "centerCode": signed.system.system_id,
+            "deleted": False,
+            "modifyDate": "",
+            "isAgency": True,
+        }
+        for organ in organs
+    ]
+    return ok(data=rows)
 
 
 async def get_edoc(request: web.Request) -> web.StreamResponse:
@@ -287,16 +418,16 @@ async def update_status(request: web.Request) -> web.Response:
 
 async def sent_list(request: web.Request) -> web.Response:
     signed = request[SIGNED]
-    organ = signed.system.system_id
     admin = request.config_dict[SERVICES].admin
     found: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(MAX_LIST // PAGE):  # bounded
-        page = await admin.search(organ=organ, limit=PAGE, cursor=cursor)
-        found.extend(_sent(s) for s in _documents_from(page.items, organ))
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    for organ in sorted(signed.system.principal.organs):
+        cursor: str | None = None
+        for _ in range(MAX_LIST // PAGE):  # bounded
+            page = await admin.search(organ=organ, limit=PAGE, cursor=cursor)
+            found.extend(_sent(s) for s in _documents_from(page.items, organ))
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
     return ok(data=found)
 
 
@@ -307,6 +438,20 @@ def _documents_from(items: tuple[MessageSummary, ...], organ: str) -> Iterator[M
 def _sent(summary: MessageSummary) -> dict[str, Any]:
     return {
         "docId": summary.id,
+        "senderDocId": summary.id,
+        "receiverDocId": summary.id,
+        "fromCode": summary.sender,
+        "toCode": ",".join(summary.recipients),
+        "serviceType": "eDoc",
+        "messageType": "edoc",
+        "title": summary.document_id,
+        "notation": summary.document_id,
+        "sendStatus": summary.state,
+        "sendStatusDesc": f"delivery state on this node: {summary.state}",
+        "receiveStatus": summary.state,
+        "receiveStatusDesc": f"delivery state on this node: {summary.state}",
+        "sentTime": summary.received_at.isoformat(),
+        "receivedTime": summary.received_at.isoformat(),
         "from": summary.sender,
         "to": list(summary.recipients),
         "document_id": summary.document_id,

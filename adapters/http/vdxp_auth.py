@@ -12,11 +12,25 @@ What we accept, and why:
 * Handlers read values **only from the verified JSON** (names compared without
   case: clients send ``docId`` and ``docid``); a plain ``XroadVnpt-k`` header
   that contradicts its signed value is refused rather than silently ignored.
-* ``systemid`` and ``timestamp`` must be signed; the timestamp
-  (``ddMMyyyy'T'HHmmss`` + a ``±HHMM`` offset) must lie within a few minutes
-  of the node's clock, so a captured request cannot be replayed later.
-* ``systemid`` is an organ id of a DMS configured with ``vdxp_secret_env``; the
-  request speaks for that organ only.
+* The SDK (``VnptService.addXroadVnptHashHeader``) signs a JSON whose keys are
+  the *prefixed* names (``{"XroadVnpt-systemid": ...}``); bare keys (older
+  lienthong tools) are accepted too.
+* ``systemid`` and ``timestamp`` must be signed. The SDK's timestamp
+  (``ddMMyyyy'T'HHmmss+SSSS``: a literal ``+`` then milliseconds, in the
+  client's local time) is taken once when the client object is made and sent
+  unchanged for its whole life, so it cannot prove freshness: we check its
+  form only. The HMAC is the authentication; replay of a captured request is
+  harmless for the reads and for ``updateStatus`` (idempotent), and a replayed
+  ``sendEdoc`` is answered as a duplicate by the engine (same DocumentId and
+  content). A ``±HHMM`` offset (older lienthong clients) is still
+  accepted.
+* The SDK client keeps every header of earlier calls in one map, so a request
+  may sign stale names (``docId`` from a ``getEdoc`` beside a fresh
+  ``docid``): names differing only in case are refused when their values
+  differ, so the wrong message is never acknowledged.
+* ``systemid`` is a connected system (``vdxp_system_id`` of a DMS, speaking for
+  all its organs) or, in the older shape, one organ id of a DMS with
+  ``vdxp_secret_env``.
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +51,7 @@ SIGN_KEYS = PREFIX + "sign-header-key"
 SIGN_JSON = PREFIX + "sign-header"
 SIGN_HASH = PREFIX + "hash-header"
 TIMESTAMP_FORMAT = "%d%m%YT%H%M%S%z"
+SDK_TIMESTAMP = re.compile(r"\d{8}T\d{6}\+\d{3,4}")
 WINDOW = timedelta(minutes=5)
 MAX_SIGNED_HEADER = 16 * 1024
 
@@ -58,7 +74,14 @@ class SignedRequest:
     """Signed header values by lower-cased name."""
 
     def get(self, name: str) -> str | None:
-        return self.values.get(name.lower())
+        value = self.values.get(name.lower())
+        if value is not None and value.startswith(_CONFLICT):
+            raise BadRequest(
+                f"header {PREFIX}{name} is signed more than once with different values "
+                f"({value[len(_CONFLICT) :]}); the SDK client keeps headers of earlier "
+                "calls: sign this call's name in the same case as before"
+            )
+        return value
 
     def require(self, name: str) -> str:
         value = self.get(name)
@@ -95,7 +118,7 @@ class VdxpAuth:
         presented = digest.strip().lower().encode("utf-8", "replace")
         if not hmac.compare_digest(expected.hex().encode("ascii"), presented):
             raise Unauthorized(f"{SIGN_HASH} does not match: wrong secret or altered headers")
-        names = {n.strip().lower() for n in names_header.split(";") if n.strip()}
+        names = {_bare(n) for n in names_header.split(";") if n.strip()}
         if names != set(values):
             raise Unauthorized(f"{SIGN_KEYS} does not list exactly the names in {SIGN_JSON}")
         self._check_plain_headers(headers, values)
@@ -108,17 +131,24 @@ class VdxpAuth:
             if not lowered.startswith(PREFIX.lower()):
                 continue
             key = lowered[len(PREFIX) :]
-            if key in values and not _same(value, values[key]):
+            if (
+                key in values
+                and not values[key].startswith(_CONFLICT)
+                and not _same(value, values[key])
+            ):
                 raise Unauthorized(f"header {name} differs from its signed value")
 
     def _check_time(self, stamp: str | None) -> None:
         if not stamp:
             raise Unauthorized("the timestamp header must be signed")
+        if SDK_TIMESTAMP.fullmatch(stamp.strip()):
+            return  # the SDK's: fixed per client object, no freshness (see above)
         try:
             at = datetime.strptime(stamp.strip(), TIMESTAMP_FORMAT)
         except ValueError:
             raise Unauthorized(
-                f"timestamp {stamp!r} is not ddMMyyyy'T'HHmmss with an offset (e.g. +0700)"
+                f"timestamp {stamp!r} is not ddMMyyyy'T'HHmmss+SSSS (the SDK's) "
+                "or ddMMyyyy'T'HHmmss with an offset (e.g. +0700)"
             ) from None
         skew = abs(self._clock.now() - at)
         if skew > self._window:
@@ -161,20 +191,37 @@ def _signed_values(signed_json: str) -> dict[str, str]:
             value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         elif not isinstance(value, str | int | float) or isinstance(value, bool):
             raise Unauthorized(f"{SIGN_JSON}: the value of {name!r} must be a string")
-        key = str(name).strip().lower()
-        if key in values:
-            raise Unauthorized(f"{SIGN_JSON} names {name!r} twice")
-        values[key] = str(value)
+        key = _bare(str(name))
+        if key in values and values[key] != str(value):
+            # Case variants (docId/docid) with different values: an error only
+            # if the call reads that name (SignedRequest.get).
+            values[key] = f"{_CONFLICT}{values[key]!r} and {str(value)!r}"
+        else:
+            values[key] = str(value)
     return values
+
+
+_CONFLICT = "\x00conflict:"
+
+
+def _bare(name: str) -> str:
+    """``XroadVnpt-docId`` and ``docId`` → ``docid``."""
+    key = name.strip()
+    if key.lower().startswith(PREFIX.lower()):
+        key = key[len(PREFIX) :]
+    return key.lower()
 
 
 def signed_headers(
     values: Mapping[str, str], secret: bytes, *, names: Iterable[str] | None = None
 ) -> dict[str, str]:
     """The headers a VDXP client sends for ``values`` (used by tests, tools and
-    the demo; the same construction the VDXP SDK performs)."""
+    the demo; the same construction the VDXP SDK performs: prefixed keys in the
+    signed JSON, bare names in the key list)."""
     keys = list(names if names is not None else values)
-    signed = json.dumps({k: values[k] for k in keys}, ensure_ascii=False, separators=(",", ":"))
+    signed = json.dumps(
+        {PREFIX + k: values[k] for k in keys}, ensure_ascii=False, separators=(",", ":")
+    )
     headers = {PREFIX + k: values[k] for k in keys}
     headers[SIGN_KEYS] = ";".join(keys)
     headers[SIGN_JSON] = signed

@@ -75,14 +75,37 @@ def http_services(
 
 
 def vdxp_systems(config: Config, environ: Mapping[str, str]) -> Iterator[VdxpSystem]:
-    """Each organ of a DMS with ``vdxp_secret_env`` is a VDXP system id."""
+    """A DMS with ``vdxp_secret_env`` is one VDXP system (``vdxp_system_id``)
+    speaking for all its organs, or (older shape, no ``vdxp_system_id``) each
+    of its organs is a system id speaking for itself. A system id used twice
+    is refused: requests would be credited to whichever came last."""
+    seen: dict[str, int] = {}
+    for system in _vdxp_systems(config, environ):
+        if system.system_id in seen:
+            raise ConfigError(
+                f"VDXP systemid {system.system_id!r} is used by two DMS entries "
+                f"({system.principal.client_id} and an earlier one); give each its own"
+            )
+        seen[system.system_id] = 1
+        yield system
+
+
+def _vdxp_systems(config: Config, environ: Mapping[str, str]) -> Iterator[VdxpSystem]:
     for i, dms in enumerate(config.dms):
         if not dms.vdxp_secret_env:
+            if dms.vdxp_system_id:
+                raise ConfigError(
+                    f"dms[{i}].vdxp_system_id needs dms[{i}].vdxp_secret_env (its HMAC secret)"
+                )
             continue
         key = f"dms[{i}].vdxp_secret_env"
         secret = secret_from_env(key, dms.vdxp_secret_env, environ).reveal()
         if len(secret) < 16:
             raise ConfigError(f"{key}: the VDXP secret must be at least 16 characters")
+        if dms.vdxp_system_id:
+            principal = DmsPrincipal(dms.id, frozenset(dms.organs))
+            yield VdxpSystem(dms.vdxp_system_id, principal, secret.encode())
+            continue
         for organ in dms.organs:
             yield VdxpSystem(organ, DmsPrincipal(dms.id, frozenset({organ})), secret.encode())
 

@@ -229,8 +229,16 @@ class DmsEntry:
         default="",
         metadata=doc(
             "environment variable holding the HMAC secret of the VDXP-compatible API "
-            "(/vdxp/...; the systemid is one of this DMS's organs); empty: not offered",
+            "(/vdxp/..., for a DMS built on the national SDK); empty: not offered",
             check=env_name,
+        ),
+    )
+    vdxp_system_id: str = field(
+        default="",
+        metadata=doc(
+            "the VDXP systemid of this DMS (a connected system such as vxp.saas.03, "
+            "speaking for all its organs); empty: each organ id is a systemid of its own",
+            check=name_token,
         ),
     )
 

@@ -84,7 +84,7 @@ async def test_a_vdxp_sdk_round_trip(node: RealNode) -> None:
     assert (item["from"], item["to"], item["document_id"]) == (H41, S41, document_id)
     assert await call(node, "GET", "countReceiveEdoc", vdxp(S41)) == (
         200,
-        {"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "total": 1},
+        {"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "count": 1},
     )
 
     status, fetched = await call(node, "POST", "getEdoc", vdxp(S41, docId=item["docId"]))
@@ -99,13 +99,13 @@ async def test_a_vdxp_sdk_round_trip(node: RealNode) -> None:
         node, "POST", "updateStatus", vdxp(S41, docid=item["docId"], status="done")
     )
     assert (status, done["status"]) == (200, "OK")
-    assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["total"] == 0
+    assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["count"] == 0
 
     # The automatic 01 reached the sender; it reads it as a VDXP status.
     await wait_for_inbox(node, H41, 1)
     _, statuses = await call(node, "POST", "getReceivedEdocList", vdxp(H41, messagetype="status"))
     assert [(s["status"], s["document_id"]) for s in statuses["data"]] == [("01", document_id)]
-    assert (await call(node, "GET", "countReceiveStatus", vdxp(H41)))[1]["total"] == 1
+    assert (await call(node, "GET", "countReceiveStatus", vdxp(H41)))[1]["count"] == 1
     _, mine = await call(node, "POST", "getSentEdocList", vdxp(H41))
     assert [(d["docId"], d["to"]) for d in mine["data"]] == [(sent["DocId"], [S41])]
 
@@ -116,7 +116,7 @@ async def test_fail_leaves_the_message_in_the_inbox(node: RealNode) -> None:
     (item,) = await wait_for_inbox(node, S41, 1)
     status, _ = await call(node, "POST", "updateStatus", vdxp(S41, docid=item["id"], status="fail"))
     assert status == 200
-    assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["total"] == 1
+    assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["count"] == 1
 
 
 def _tampered_hash(headers: dict[str, str]) -> dict[str, str]:
@@ -140,7 +140,7 @@ def _tampered_hash(headers: dict[str, str]) -> dict[str, str]:
             401,
             "differs from its signed value",
         ),
-        (lambda data: send_headers(data, sender=S41), 400, "is not the signed systemid"),
+        (lambda data: send_headers(data, sender=S41), 400, "is not an organ of system"),
         (lambda data: send_headers(data, **{"hash-file": "ab" * 32}), 400, "hash-file"),
         (lambda data: send_headers(data, messagetype="fax"), 400, "messagetype 'fax'"),
         (lambda data: send_headers(data, to="G22"), 400, "JSON array"),
@@ -160,12 +160,16 @@ async def test_refusals_are_specific_and_store_nothing(
         assert (await resp.json())["items"] == []
 
 
-async def test_a_stale_timestamp_is_refused_naming_the_clock(node: RealNode) -> None:
-    old = stamp(datetime.now(UTC) - timedelta(minutes=30))
+async def test_an_old_timestamp_is_accepted_as_the_sdk_sends_it(node: RealNode) -> None:
+    """The SDK fixes its timestamp once per client object: hours old is normal."""
+    old = stamp(datetime.now(UTC) - timedelta(hours=3))
     headers = signed_headers({"systemid": S41, "timestamp": old}, SECRET.encode())
-    status, answer = await call(node, "GET", "countReceiveEdoc", headers)
-    assert status == 401
-    assert "check the clocks" in answer["ErrorDesc"]
+    status, answer = await call(node, "POST", "countReceiveEdoc", headers)
+    assert (status, answer["count"]) == (200, 0)
+    bad = signed_headers({"systemid": S41, "timestamp": "yesterday"}, SECRET.encode())
+    status, answer = await call(node, "POST", "countReceiveEdoc", bad)
+    assert (status, answer["DocId"], answer["count"]) == (401, "", 0)
+    assert "ddMMyyyy'T'HHmmss+SSSS" in answer["ErrorDesc"]
 
 
 async def test_an_unknown_system_and_an_unknown_message(node: RealNode) -> None:

@@ -44,12 +44,16 @@ def test_a_signed_request_verifies_and_reads_case_insensitively() -> None:
     [
         ("03122026T090000+0700", True),
         ("03122026T020400+0000", True),
-        ("03122026T091000+0700", False),
-        ("03122026T085000+0700", False),
+        # The SDK's own form: local time, a literal + and milliseconds, taken once
+        # per client object: hours old is normal, so only the form is checked.
+        ("07122026T070641+0640", True),
+        ("01012020T000000+0999", True),
         ("2026-12-03T09:00:00+07:00", False),
+        ("03122026T0900", False),
+        ("", False),
     ],
 )
-def test_the_timestamp_window(stamp: str, ok: bool) -> None:
+def test_the_timestamp_form(stamp: str, ok: bool) -> None:
     request = signed_headers({"systemid": ORGAN, "timestamp": stamp}, SECRET)
     if ok:
         AUTH.authenticate(request)
@@ -117,3 +121,17 @@ def test_window_is_configurable() -> None:
     wide.authenticate(
         signed_headers({"systemid": ORGAN, "timestamp": "03122026T093000+0700"}, SECRET)
     )
+
+
+def test_the_sdk_signature_prefixed_keys_and_stale_case_variants() -> None:
+    """As SDKVXP-2.0.1 signs: the JSON's keys are XroadVnpt- prefixed; headers of
+    earlier calls stay in the client's map (docId beside docid)."""
+    request = signed_headers(
+        {"systemid": ORGAN, "timestamp": "07122026T070641+0640", "docId": "a", "docid": "b"},
+        SECRET,
+    )
+    assert '"XroadVnpt-systemid"' in request[SIGN_JSON]
+    signed = AUTH.authenticate(request)
+    assert signed.get("systemid") == ORGAN
+    with pytest.raises(BadRequest, match="signed more than once with different values"):
+        signed.get("docid")
