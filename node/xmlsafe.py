@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import IO
+from typing import IO, NoReturn
 
 from lxml import etree
 
@@ -44,7 +44,7 @@ class _RefuseAll(etree.Resolver):
     libxml2 opens anything: no file, no FIFO, no URL is ever read, whatever got
     past the prolog scan."""
 
-    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> None:
+    def resolve(self, system_url: str, public_id: str, context: object = None) -> NoReturn:
         raise ExternalRefused(system_url or public_id or "(unnamed)")
 
 
