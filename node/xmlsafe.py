@@ -1,10 +1,14 @@
 """Hardened XML parsing: the only way lienthong turns untrusted bytes into a tree.
 
 Refused before anything is resolved: any DOCTYPE (so no DTD, no entity
-declarations, hence no XXE and no entity bombs), external resources, and
-nesting deeper than :data:`MAX_DEPTH`. lxml is configured defensively as well
-(no network, no entity resolution, no DTD loading) in case a DOCTYPE slips past
-the prolog scan. ``huge_tree`` is enabled only when the caller asks for it
+declarations, hence no XXE and no entity bombs) wherever it sits before the
+root element (the prolog scan skips comments of any length), an encoding other
+than UTF-8, external resources, and nesting deeper than :data:`MAX_DEPTH`.
+lxml is configured defensively as well (no network, no entity resolution, no
+DTD loading, and a resolver that refuses every external resource before
+libxml2 opens it) in case anything slips past the scan: no file is ever
+opened. :func:`hardened_parser` is the one parser configuration for untrusted
+XML in lienthong. ``huge_tree`` is enabled only when the caller asks for it
 (large attachments), never by default.
 """
 
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import IO
+from typing import IO, NoReturn
 
 from lxml import etree
 
@@ -22,79 +26,202 @@ MAX_DEPTH = 64
 """edXML is about 8 levels deep; anything past this is an attack or garbage."""
 
 _PROLOG_LIMIT = 64 * 1024
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+"""How much a caller reads before its first :meth:`PrologScanner.feed` (a hint)."""
+_DECL_LIMIT = 1024
+"""An XML declaration longer than this is garbage."""
+_ENCODING = re.compile(rb"""encoding\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+_BOM = b"\xef\xbb\xbf"
+_SPACE = b" \t\r\n"
 
 
-def _parser(huge_tree: bool) -> etree.XMLParser:
-    return etree.XMLParser(
+class ExternalRefused(Exception):
+    """Raised by :class:`_RefuseAll` inside libxml2's loader; mapped to UnsafeXml."""
+
+
+class _RefuseAll(etree.Resolver):
+    """Every external resource (DTD subset, entity, XInclude) is refused before
+    libxml2 opens anything: no file, no FIFO, no URL is ever read, whatever got
+    past the prolog scan."""
+
+    def resolve(self, system_url: str, public_id: str, context: object = None) -> NoReturn:
+        raise ExternalRefused(system_url or public_id or "(unnamed)")
+
+
+_UNSAFE_DECL = "DOCTYPE/ENTITY declarations are not allowed (no DTDs, no entities)"
+_EXTERNAL = "external resources are never loaded (no DTDs, no entities)"
+
+
+class PrologScanner:
+    """A byte-level scan of everything before the root element, fed in chunks.
+
+    Refuses any markup declaration (``<!DOCTYPE``, ``<!ENTITY``, anything
+    ``<!`` that is not a comment), UTF-16/UCS input and an XML declaration
+    naming an encoding other than UTF-8. Comments and processing instructions
+    of any length are skipped, so nothing can push a DOCTYPE past the scan. It
+    stops at the first element start tag (or at anything else, which the
+    parser then reports as malformed)."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self._pending = b""
+        self._state = "start"  # start | between | comment | pi
+
+    def feed(self, chunk: bytes) -> bool:
+        """Scan the next bytes; True once the root element is reached."""
+        if self.done:
+            return True
+        buf = self._pending + chunk
+        self._pending = b""
+        pos = 0
+        if self._state == "start":
+            if len(buf) < 5:
+                self._pending = buf
+                return False
+            if buf.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
+                raise UnsafeXml("UTF-16/UCS encodings are not accepted; edXML is UTF-8")
+            if buf.startswith(_BOM):
+                pos = len(_BOM)
+            if buf.startswith(b"<?xml", pos):
+                end = buf.find(b"?>", pos)
+                if end < 0:
+                    if len(buf) - pos > _DECL_LIMIT:
+                        raise MalformedXml("the XML declaration is not closed")
+                    self._pending = buf
+                    return False
+                _check_encoding(buf[pos : end + 2])
+                pos = end + 2
+            self._state = "between"
+        while True:
+            if self._state == "comment":
+                end = buf.find(b"-->", pos)
+                if end < 0:
+                    self._pending = buf[max(pos, len(buf) - 2) :]
+                    return False
+                pos, self._state = end + 3, "between"
+                continue
+            if self._state == "pi":
+                end = buf.find(b"?>", pos)
+                if end < 0:
+                    self._pending = buf[max(pos, len(buf) - 1) :]
+                    return False
+                pos, self._state = end + 2, "between"
+                continue
+            while pos < len(buf) and buf[pos] in _SPACE:
+                pos += 1
+            if len(buf) - pos < 4:
+                self._pending = buf[pos:]
+                return False
+            if buf.startswith(b"<!--", pos):
+                pos, self._state = pos + 4, "comment"
+            elif buf.startswith(b"<?", pos):
+                pos, self._state = pos + 2, "pi"
+            elif buf.startswith(b"<!", pos):
+                raise UnsafeXml(_UNSAFE_DECL)
+            else:
+                self.done = True
+                return True
+
+    def finish(self) -> None:
+        """End of input: whatever is pending is scanned as a last chunk."""
+        if not self.done and self._pending:
+            rest = self._pending.lstrip(_SPACE)
+            self._pending = b""
+            between = self._state in ("start", "between")
+            if between and rest.startswith(b"<!") and not rest.startswith(b"<!--"):
+                raise UnsafeXml(_UNSAFE_DECL)
+
+
+def _check_encoding(declaration: bytes) -> None:
+    match = _ENCODING.search(declaration)
+    if match is None:
+        return
+    name = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
+    if name.strip().lower() not in _UTF8_NAMES:
+        raise UnsafeXml(f"the document declares encoding {name!r}; edXML is UTF-8 only")
+
+
+def hardened_parser(*, huge_tree: bool = False) -> etree.XMLParser:
+    """A new parser with lienthong's settings: nothing resolved, loaded or
+    fetched (a resolver refuses every external resource before libxml2 opens
+    it), no DTD, no network, ``huge_tree`` only on request. The only place a
+    parser for untrusted XML is configured (signxml's copies use it too)."""
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
+        attribute_defaults=False,
         huge_tree=huge_tree,
         collect_ids=False,
         remove_blank_text=False,
     )
+    parser.resolvers.add(_RefuseAll())
+    return parser
 
 
-_PARSER = _parser(huge_tree=False)
-_HUGE_PARSER = _parser(huge_tree=True)
+def pull_parser() -> etree.XMLPullParser:
+    """:func:`hardened_parser` as a pull parser (start/end events)."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=False,
+    )
+    parser.resolvers.add(_RefuseAll())
+    return parser
+
+
+_PARSER = hardened_parser(huge_tree=False)
+_HUGE_PARSER = hardened_parser(huge_tree=True)
 
 
 def check_prolog(head: bytes) -> None:
-    """Refuse DOCTYPE/ENTITY declarations and non-UTF-8 encodings in the prolog.
-
-    ``head`` is the first bytes of the document (at least up to the root start
-    tag; 64 KiB is plenty). The scan is byte-level and runs before any parser.
-    """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
-        raise UnsafeXml("UTF-16/UCS encodings are not accepted; edXML is UTF-8")
-    prolog = head[:_PROLOG_LIMIT]
-    root_start = _first_element_start(prolog)
-    scan = prolog if root_start < 0 else prolog[:root_start]
-    if _DOCTYPE.search(scan) or _ENTITY.search(scan):
-        raise UnsafeXml("DOCTYPE/ENTITY declarations are not allowed (no DTDs, no entities)")
-
-
-def _first_element_start(data: bytes) -> int:
-    """Offset of the first ``<`` that opens an element (not ``<?`` or ``<!``), or -1."""
-    pos = 0
-    while True:
-        pos = data.find(b"<", pos)
-        if pos < 0 or pos + 1 >= len(data):
-            return -1
-        nxt = data[pos + 1 : pos + 2]
-        if nxt not in (b"?", b"!"):
-            return pos
-        pos += 1
+    """Refuse DOCTYPE/ENTITY declarations and non-UTF-8 encodings before the
+    root element of ``head`` (a whole document, or its first bytes: the scan
+    covers whatever prolog they hold; see :class:`PrologScanner` to go on)."""
+    scanner = PrologScanner()
+    scanner.feed(head)
+    scanner.finish()
 
 
 def parse_bytes(data: bytes, *, huge_tree: bool = False) -> etree._ElementTree:
     """Parse untrusted bytes into an lxml tree, refusing anything unsafe."""
     if not data or data.isspace():
         raise MalformedXml("empty document")
-    check_prolog(data[:_PROLOG_LIMIT])
+    check_prolog(data)
     try:
         root = etree.fromstring(data, parser=_HUGE_PARSER if huge_tree else _PARSER)
     except etree.XMLSyntaxError as exc:
         raise MalformedXml(_syntax_message(exc), line=_syntax_line(exc)) from None
+    except ExternalRefused:
+        raise UnsafeXml(_EXTERNAL) from None
     tree = root.getroottree()
     _check_tree(tree)
     return tree
 
 
 def parse_file(stream: IO[bytes], *, huge_tree: bool = False) -> etree._ElementTree:
-    """Parse an open binary file. The prolog is scanned, then rewound and parsed."""
+    """Parse an open binary file. The prolog is scanned (as far as it goes),
+    then the stream is rewound and parsed."""
+    scanner = PrologScanner()
     head = stream.read(_PROLOG_LIMIT)
     if not head.strip():
         raise MalformedXml("empty document")
-    check_prolog(head)
+    chunk = head
+    while chunk and not scanner.feed(chunk):
+        chunk = stream.read(_PROLOG_LIMIT)
+    scanner.finish()
     stream.seek(0)
     try:
         tree = etree.parse(stream, parser=_HUGE_PARSER if huge_tree else _PARSER)
     except etree.XMLSyntaxError as exc:
         raise MalformedXml(_syntax_message(exc), line=_syntax_line(exc)) from None
+    except ExternalRefused:
+        raise UnsafeXml(_EXTERNAL) from None
     _check_tree(tree)
     return tree
 

@@ -59,9 +59,49 @@ def header_signatures(root: etree._Element) -> list[etree._Element]:
 
 
 def stray_signatures(root: etree._Element) -> list[etree._Element]:
-    """Every ``ds:Signature`` that is not a direct child of edXMLHeader."""
+    """Every ``ds:Signature`` (or legacy edXML-namespace ``Signature``) that is
+    not a direct child of edXMLHeader."""
     header = find_header(root)
-    return [sig for sig in root.iter(SIGNATURE_TAG) if sig.getparent() is not header]
+    tags = {SIGNATURE_TAG, *_edxml_tags("Signature")}
+    return [sig for sig in root.iter(*tags) if sig.getparent() is not header]
+
+
+def legacy_signatures(root: etree._Element) -> list[etree._Element]:
+    """``Signature`` children of edXMLHeader in the edXML namespace: real national
+    files carry the XML-DSig signature unprefixed under the root's default
+    namespace, so it lands in the edXML namespace instead of XML-DSig's."""
+    header = find_header(root)
+    if header is None:
+        return []
+    tags = _edxml_tags("Signature")
+    return [child for child in header if child.tag in tags]
+
+
+def as_xmldsig(signature: etree._Element) -> None:
+    """Move a legacy signature's elements (in place) into the XML-DSig namespace."""
+    for el in signature.iter():
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            namespace, _, local = el.tag[1:].partition("}")
+            if namespace in EDXML_NAMESPACES:
+                el.tag = f"{{{DS}}}{local}"
+
+
+def sender_of(root: etree._Element) -> str | None:
+    """``From/OrganId`` of the message header (MessageHeader or Status), or None."""
+    header = find_header(root)
+    if header is None:
+        return None
+    for child in header:
+        if local_name(child) in ("MessageHeader", "Status") and child.tag in (
+            *_edxml_tags("MessageHeader"),
+            *_edxml_tags("Status"),
+        ):
+            for part in child:
+                if part.tag in _edxml_tags("From"):
+                    organ = _edxml_child(part, "OrganId")
+                    return (organ.text or "").strip() if organ is not None else None
+            return None
+    return None
 
 
 def element_path(el: etree._Element) -> str:

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from node.organ import OrganPattern
+
 
 class RevocationMode(enum.StrEnum):
     """How revocation (CRL, OCSP) is checked for every certificate of a path.
@@ -53,6 +55,11 @@ class VerificationPolicy:
     ``allow_legacy`` accepts SHA-1 and short keys (still reported as weak).
     ``require_signature``: an envelope without any XML signature is refused.
     ``require_signed_pdf``: a PDF attachment without any signature is refused.
+    ``signers_for``: who may sign for whom, as (signer organ id, organ-id
+    pattern of the senders it may sign for) pairs. A signature binds the
+    sender when the signer's organ (the certificate's UID) is the sender
+    (``From/OrganId``) or a pair allows it; at least one passing envelope
+    signature must bind the sender, else the envelope is refused.
     """
 
     trust_dir: Path | None = None
@@ -63,6 +70,16 @@ class VerificationPolicy:
     require_signature: bool = True
     pdf: PdfMode = PdfMode.ENFORCE
     require_signed_pdf: bool = False
+    signers_for: tuple[tuple[str, str], ...] = ()
+
+    def may_sign_for(self, signer: str, sender: str) -> bool:
+        """True when a signature by ``signer``'s organ binds the sender ``sender``."""
+        if signer == sender:
+            return True
+        return any(
+            who == signer and OrganPattern.parse(pattern).matches(sender)
+            for who, pattern in self.signers_for
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,4 +91,5 @@ class VerificationPolicy:
             "require_signature": self.require_signature,
             "pdf": self.pdf.value,
             "require_signed_pdf": self.require_signed_pdf,
+            "signers_for": [f"{who}={pattern}" for who, pattern in self.signers_for],
         }

@@ -173,3 +173,84 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except (x509.ExtensionNotFound, ValueError):
         return False
+
+
+_DSIG11 = "http://www.w3.org/2009/xmldsig11#"
+_SIGNATURE_CHILDREN = ("SignedInfo", "SignatureValue", "KeyInfo")
+_KEY_INFO_TAGS = frozenset(
+    {
+        *(
+            f"{{{DS}}}{name}"
+            for name in (
+                "X509Data",
+                "X509Certificate",
+                "X509IssuerSerial",
+                "X509IssuerName",
+                "X509SerialNumber",
+                "X509SubjectName",
+                "X509SKI",
+                "X509CRL",
+                "KeyName",
+                "KeyValue",
+                "RSAKeyValue",
+                "Modulus",
+                "Exponent",
+            )
+        ),
+        *(f"{{{_DSIG11}}}{name}" for name in ("ECKeyValue", "NamedCurve", "PublicKey")),
+    }
+)
+_CONTAINERS = frozenset(
+    f"{{{DS}}}{name}" for name in ("X509Data", "X509IssuerSerial", "KeyValue", "RSAKeyValue")
+) | {f"{{{_DSIG11}}}ECKeyValue"}
+
+
+def unsigned_content(signature: etree._Element) -> str | None:
+    """What ``signature`` carries that no signature covers, or None.
+
+    The enveloped transform takes the whole Signature out of the digest, so
+    anything inside it but ``SignedInfo`` (covered by the signature value)
+    travels unsigned: a ``ds:Object`` can carry a forged MessageHeader or a
+    PDF. Only ``SignedInfo``, ``SignatureValue`` and a ``KeyInfo`` holding the
+    signer's certificates and key names are accepted (comments and whitespace
+    aside); anything else is refused, not ignored."""
+    seen: list[str] = []
+    problem = _stray_text(signature)
+    if problem:
+        return problem
+    for child in signature:
+        if not isinstance(child.tag, str):
+            continue  # comments, processing instructions
+        local = child.tag.rsplit("}", 1)[-1]
+        if child.tag != _ds(local) or local not in _SIGNATURE_CHILDREN or local in seen:
+            return (
+                f"the Signature carries an element {local}, which no signature covers "
+                "(only SignedInfo, SignatureValue and KeyInfo are accepted: nothing "
+                "unsigned may travel inside the document)"
+            )
+        seen.append(local)
+        if local == "KeyInfo":
+            for el in child.iterdescendants():
+                if not isinstance(el.tag, str):
+                    continue
+                if el.tag not in _KEY_INFO_TAGS:
+                    name = el.tag.rsplit("}", 1)[-1]
+                    return (
+                        f"KeyInfo carries a {name} element, which the signature does not "
+                        "cover (only X.509 certificates and key names are accepted)"
+                    )
+            for el in (child, *child.iterdescendants(*_CONTAINERS)):
+                problem = _stray_text(el)
+                if problem:
+                    return problem
+    if seen[:2] != ["SignedInfo", "SignatureValue"]:
+        return "malformed signature: SignedInfo and SignatureValue must come first, in order"
+    return None
+
+
+def _stray_text(el: etree._Element) -> str | None:
+    texts = [el.text, *(child.tail for child in el)]
+    if any(t and t.strip() for t in texts):
+        name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else "?"
+        return f"the {name} element carries text that the signature does not cover"
+    return None

@@ -48,7 +48,7 @@ from signxml.exceptions import InvalidSignature as SignxmlInvalid
 from node import xmlsafe
 from node.errors import MalformedXml
 from signing.certcheck import CertChecker, CertFacts
-from signing.envelope import DS, attachments, claimed_signing_time, local_name
+from signing.envelope import DS, attachments, claimed_signing_time, local_name, sender_of
 from signing.report import AttachmentReport, SignatureKind, SignatureReport
 from signing.signedinfo import inspect_signed_info, signing_certificates
 from signing.streamc14n import READ_CHUNK, Canonicaliser, Unsupported, escape_attr, escape_text
@@ -89,6 +89,8 @@ class Streamed:
     from_verified: bool
     found: int
     """How many signatures edXMLHeader holds (checked or not)."""
+    sender: str | None = None
+    """``From/OrganId`` of the (digest-checked) content, for the sender binding."""
 
 
 class _Rebuild:
@@ -268,7 +270,15 @@ async def verify_streamed(path: Path, checker: CertChecker, *, check_pdfs: bool)
         )
     elif check_pdfs:
         checked = await _check_pdfs(path, skeleton, checker)
-    return Streamed(tuple(reports), tuple(problems), tuple(warnings), checked, bool(count), count)
+    return Streamed(
+        tuple(reports),
+        tuple(problems),
+        tuple(warnings),
+        checked,
+        bool(count),
+        count,
+        sender_of(skeleton),
+    )
 
 
 async def _report(

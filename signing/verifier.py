@@ -21,10 +21,10 @@ from node import xmlsafe
 from node.errors import LienthongError, MalformedXml, UnsafeXml
 from node.ports import Clock, SystemClock, VerificationOutcome
 from signing.certcheck import CertChecker, ValidationCache
-from signing.envelope import attachments, find_header
+from signing.envelope import attachments, find_header, sender_of
 from signing.pdfcheck import check_pdf
 from signing.policy import PdfMode, VerificationPolicy
-from signing.report import AttachmentReport, DocumentReport
+from signing.report import AttachmentReport, DocumentReport, SignatureReport
 from signing.streamverify import STREAM_AT, Streamed, verify_streamed
 from signing.trust import TrustStore
 from signing.xmlverify import verify_envelope_signatures
@@ -90,6 +90,8 @@ class DocumentVerifier:
         # Attachments are read from what a signature verified, never from the
         # file as received; an unsigned envelope has nothing to wrap.
         source = xml.verified_root if xml.found else root
+        if source is not None:
+            problems.extend(_binding_problems(self.policy, xml.signatures, sender_of(source)))
         del root  # large documents: keep only the tree that is read from here on
         checked: tuple[AttachmentReport, ...] = ()
         if self.policy.pdf is not PdfMode.OFF:
@@ -114,6 +116,7 @@ class DocumentVerifier:
         self, path: Path, validation_time: datetime, streamed: Streamed
     ) -> DocumentReport:
         problems = list(streamed.problems)
+        problems.extend(_binding_problems(self.policy, streamed.signatures, streamed.sender))
         if not streamed.found and self.policy.require_signature:
             problems.append("the envelope carries no signature")
         return DocumentReport(
@@ -189,6 +192,28 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DocumentUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _binding_problems(
+    policy: VerificationPolicy, signatures: tuple[SignatureReport, ...], sender: str | None
+) -> list[str]:
+    """A signature must bind the sender (issue 14): among the signatures that
+    pass, one must be by the sender's organ, or by an organ the policy lets
+    sign for it. A genuine signature of another organ (a department, a
+    sibling unit) proves nothing about who sends."""
+    passing = [s for s in signatures if s.ok]
+    if not passing:
+        return []  # already refused (or unsigned, and the policy allows that)
+    if not sender:
+        return ["the envelope names no sender (From/OrganId): no signature can bind it"]
+    signers = [s.signer.organ_id for s in passing if s.signer and s.signer.organ_id]
+    if any(policy.may_sign_for(signer, sender) for signer in signers):
+        return []
+    named = ", ".join(dict.fromkeys(signers)) or "certificates that name no organ id"
+    return [
+        f"no signature binds the sender {sender}: signed by {named}; the signer's organ "
+        "must be the sender or be allowed to sign for it"
+    ]
 
 
 def outcome_of(report: DocumentReport) -> VerificationOutcome:

@@ -15,17 +15,24 @@ For every ``ds:Signature`` that is a direct child of ``edXMLHeader``:
    follow it. A forged extra signature therefore fails on its own and is
    reported; it cannot disturb the others.
 
-``Signature`` elements anywhere else are refused. Only what signxml returns as
+``Signature`` elements anywhere else are refused, and so is anything inside a
+signature that no signature covers (``ds:Object``, foreign elements or text:
+the enveloped transform leaves the whole Signature out of the digest). A
+*legacy* signature (``Signature`` in the edXML namespace, as national files
+carry it) is verified as XML-DSig in a copy where it is rebuilt in the
+XML-DSig namespace, and reported with a warning. Only what signxml returns as
 signed (``VerifyResult.signed_xml``) is read afterwards (attachments, signing
 time): signature-wrapping tricks have nothing to hide behind.
 """
 
 from __future__ import annotations
 
+import copy as copy_module
+import dataclasses
 import functools
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -37,15 +44,22 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 from signing.certcheck import CertChecker, CertFacts
 from signing.envelope import (
     DS,
+    EDXML_NAMESPACES,
     claimed_signing_time,
     element_path,
     header_signatures,
+    legacy_signatures,
     remove_keeping_tail,
     stray_signatures,
 )
 from signing.identity import SignerInfo
 from signing.report import SignatureKind, SignatureReport
-from signing.signedinfo import SignedInfoFacts, inspect_signed_info, signing_certificates
+from signing.signedinfo import (
+    SignedInfoFacts,
+    inspect_signed_info,
+    signing_certificates,
+    unsigned_content,
+)
 from signing.xmlsign import MIN_EC_BITS, MIN_RSA_BITS, hardened_parser
 
 _ACCEPTED_METHODS = frozenset(
@@ -128,6 +142,9 @@ async def verify_envelope_signatures(
         "enveloped signatures in edXMLHeader are accepted"
         for sig in stray_signatures(root)
     ]
+    legacy: set[int] = set()
+    if legacy_signatures(root):
+        data, root, legacy = _with_legacy_as_xmldsig(root)
     signatures = header_signatures(root)
     if len(signatures) > MAX_SIGNATURES:
         problems.append(
@@ -141,6 +158,8 @@ async def verify_envelope_signatures(
         report, signed_root = await _check_one(
             data, root, index, len(signatures), signature, checker
         )
+        if index in legacy:
+            report = dataclasses.replace(report, warnings=(LEGACY_WARNING, *report.warnings))
         reports.append(report)
         if verified_root is None and signed_root is not None:
             verified_root = signed_root
@@ -159,6 +178,9 @@ async def _check_one(
     facts = inspect_signed_info(signature)
     certs, cert_problem = signing_certificates(signature)
     problems = list(facts.problems)
+    unsigned = unsigned_content(signature)
+    if unsigned:
+        problems.append(unsigned)
     if cert_problem:
         problems.append(cert_problem)
     leaf = certs[0] if certs else None
@@ -205,6 +227,53 @@ async def _check_one(
         warnings=tuple(warnings),
     )
     return report, crypto.signed_root if crypto.intact and crypto.valid else None
+
+
+LEGACY_WARNING = (
+    "legacy signature: the Signature element is in the edXML namespace, not XML-DSig's "
+    "(as national files carry it); it was verified as an XML-DSig signature"
+)
+
+
+def _with_legacy_as_xmldsig(root: etree._Element) -> tuple[bytes, etree._Element, set[int]]:
+    """A copy of the document with every legacy signature rebuilt in the XML-DSig
+    namespace (unprefixed, as its signer wrote it), its bytes, and the positions
+    of the rebuilt signatures among the header's signatures. Nothing else changes,
+    so the digests are those of the original; a legacy signature is checked like
+    any other and fails like any other: never taken as covering nothing."""
+    copy = etree.fromstring(etree.tostring(root), parser=hardened_parser())
+    rebuilt = []
+    for old in legacy_signatures(copy):
+        new = etree.Element(f"{{{DS}}}Signature", nsmap=cast(dict[str, str], {None: DS}))
+        _copy_into_ds(old, new)
+        new.tail = old.tail
+        parent = old.getparent()
+        assert parent is not None
+        parent.replace(old, new)
+        rebuilt.append(new)
+    data = bytes(etree.tostring(copy))
+    reparsed = etree.fromstring(data, parser=hardened_parser())
+    signatures = header_signatures(reparsed)
+    positions = {i for i, sig in enumerate(header_signatures(copy)) if sig in rebuilt}
+    return data, reparsed, {i for i in positions if i < len(signatures)}
+
+
+def _copy_into_ds(source: etree._Element, target: etree._Element) -> None:
+    for name, value in source.attrib.items():
+        target.set(name, value)
+    target.text = source.text
+    for child in source:
+        if not isinstance(child.tag, str):
+            copied = copy_module.copy(child)
+            copied.tail = child.tail
+            target.append(copied)
+            continue
+        local = child.tag.rsplit("}", 1)[-1]
+        namespace = child.tag[1:].split("}", 1)[0] if child.tag.startswith("{") else ""
+        tag = f"{{{DS}}}{local}" if namespace in EDXML_NAMESPACES else child.tag
+        sub = etree.SubElement(target, tag)
+        _copy_into_ds(child, sub)
+        sub.tail = child.tail
 
 
 def _document_for(data: bytes, root: etree._Element, index: int, count: int) -> bytes:

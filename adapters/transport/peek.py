@@ -2,9 +2,10 @@
 it, which document it is about. Fed chunk by chunk while the bytes stream
 somewhere else, it stops after the header and never reads the attachments.
 
-The same defences as :mod:`node.xmlsafe` apply: the prolog is scanned for
-DOCTYPE/ENTITY before parsing, lxml resolves nothing and loads nothing, and
-nesting is bounded. This is not validation (the engine validates); it only
+The same defences as :mod:`node.xmlsafe` apply (its scanner and its parser
+settings): the prolog is scanned for DOCTYPE/ENTITY and non-UTF-8 encodings
+before each chunk reaches the parser, lxml resolves, loads and opens nothing,
+and nesting is bounded. This is not validation (the engine validates); it only
 answers "which ``kind`` do I submit this as" and fills receipts.
 """
 
@@ -16,7 +17,7 @@ from lxml import etree
 
 from node.errors import MalformedXml, UnsafeXml
 from node.model import MessageKind
-from node.xmlsafe import MAX_DEPTH, check_prolog
+from node.xmlsafe import MAX_DEPTH, ExternalRefused, PrologScanner, pull_parser
 
 PROLOG_BYTES = 64 * 1024
 DEFAULT_LIMIT = 4 << 20
@@ -40,13 +41,8 @@ class HeaderPeeker:
         self._seen = 0
         self._pending = b""
         self._started = False
-        self._parser = etree.XMLPullParser(
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-        )
+        self._parser = pull_parser()
+        self._prolog = PrologScanner()
         self._path: list[str] = []
         self._kind: MessageKind | None = None
         self._sender: str | None = None
@@ -84,9 +80,10 @@ class HeaderPeeker:
 
     def _start(self, head: bytes) -> None:
         self._started = True
-        check_prolog(head[:PROLOG_BYTES])
 
     def _feed_parser(self, chunk: bytes) -> None:
+        if not self._prolog.done:
+            self._prolog.feed(chunk)  # raises on a DOCTYPE or a non-UTF-8 encoding
         try:
             self._parser.feed(chunk)
             for event, element in self._parser.read_events():
@@ -96,6 +93,8 @@ class HeaderPeeker:
                     return
         except etree.XMLSyntaxError as exc:
             raise MalformedXml(str(exc.msg or exc), line=exc.lineno or None) from None
+        except ExternalRefused:
+            raise UnsafeXml("external resources are never loaded (no DTDs, no entities)") from None
 
     def _on(self, event: str, element: etree._Element) -> None:
         if not isinstance(element.tag, str):

@@ -21,7 +21,7 @@ from lxml import etree
 
 from node.edxml.base64content import Base64Content, DecodedContent
 from node.errors import MalformedXml, UnsafeXml
-from node.xmlsafe import MAX_DEPTH, check_prolog
+from node.xmlsafe import MAX_DEPTH, PrologScanner
 
 CHUNK = 1 << 16
 MAX_TEXT = 10_000_000
@@ -48,15 +48,18 @@ def read_stream(stream: Readable) -> StreamedTree:
     head = stream.read(CHUNK)
     if not head.strip():
         raise MalformedXml("empty document")
-    check_prolog(head)
+    prolog = PrologScanner()
     parser = expat.ParserCreate(namespace_separator=" ")
     builder = _Builder(parser)
     try:
         chunk = head
         while chunk:
+            if not prolog.done:
+                prolog.feed(chunk)  # DOCTYPE anywhere before the root, non-UTF-8
             builder.window(chunk)
             parser.Parse(chunk, False)
             chunk = stream.read(CHUNK)
+        prolog.finish()
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise MalformedXml(expat.ErrorString(exc.code), line=exc.lineno) from None
