@@ -22,6 +22,7 @@ from signing.pki import TestCa, TestPki, generate_key, make_test_pki, write_cert
 from signing.policy import VerificationPolicy
 from signing.verifier import DocumentVerifier
 from signing.xmlsign import XmlSigner
+from tests.support.env import missing
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 SENDER = "000.00.00.H41"
@@ -167,7 +168,7 @@ def softhsm_module() -> Path | None:
 def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     module = softhsm_module()
     if module is None:
-        pytest.skip(
+        missing(
             "SoftHSM2 is not installed (Debian package softhsm2; `make test` installs it "
             "when apt-get is usable as root)"
         )

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -27,6 +28,22 @@ COMMAND_MODULES = (
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+#: Modules whose warnings are ours to show; everything else is a dependency.
+OWN_MODULES = r"(node|signing|adapters|schemas)(\.|$)"
+
+
+def silence_dependency_warnings() -> None:
+    """Keep the libraries' warnings off the user's terminal.
+
+    A deprecation inside pyHanko or cryptography is for us to act on (the
+    lock file and ``make test-latest`` show it), not three lines a clerk
+    must read under every ``lienthong verify``. Warnings raised by our own
+    modules still follow the interpreter's filters (``-W``,
+    ``PYTHONWARNINGS``), so a test can turn them into errors; ``--debug``
+    shows everything.
+    """
+    warnings.filterwarnings("ignore", module=rf"(?!{OWN_MODULES})")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +73,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if "--debug" not in (sys.argv[1:] if argv is None else argv):
+        silence_dependency_warnings()
     parser, modules = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
