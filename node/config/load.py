@@ -75,11 +75,12 @@ def _with_defaults(config: Config) -> Config:
 def _consistency_problems(config: Config) -> Iterator[str]:
     yield from _duplicates("organs", (o.id for o in config.organs), "id")
     yield from _duplicates("dms", (d.id for d in config.dms), "id")
-    yield from _duplicates(
-        "peers and upstreams",
-        [*(p.name for p in config.peers), *(u.name for u in config.upstreams)],
-        "name",
-    )
+    yield from _duplicates("peers", (p.name for p in config.peers), "name")
+    yield from _duplicates("upstreams", (u.name for u in config.upstreams), "name")
+    peer_names = {p.name for p in config.peers}
+    for i, upstream in enumerate(config.upstreams):
+        if upstream.name in peer_names:
+            yield f"upstreams[{i}].name: {upstream.name!r} is already the name of a peer"
     yield from _duplicates("admins", (a.name for a in config.admins), "name")
     yield from _organ_problems(config)
     yield from _dms_problems(config)
