@@ -38,5 +38,5 @@ def test_an_unknown_route_target_names_upstreams_too(tmp_path: Path) -> None:
 
 
 def test_an_upstream_needs_trust_to_verify_what_it_receives(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="trust.dir: required"):
+    with pytest.raises(ConfigError, match=r"trust\.dir: required"):
         parse_config('[node]\norgan_id = "000.00.00.H41"\n' + UPSTREAM, tmp_path / "n")
