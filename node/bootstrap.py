@@ -36,6 +36,7 @@ from node.wiring import (
     drop_folder_watchers,
     real_core,
     real_transport,
+    upstream_pollers,
 )
 
 __all__ = [
@@ -115,6 +116,7 @@ class NodeService:
         self._background = (
             *core.background,
             *drop_folder_watchers(self.config, core.exchange, self._clock, spool_dir),
+            *upstream_pollers(self.config, transport, core.exchange, self._clock, spool_dir),
         )
         for part in self._background:
             await part.start()

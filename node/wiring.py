@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -28,7 +29,7 @@ from node.config import (
     secret_from_env,
     work_calendar,
 )
-from node.errors import ConfigError
+from node.errors import ConfigError, LienthongError
 from node.ports import (
     AdminApi,
     Clock,
@@ -124,10 +125,68 @@ async def real_transport(config: Config, environ: Mapping[str, str]) -> AsyncIte
             for d in config.dms
             if d.delivery is Delivery.DROP_FOLDER and d.drop_folder is not None
         ],
+        upstreams=upstream_endpoints(config, environ),
         timeouts=Timeouts(connect=min(10.0, timeout), read=timeout, base=timeout),
     )
     async with transport:
         yield transport
+
+
+def upstream_endpoints(config: Config, environ: Mapping[str, str]) -> list[Any]:
+    """The national axes this node is a VDXP client of (adapters.transport)."""
+    from adapters.transport.vdxp_upstream import UpstreamEndpoint
+
+    return [
+        UpstreamEndpoint(
+            name=u.name,
+            url=u.url,
+            system_id=u.system_id,
+            secret=secret_from_env(f"upstreams[{i}].secret_env", u.secret_env, environ).reveal(),
+            organ_id=u.organ_id,
+        )
+        for i, u in enumerate(config.upstreams)
+    ]
+
+
+def upstream_pollers(
+    config: Config, transport: Transport, exchange: ExchangeApi, clock: Clock, spool_dir: Path
+) -> tuple[Background, ...]:
+    """One poller per upstream with ``receive`` on: getReceivedEdocList →
+    getEdoc → the peer intake → updateStatus (adapters.transport.vdxp_poller)."""
+    if not config.upstreams:
+        return ()
+    from adapters.transport import NodeTransport
+    from adapters.transport.vdxp_poller import UpstreamPoller
+
+    if not isinstance(transport, NodeTransport):
+        return ()
+    table = routing_table(config)
+    by_name = {u.name: u for u in transport.upstreams}
+    pollers: list[Background] = []
+    for u in config.upstreams:
+        if not u.receive:
+            continue
+
+        def serves(organ: str, name: str = u.name) -> bool:
+            try:
+                plan = table.plan([organ])
+            except LienthongError:
+                return False
+            return bool(plan.local) or any(p != name for p in plan.peers)
+
+        pollers.append(
+            UpstreamPoller(
+                endpoint=by_name[u.name],
+                client=functools.partial(transport.upstream_client, u.name),
+                exchange=exchange,
+                serves=serves,
+                spool_dir=spool_dir,
+                clock=clock,
+                interval=u.poll_interval.total_seconds(),
+                max_interval=u.max_poll_interval.total_seconds(),
+            )
+        )
+    return tuple(pollers)
 
 
 def drop_folder_watchers(

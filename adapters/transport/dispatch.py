@@ -33,6 +33,8 @@ from adapters.transport.config import DropFolderEndpoint, PeerEndpoint, Timeouts
 from adapters.transport.dropfolder import DropFolderWriter
 from adapters.transport.headers import transfer_headers
 from adapters.transport.http import HttpTarget, deliver
+from adapters.transport.vdxp_client import VdxpClient
+from adapters.transport.vdxp_upstream import UpstreamEndpoint, client_for, send_upstream
 from adapters.transport.webhook import SIGNATURE, sign_headers
 from node.errors import ConfigError
 from node.ports import (
@@ -61,6 +63,7 @@ class NodeTransport:
         peers: Iterable[PeerEndpoint] = (),
         webhooks: Iterable[WebhookEndpoint] = (),
         drop_folders: Iterable[DropFolderEndpoint] = (),
+        upstreams: Iterable[UpstreamEndpoint] = (),
         timeouts: Timeouts | None = None,
         clock: Clock | None = None,
         max_connections: int = 64,
@@ -71,6 +74,10 @@ class NodeTransport:
         self._peers = _by_name([(p.name, p) for p in peers], "peer")
         self._webhooks = _by_name([(w.client_id, w) for w in webhooks], "webhook client")
         self._folders = _by_name([(d.client_id, d) for d in drop_folders], "drop-folder client")
+        self._upstreams = _by_name([(u.name, u) for u in upstreams], "upstream")
+        if set(self._upstreams) & set(self._peers):
+            raise ConfigError("a peer and an upstream share the same name")
+        self._clients: dict[str, VdxpClient] = {}
         if self._peers and tls is None:
             raise ConfigError("peers are configured but no TLS material for node-to-node traffic")
         self._peer_ssl = {
@@ -99,6 +106,7 @@ class NodeTransport:
     async def close(self) -> None:
         if self._session is not None:
             session, self._session = self._session, None
+            self._clients.clear()
             await session.close()
 
     async def __aenter__(self) -> NodeTransport:
@@ -144,6 +152,10 @@ class NodeTransport:
             peer = self._peers[name]
             target = HttpTarget(f"peer {name}", peer.messages_url, self._peer_ssl[name], True)
             return await self._post(target, transfer_headers(meta, body.sha256), body)
+        if kind is DestinationKind.PEER and name in self._upstreams:
+            return await send_upstream(
+                self.upstream_client(name), self._upstreams[name], meta, body
+            )
         if kind is DestinationKind.WEBHOOK and name in self._webhooks:
             hook = self._webhooks[name]
             headers = transfer_headers(meta, body.sha256)
@@ -155,6 +167,21 @@ class NodeTransport:
         return DeliveryOutcome(
             Outcome.PERMANENT, f"no {kind} destination named {name!r} is configured"
         )
+
+    def upstream_client(self, name: str) -> VdxpClient:
+        """The VDXP client of upstream ``name`` (the poller shares it)."""
+        if self._session is None:
+            raise RuntimeError("NodeTransport.start() was not called")
+        client = self._clients.get(name)
+        if client is None:
+            total = self._timeouts.base + self._timeouts.read
+            client = client_for(self._upstreams[name], self._session, self._clock, total)
+            self._clients[name] = client
+        return client
+
+    @property
+    def upstreams(self) -> tuple[UpstreamEndpoint, ...]:
+        return tuple(self._upstreams.values())
 
     async def _post(
         self, target: HttpTarget, headers: dict[str, str], body: StoredBody

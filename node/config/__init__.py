@@ -23,6 +23,7 @@ from node.config.model import (
     Revocation,
     RouteEntry,
     SigningMode,
+    UpstreamEntry,
 )
 from node.config.reference import ConfigKey, config_reference, render_markdown
 from node.config.secrets import Secret, new_token, secret_from_env, token_sha256
@@ -43,6 +44,7 @@ __all__ = [
     "RouteEntry",
     "Secret",
     "SigningMode",
+    "UpstreamEntry",
     "check_environment",
     "config_reference",
     "deadline_policy",

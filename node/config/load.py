@@ -76,6 +76,11 @@ def _consistency_problems(config: Config) -> Iterator[str]:
     yield from _duplicates("organs", (o.id for o in config.organs), "id")
     yield from _duplicates("dms", (d.id for d in config.dms), "id")
     yield from _duplicates("peers", (p.name for p in config.peers), "name")
+    yield from _duplicates("upstreams", (u.name for u in config.upstreams), "name")
+    peer_names = {p.name for p in config.peers}
+    for i, upstream in enumerate(config.upstreams):
+        if upstream.name in peer_names:
+            yield f"upstreams[{i}].name: {upstream.name!r} is already the name of a peer"
     yield from _duplicates("admins", (a.name for a in config.admins), "name")
     yield from _organ_problems(config)
     yield from _dms_problems(config)
@@ -89,7 +94,7 @@ def _consistency_problems(config: Config) -> Iterator[str]:
     if config.peers and config.tls is None:
         yield "tls: required when [[peers]] are configured (the node's client certificate)"
     if config.trust.dir is None and (
-        config.peers or any(o.signing is SigningMode.DMS for o in config.organs)
+        config.peers or config.upstreams or any(o.signing is SigningMode.DMS for o in config.organs)
     ):
         yield (
             "trust.dir: required when signatures arrive from peers or from DMSs that sign "
@@ -160,7 +165,7 @@ def _delivery_problems(i: int, dms: DmsEntry) -> Iterator[str]:
 
 
 def _routing_problems(config: Config) -> Iterator[str]:
-    names = [p.name for p in config.peers]
+    names = [p.name for p in config.peers] + [u.name for u in config.upstreams]
     known = ", ".join(names) or "none configured"
     for i, route in enumerate(config.routes):
         if route.peer not in names:
@@ -237,6 +242,8 @@ def secret_variables(config: Config) -> Iterator[tuple[str, str]]:
             yield f"dms[{i}].webhook_secret_env", dms.webhook_secret_env
         if dms.vdxp_secret_env:
             yield f"dms[{i}].vdxp_secret_env", dms.vdxp_secret_env
+    for i, upstream in enumerate(config.upstreams):
+        yield f"upstreams[{i}].secret_env", upstream.secret_env
 
 
 def check_environment(config: Config, environ: Mapping[str, str]) -> None:

@@ -261,9 +261,41 @@ class PeerEntry:
 
 
 @dataclass(frozen=True)
+class UpstreamEntry:
+    name: str = field(metadata=doc("upstream name, used by routes like a peer's", check=name_token))
+    url: str = field(
+        metadata=doc(
+            "the national axis' VDXP endpoint (calls are <url>/sendEdoc …)", check=http_url
+        )
+    )
+    organ_id: str = field(metadata=doc("organ id of the axis' node", check=organ_id))
+    system_id: str = field(
+        metadata=doc("the systemid the axis registered this node under (e.g. vxp.saas.03)")
+    )
+    secret_env: str = field(
+        metadata=doc("environment variable holding the HMAC secret the axis issued", check=env_name)
+    )
+    poll_interval: timedelta = field(
+        default=timedelta(seconds=5),
+        metadata=doc("how often getReceivedEdocList is polled", check=positive),
+    )
+    max_poll_interval: timedelta = field(
+        default=timedelta(minutes=5),
+        metadata=doc("longest wait between polls while the axis is unreachable", check=positive),
+    )
+    receive: bool = field(
+        default=True, metadata=doc("poll the axis for documents and statuses for this node")
+    )
+    directory_sync: bool = field(
+        default=False,
+        metadata=doc("keep the organ directory in step with the axis (getAgenciesList)"),
+    )
+
+
+@dataclass(frozen=True)
 class RouteEntry:
     pattern: str = field(metadata=doc('organ-id pattern, e.g. "*.*.*.H41"', check=organ_pattern))
-    peer: str = field(metadata=doc("name of the peer that serves matching organs"))
+    peer: str = field(metadata=doc("name of the peer (or upstream) that serves matching organs"))
 
 
 @dataclass(frozen=True)
@@ -457,6 +489,9 @@ class Config:
     organs: tuple[OrganEntry, ...] = field(default=(), metadata=doc("local organs"))
     dms: tuple[DmsEntry, ...] = field(default=(), metadata=doc("local DMS clients"))
     peers: tuple[PeerEntry, ...] = field(default=(), metadata=doc("peer nodes"))
+    upstreams: tuple[UpstreamEntry, ...] = field(
+        default=(), metadata=doc("national axes reached over VDXP (routes name them as peers)")
+    )
     routes: tuple[RouteEntry, ...] = field(default=(), metadata=doc("routes to peers"))
     routing: RoutingSection = field(default_factory=RoutingSection, metadata=doc("routing"))
     retry: RetrySection = field(default_factory=RetrySection, metadata=doc("delivery retries"))
