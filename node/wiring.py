@@ -256,11 +256,29 @@ def make_verifier(config: Config, clock: Clock) -> Verifier:
             require_signature=True,
             pdf=PdfMode(trust.pdf.value),
             require_signed_pdf=trust.require_signed_pdf,
+            signers_for=implied_signers(config),
         ),
         clock=clock,
     )
     verifier.check_trust_store()
     return verifier
+
+
+def implied_signers(config: Config) -> tuple[tuple[str, str], ...]:
+    """Who may sign for whom, as the configuration already says it.
+
+    A node signs for the organs it serves with its own organ's key when an
+    organ has none (statuses, failure notices): this node for its local
+    organs, and each peer for the organs routed to it (the default peer for
+    any organ). Any other organ's signature does not bind a sender.
+    """
+    pairs = [(config.node.organ_id, organ.id) for organ in config.organs]
+    peer_organ = {peer.name: peer.organ_id for peer in config.peers}
+    pairs += [(peer_organ[r.peer], r.pattern) for r in config.routes if r.peer in peer_organ]
+    default = config.routing.default_peer
+    if default in peer_organ:
+        pairs.append((peer_organ[default], "*"))
+    return tuple(dict.fromkeys(pairs))
 
 
 def engine_settings(config: Config) -> Any:
