@@ -103,7 +103,10 @@ def vdxp_paths() -> dict[str, Any]:
                         "description": "the file",
                         "content": {"application/xml": {"schema": {"type": "string"}}},
                     },
-                    "404": {"description": "empty body; XroadVnpt-ErrorDesc says why"},
+                    **{
+                        code: {"description": "empty body; XroadVnpt-ErrorDesc says why"}
+                        for code in ("400", "401", "403", "404")
+                    },
                 },
             }
         },
