@@ -136,7 +136,7 @@ class LoopDetected(LienthongError):
 
 
 class IllegalTransition(LienthongError):
-    """A status that the feedback rules (SPEC §3) do not allow at this point."""
+    """A status that the feedback rules (domain §3) do not allow at this point."""
 
     kind = "illegal-status-transition"
     http_status = 409

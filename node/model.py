@@ -1,4 +1,4 @@
-"""The edXML domain model (SPEC §1–4): frozen dataclasses, no XML in here.
+"""The edXML domain model (domain §1–4): frozen dataclasses, no XML in here.
 
 ``node.edxml.parse`` turns validated bytes into these; ``node.edxml.build``
 turns them back into canonical edXML bytes (build → parse → build is
@@ -30,7 +30,7 @@ class MessageKind(enum.StrEnum):
 
 
 class StatusCode(enum.StrEnum):
-    """Status codes of QĐ 28/2018 (SPEC §3)."""
+    """Status codes of QĐ 28/2018 (domain §3)."""
 
     ARRIVED = "01"
     REFUSED = "02"
@@ -148,7 +148,7 @@ class StaffInfo:
 
 @dataclass(frozen=True)
 class Status:
-    """Header of a status message (phản hồi trạng thái, SPEC §3)."""
+    """Header of a status message (phản hồi trạng thái, domain §3)."""
 
     from_: Organ
     response_for: ResponseFor
@@ -257,7 +257,7 @@ class Envelope:
     @property
     def recipients(self) -> tuple[str, ...]:
         """OrganIds this message must reach: every ``To`` of a document; the
-        ``ResponseFor/OrganId`` of a status (SPEC §3)."""
+        ``ResponseFor/OrganId`` of a status (domain §3)."""
         if isinstance(self.header, Status):
             return (self.header.response_for.organ_id,)
         return tuple(dict.fromkeys(o.organ_id for o in self.header.to))

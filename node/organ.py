@@ -1,4 +1,4 @@
-"""Organ identifiers (mã định danh, QĐ 20/2020; SPEC §2) and routing patterns."""
+"""Organ identifiers (mã định danh, QĐ 20/2020; domain §2) and routing patterns."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ class TransferMeta:
 
 
 class Signer(Protocol):
-    """Signs an envelope for one organisation (SPEC §5). CPU-bound: callers run it
+    """Signs an envelope for one organisation (domain §5). CPU-bound: callers run it
     in an executor."""
 
     organ_id: str

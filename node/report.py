@@ -1,7 +1,7 @@
 """The QĐ 28 supervision report: feedback discipline per organ and period.
 
 For every tracked (document, recipient) pair stored in the period, each status
-the recipient owes is judged against its deadline (node.workdays, SPEC §6):
+the recipient owes is judged against its deadline (node.workdays, domain §6):
 01 within its limit of storage, 02/03 by the end of the next working day after
 arrival, 06 by the DueDate. The figures are then summed per organ twice: by
 recipient (documents received, feedback given) and by sender (documents sent,

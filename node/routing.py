@@ -1,4 +1,4 @@
-"""The routing table (SPEC §2 [our rule]): where a message for an organ goes.
+"""The routing table (domain §2 [our rule]): where a message for an organ goes.
 
 An organ is served either by a local DMS client (exact organ ids, from config)
 or by a peer node (organ-id patterns such as ``*.*.*.H41``). Resolution order:

@@ -1,4 +1,4 @@
-"""The legal order of status codes per (document, recipient) (SPEC §3 [our rule]).
+"""The legal order of status codes per (document, recipient) (domain §3 [our rule]).
 
 Handling moves forward only::
 

@@ -1,4 +1,4 @@
-"""Working days and feedback deadlines (SPEC §6 [our rule]), and the figures
+"""Working days and feedback deadlines (domain §6 [our rule]), and the figures
 supervisors read from them.
 
 Calendar dates are Vietnam dates: an instant becomes a date in ``VN_TZ``

@@ -1,6 +1,6 @@
 """XSDs shipped as package data, and their loader.
 
-``edxml.xsd`` describes edXML documents and status messages (SPEC §1-4) in the
+``edxml.xsd`` describes edXML documents and status messages (domain §1-4) in the
 namespace lienthong emits; ``xmldsig-signature.xsd`` is the minimal XML-DSig
 declaration it imports. Nothing is read or compiled at import time: call
 :func:`load_edxml_schema` and keep the returned object.

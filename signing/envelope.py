@@ -1,4 +1,4 @@
-"""Where signatures and attachments sit in an edXML tree (SPEC §1, §5).
+"""Where signatures and attachments sit in an edXML tree (domain §1, §5).
 
 Namespace-agnostic where real files vary (the attachment block is often
 unprefixed, old files use another namespace), exact where security needs it

@@ -1,4 +1,4 @@
-"""Who signed: how an organ id (mã định danh, SPEC §2) travels in a certificate.
+"""Who signed: how an organ id (mã định danh, domain §2) travels in a certificate.
 
 lienthong's rule for organisation certificates (ký số tổ chức):
 
@@ -9,7 +9,7 @@ lienthong's rule for organisation certificates (ký số tổ chức):
   same optional prefix;
 - ``CN`` is the organisation's name, for people to read.
 
-Only a value that is a well-formed organ id (SPEC §2) counts, so a tax code or
+Only a value that is a well-formed organ id (domain §2) counts, so a tax code or
 a personal id in ``UID`` is never mistaken for an organ. A certificate without
 one still verifies; its signature simply names no organ (``organ_id`` None).
 """

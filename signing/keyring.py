@@ -1,5 +1,5 @@
 """The node's key ring: the signers it holds for the organs that let it sign
-on their behalf (ký số tổ chức, SPEC §5 [our rule: per-organ setting]).
+on their behalf (ký số tổ chức, domain §5 [our rule: per-organ setting]).
 
 The composition root describes each organ's key with an :class:`OrganKey`
 (from ``node.toml``) and calls :func:`build_key_ring`; every key is loaded and

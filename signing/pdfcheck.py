@@ -1,4 +1,4 @@
-"""Signatures inside PDF attachments, checked with pyHanko (SPEC §5, NĐ 30/2020).
+"""Signatures inside PDF attachments, checked with pyHanko (domain §5, NĐ 30/2020).
 
 For each embedded signature: intact, valid, signer, signing time, whether it
 covers the whole file and, if not, what changed after signing (pyHanko's

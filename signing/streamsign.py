@@ -1,4 +1,4 @@
-"""Enveloped signatures made without loading the document (SPEC §5).
+"""Enveloped signatures made without loading the document (domain §5).
 
 The document is read twice in chunks: once through the streaming exclusive
 canonicaliser (:mod:`signing.streamc14n`) into SHA-256, once copied to the

@@ -1,4 +1,4 @@
-"""Verifying large envelopes without loading them (SPEC §5).
+"""Verifying large envelopes without loading them (domain §5).
 
 One pass over the file (:mod:`signing.streamc14n`) gives, for each header
 signature *i*, the SHA-256 of the exclusive canonical form of the document

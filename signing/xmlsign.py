@@ -1,4 +1,4 @@
-"""Signing an edXML envelope for an organisation (SPEC §5), with signxml.
+"""Signing an edXML envelope for an organisation (domain §5), with signxml.
 
 The signature is enveloped, placed as the last child of ``edXMLHeader``, with
 one ``Reference URI=""`` whose transforms are enveloped-signature and exclusive

@@ -1,4 +1,4 @@
-"""Verifying the envelope's XML signatures (SPEC §5), safely.
+"""Verifying the envelope's XML signatures (domain §5), safely.
 
 For every ``ds:Signature`` that is a direct child of ``edXMLHeader``:
 

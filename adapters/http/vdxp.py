@@ -1,4 +1,4 @@
-"""The VDXP-compatible API (SPEC §7), a sub-application under ``/vdxp``.
+"""The VDXP-compatible API (domain §7), a sub-application under ``/vdxp``.
 
 Most agency DMSs embed the national axis SDK. Pointed at a lienthong node,
 they keep working unchanged: the same calls, headers and JSON answers, mapped

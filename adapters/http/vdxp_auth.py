@@ -1,4 +1,4 @@
-"""Authentication of the VDXP-compatible API (SPEC §7).
+"""Authentication of the VDXP-compatible API (domain §7).
 
 A VDXP client sends each of its headers ``k`` as ``XroadVnpt-k``, lists the
 signed names in ``XroadVnpt-sign-header-key`` (joined by ``;``), their values

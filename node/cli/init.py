@@ -201,7 +201,7 @@ def render(
 # Relative paths are relative to this file's directory.
 
 [node]
-organ_id = "{node}"          # this node's organ id (SPEC §2)
+organ_id = "{node}"          # this node's organ id (domain §2)
 data_dir = "data"                   # database, blobs, spool
 
 [storage]

@@ -77,7 +77,7 @@ class LogFormat(enum.StrEnum):
 
 @dataclass(frozen=True)
 class NodeSection:
-    organ_id: str = field(metadata=doc("organ id of this node (SPEC §2)", check=organ_id))
+    organ_id: str = field(metadata=doc("organ id of this node (domain §2)", check=organ_id))
     name: str = field(
         default="",
         metadata=doc("node name recorded in hops and logs; defaults to organ_id"),
@@ -499,7 +499,7 @@ class Config:
     limits: LimitsSection = field(default_factory=LimitsSection, metadata=doc("limits"))
     calendar: CalendarSection = field(default_factory=CalendarSection, metadata=doc("calendar"))
     deadlines: DeadlinesSection = field(
-        default_factory=DeadlinesSection, metadata=doc("feedback deadlines (SPEC §6)")
+        default_factory=DeadlinesSection, metadata=doc("feedback deadlines (domain §6)")
     )
     admins: tuple[AdminEntry, ...] = field(default=(), metadata=doc("admin API users"))
     log: LogSection = field(default_factory=LogSection, metadata=doc("logging"))

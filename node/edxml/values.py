@@ -1,4 +1,4 @@
-"""Lexical forms of edXML values (SPEC §1): dates, timestamps, DocumentId, integers.
+"""Lexical forms of edXML values (domain §1): dates, timestamps, DocumentId, integers.
 
 ``*_problem`` functions say why a text is not acceptable (or None); the parse
 functions assume a text that passed them. Shared by the validator (messages),

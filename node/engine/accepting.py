@@ -85,7 +85,7 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
 
 
 async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) -> list[NewMessage]:
-    """The automatic 01 of every local recipient of a document (SPEC §3)."""
+    """The automatic 01 of every local recipient of a document (domain §3)."""
     env = intake.envelope
     if not isinstance(env.header, MessageHeader) or not placement.local_organs:
         return []

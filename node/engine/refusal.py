@@ -1,5 +1,5 @@
 """A peer's document that fails verification is refused (4xx) and answered
-with status 02 giving the reason (SPEC §5, NĐ 30/2020 Điều 21): one from each
+with status 02 giving the reason (domain §5, NĐ 30/2020 Điều 21): one from each
 local recipient (signed with its key, else the node's), one from the node for
 recipients it only relays. Keyed by transfer, so a repeated refusal of the
 same transfer answers once."""

@@ -1,4 +1,4 @@
-"""Business rules beyond the XSD (SPEC §1-4), each with its own message.
+"""Business rules beyond the XSD (domain §1-4), each with its own message.
 
 The XSD's simple types enforce the organ-id format (everywhere an OrganId
 appears), the date/timestamp/status-code shapes and integer types;
@@ -6,7 +6,7 @@ appears), the date/timestamp/status-code shapes and integer types;
 here (:func:`node.organ.organ_id_problem`, :mod:`node.edxml.values`).
 While reading the tree in its single pass, :class:`node.edxml.reader.Reader`
 checks what it must to build values — real calendar dates and timestamps,
-known status codes (SPEC §3), BussinessDocType 0..3 (SPEC §4), strictly valid
+known status codes (domain §3), BussinessDocType 0..3 (domain §4), strictly valid
 base64 attachment contents — and notes the elements the cross-field rules
 below need:
 

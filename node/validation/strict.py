@@ -6,7 +6,7 @@ moves into C (libxml2) what the reader and the rules would otherwise check in
 Python, element by element:
 
 - values: real calendar dates and timestamps (year 0001-9999, leap years),
-  known status codes (SPEC §3), BussinessDocType and Priority 0..3;
+  known status codes (domain §3), BussinessDocType and Priority 0..3;
 - structure: at least one ``To``; exactly one ``DocumentId``, right after the
   last ``To`` (the canonical position; the end position is left to the full
   path); a status has ``ResponseFor``;

@@ -1,5 +1,5 @@
 """Two `lienthong serve` processes of one node share one PostgreSQL database
-(as CONTRACT.md allows) and deliver to a third process, node B, at the same
+(as the storage contract allows) and deliver to a third process, node B, at the same
 time: every document reaches DMS B exactly once, node B never sees the same
 transfer twice (it would count a duplicate), and both processes did deliver."""
 

@@ -1,4 +1,4 @@
-"""Feedback deadlines of SPEC §6: 01 within a minute, 02/03 by the end of the
+"""Feedback deadlines of domain §6: 01 within a minute, 02/03 by the end of the
 next working day, 06 by the DueDate; all judged in Vietnam dates, output in UTC."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """No sequence of events accepted by the status rules reaches an illegal state.
 
 The machine offers every code from both sides at every step and compares the
-rules with an oracle: the transition table of SPEC §3 written out state by
+rules with an oracle: the transition table of domain §3 written out state by
 state, independently of node.status_rules.
 """
 
