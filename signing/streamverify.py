@@ -47,17 +47,17 @@ from signxml.exceptions import InvalidSignature as SignxmlInvalid
 
 from node import xmlsafe
 from node.errors import MalformedXml
-from signing.certcheck import CertChecker, CertFacts
-from signing.envelope import DS, attachments, claimed_signing_time, local_name, sender_of
-from signing.report import AttachmentReport, SignatureKind, SignatureReport
-from signing.signedinfo import inspect_signed_info, signing_certificates
+from signing.certcheck import CertChecker
+from signing.envelope import DS, attachments, local_name, sender_of
+from signing.report import AttachmentReport, SignatureReport
+from signing.signedinfo import inspect_signed_info
 from signing.streamc14n import READ_CHUNK, Canonicaliser, Unsupported, escape_attr, escape_text
 from signing.xmlverify import (
     _ACCEPTED_METHODS,
     MAX_SIGNATURES,
     _signature_failure,
-    _weakness,
-    signer_info,
+    signature_problems,
+    signature_report,
 )
 
 STREAM_AT = 4 * 1024 * 1024
@@ -140,6 +140,13 @@ class _Rebuild:
             self.signatures[-1].append(escape_text(data))
         elif not self._payload:
             self.skeleton.append(escape_text(data))
+
+
+def _is_legacy_signature(el: etree._Element) -> bool:
+    if not isinstance(el.tag, str):
+        return False
+    name = etree.QName(el)
+    return name.localname == "Signature" and name.namespace != DS
 
 
 def _tag(qname: str, pairs: list[tuple[str, str]]) -> str:
@@ -250,6 +257,8 @@ async def verify_streamed(path: Path, checker: CertChecker, *, check_pdfs: bool)
         )
         return Streamed((), tuple(problems), (), (), False, count)
     skeleton = xmlsafe.parse_bytes("".join(rebuild.skeleton).encode()).getroot()
+    if any(_is_legacy_signature(el) for el in skeleton.iter()):
+        return None  # a Signature outside the XML-DSig namespace: the tree verifier's legacy rules
     parsed = []
     try:
         for text in rebuild.signatures:
@@ -288,53 +297,17 @@ async def _report(
     skeleton: etree._Element,
     checker: CertChecker,
 ) -> SignatureReport:
-    policy = checker.policy
     facts = inspect_signed_info(signature)
-    certs, cert_problem = signing_certificates(signature)
-    problems = list(facts.problems)
-    if cert_problem:
-        problems.append(cert_problem)
+    certs, problems = signature_problems(signature, facts)
     leaf = certs[0] if certs else None
     intact = valid = False
     if not problems and leaf is not None:
         intact, valid, problem = _crypto(signature, digest, leaf)
         if problem:
             problems.append(problem)
-    cert = CertFacts(trusted=False)
-    if leaf is not None:
-        cert = await checker.check(leaf, certs[1:])
-        problems.extend(cert.problems)
-    weak, weak_reasons = _weakness(facts, leaf)
-    weak = weak or cert.weak_algorithm
-    warnings = list(cert.warnings)
-    if weak_reasons and policy.allow_legacy:
-        warnings.extend(f"{r} (accepted: legacy algorithms allowed)" for r in weak_reasons)
-    elif weak_reasons:
-        problems.extend(
-            f"{r} is not accepted (allowed only with --allow-legacy)" for r in weak_reasons
-        )
-    signer = signer_info(leaf) if leaf is not None else None
-    signed_at = (
-        claimed_signing_time(skeleton, signer.organ_id)
-        if intact and valid and signer is not None
-        else None
-    )
-    return SignatureReport(
-        index=index + 1,
-        kind=SignatureKind.XML,
-        intact=intact,
-        valid=valid,
-        trusted=intact and valid and cert.trusted,
-        revoked=cert.revoked,
-        revoked_at=cert.revoked_at,
-        weak_algorithm=weak,
-        covers_whole_document=facts.covers_whole_document,
-        signer=signer,
-        signed_at=signed_at,
-        signed_at_source="TraceHeader timestamp claimed by the signer" if signed_at else None,
-        algorithm=facts.algorithm,
-        problems=tuple(problems),
-        warnings=tuple(warnings),
+    signed_root = skeleton if intact and valid else None
+    return await signature_report(
+        index, facts, certs, problems, intact, valid, signed_root, checker
     )
 
 

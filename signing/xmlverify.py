@@ -174,15 +174,8 @@ async def _check_one(
     signature: etree._Element,
     checker: CertChecker,
 ) -> tuple[SignatureReport, etree._Element | None]:
-    policy = checker.policy
     facts = inspect_signed_info(signature)
-    certs, cert_problem = signing_certificates(signature)
-    problems = list(facts.problems)
-    unsigned = unsigned_content(signature)
-    if unsigned:
-        problems.append(unsigned)
-    if cert_problem:
-        problems.append(cert_problem)
+    certs, problems = signature_problems(signature, facts)
     leaf = certs[0] if certs else None
     crypto = _Crypto(False, False, None, None)
     if not problems and leaf is not None:
@@ -190,6 +183,43 @@ async def _check_one(
         crypto = _run_signxml(_document_for(data, root, index, count), leaf, root if last else None)
         if crypto.problem:
             problems.append(crypto.problem)
+    report = await signature_report(
+        index, facts, certs, problems, crypto.intact, crypto.valid, crypto.signed_root, checker
+    )
+    return report, crypto.signed_root if crypto.intact and crypto.valid else None
+
+
+def signature_problems(
+    signature: etree._Element, facts: SignedInfoFacts
+) -> tuple[tuple[x509.Certificate, ...], list[str]]:
+    """The signing certificates and what is wrong before any crypto: the
+    SignedInfo, unsigned content inside the Signature, the certificates.
+    Both verifiers (tree and streaming) start here."""
+    certs, cert_problem = signing_certificates(signature)
+    problems = list(facts.problems)
+    unsigned = unsigned_content(signature)
+    if unsigned:
+        problems.append(unsigned)
+    if cert_problem:
+        problems.append(cert_problem)
+    return certs, problems
+
+
+async def signature_report(
+    index: int,
+    facts: SignedInfoFacts,
+    certs: tuple[x509.Certificate, ...],
+    problems: list[str],
+    intact: bool,
+    valid: bool,
+    signed_root: etree._Element | None,
+    checker: CertChecker,
+) -> SignatureReport:
+    """One signature's report once its crypto is known (``signed_root``: the
+    content it verified, for the claimed signing time): certificate path,
+    weak algorithms under the policy, signer. Shared by both verifiers."""
+    policy = checker.policy
+    leaf = certs[0] if certs else None
     cert = CertFacts(trusted=False)
     if leaf is not None:
         cert = await checker.check(leaf, certs[1:])
@@ -205,16 +235,16 @@ async def _check_one(
         )
     signer = signer_info(leaf) if leaf is not None else None
     signed_at = (
-        claimed_signing_time(crypto.signed_root, signer.organ_id)
-        if crypto.signed_root is not None and signer is not None
+        claimed_signing_time(signed_root, signer.organ_id)
+        if signed_root is not None and signer is not None
         else None
     )
-    report = SignatureReport(
+    return SignatureReport(
         index=index + 1,
         kind=SignatureKind.XML,
-        intact=crypto.intact,
-        valid=crypto.valid,
-        trusted=crypto.intact and crypto.valid and cert.trusted,
+        intact=intact,
+        valid=valid,
+        trusted=intact and valid and cert.trusted,
         revoked=cert.revoked,
         revoked_at=cert.revoked_at,
         weak_algorithm=weak,
@@ -226,7 +256,6 @@ async def _check_one(
         problems=tuple(problems),
         warnings=tuple(warnings),
     )
-    return report, crypto.signed_root if crypto.intact and crypto.valid else None
 
 
 LEGACY_WARNING = (

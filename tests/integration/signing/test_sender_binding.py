@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 from lxml import etree
 
+import signing.verifier as verifier_module
 from signing.envelope import DS
 from signing.pki import TestPki
 from signing.xmlverify import LEGACY_WARNING
@@ -25,6 +26,17 @@ from tests.signing_support import (
     serialise,
     signer_for,
 )
+
+
+@pytest.fixture(autouse=True, params=["tree", "streaming"])
+def verifier_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every rule here holds on both verifiers: the tree one, and the streaming
+    one that files of STREAM_AT bytes and more take."""
+    monkeypatch.setattr(
+        verifier_module, "STREAM_AT", 0 if request.param == "streaming" else 1 << 62
+    )
+    return str(request.param)
+
 
 NOT_BOUND = (
     f"no signature binds the sender {SENDER}: signed by {OTHER}; the signer's organ "
