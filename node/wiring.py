@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from node.config import (
     Config,
     Delivery,
+    OrganEntry,
     SigningMode,
     deadline_policy,
     retry_policy,
@@ -216,27 +217,35 @@ def make_key_ring(config: Config, environ: Mapping[str, str]) -> KeyRing:
     """The signers of the organs the node signs for (signing = "node"); every key
     is loaded and checked against its certificate now, so a wrong key or
     password fails the start, not the first document."""
-    from signing.keyring import OrganKey, Pkcs11Key, build_key_ring
+    from signing.keyring import build_key_ring
 
     keys = [
-        OrganKey(
-            organ_id=organ.id,
-            cert=organ.cert,
-            key=organ.key,
-            key_password_env=organ.key_password_env or None,
-            pkcs11=None
-            if organ.pkcs11 is None
-            else Pkcs11Key(
-                organ.pkcs11.module,
-                organ.pkcs11.token_label,
-                organ.pkcs11.key_label,
-                organ.pkcs11.pin_env,
-            ),
-        )
+        organ_key(organ, organ.cert)
         for organ in config.organs
         if organ.signing is SigningMode.NODE and organ.cert is not None
     ]
     return build_key_ring(keys, environ=environ)
+
+
+def organ_key(organ: OrganEntry, cert: Path) -> Any:
+    """Where an organ's key is (signing.keyring.OrganKey): a file or a PKCS#11
+    token; ``cert`` is its certificate (``organ.cert``, which callers have checked)."""
+    from signing.keyring import OrganKey, Pkcs11Key
+
+    return OrganKey(
+        organ_id=organ.id,
+        cert=cert,
+        key=organ.key,
+        key_password_env=organ.key_password_env or None,
+        pkcs11=None
+        if organ.pkcs11 is None
+        else Pkcs11Key(
+            organ.pkcs11.module,
+            organ.pkcs11.token_label,
+            organ.pkcs11.key_label,
+            organ.pkcs11.pin_env,
+        ),
+    )
 
 
 def make_verifier(config: Config, clock: Clock) -> Verifier:
@@ -357,27 +366,14 @@ def make_checkpointer(config: Config, deps: CoreDeps, store: Any) -> Any:
     None (with a warning) when the node has neither."""
     from node.engine.checkpoints import ChangeRecord, Checkpointer, TsaPolicy
     from signing.auditsign import KeyCheckpointSigner, Rfc3161Timestamper, fingerprint
-    from signing.keyring import OrganKey, Pkcs11Key, key_source_for
+    from signing.keyring import key_source_for
     from signing.keys import load_certificates, load_private_key
 
     audit = config.audit
     signer = None
     for organ in config.organs:
         if organ.id == config.node.organ_id and organ.signing is SigningMode.NODE and organ.cert:
-            spec = OrganKey(
-                organ_id=organ.id,
-                cert=organ.cert,
-                key=organ.key,
-                key_password_env=organ.key_password_env or None,
-                pkcs11=None
-                if organ.pkcs11 is None
-                else Pkcs11Key(
-                    organ.pkcs11.module,
-                    organ.pkcs11.token_label,
-                    organ.pkcs11.key_label,
-                    organ.pkcs11.pin_env,
-                ),
-            )
+            spec = organ_key(organ, organ.cert)
             key = key_source_for(spec, deps.environ).private_key()
             signer = KeyCheckpointSigner(key, load_certificates(organ.cert))
     if signer is None and config.tls is not None:
