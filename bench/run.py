@@ -67,6 +67,18 @@ async def scale_postgres(root: Path, size: str) -> dict[str, Any]:
     return await scale.run(root, size=size, engine="postgres")
 
 
+async def scrape_sqlite(root: Path, size: str) -> dict[str, Any]:
+    from bench.lib import scrape
+
+    return await scrape.run(root, size=size, engine="sqlite")
+
+
+async def scrape_postgres(root: Path, size: str) -> dict[str, Any]:
+    from bench.lib import scrape
+
+    return await scrape.run(root, size=size, engine="postgres")
+
+
 async def multi(root: Path, size: str) -> dict[str, Any]:
     from bench.lib import multi
 
@@ -82,6 +94,8 @@ BENCHES: dict[str, tuple[Bench, bool]] = {
     "scale": (scale_sqlite, False),
     "scale_postgres": (scale_postgres, True),
     "multi": (multi, True),
+    "scrape": (scrape_sqlite, False),
+    "scrape_postgres": (scrape_postgres, True),
 }
 
 

@@ -29,6 +29,7 @@ from node.store.records import (
     MessageRecord,
     MessageState,
     Source,
+    StoreMetrics,
 )
 
 Row = Any
@@ -169,4 +170,25 @@ def checkpoint(row: Row) -> Checkpoint:
         certificates=row["certificates"],
         timestamp=row["timestamp"],
         timestamp_error=row["timestamp_error"],
+    )
+
+
+def store_metrics(
+    counters: Mapping[str, int], oldest: datetime | str | None, now: datetime
+) -> StoreMetrics:
+    """The metrics snapshot from the maintained counters (migration 0004:
+    ``messages:<state>``, ``deliveries:queued|in_flight|dead``)."""
+    by_state = {
+        name.removeprefix("messages:"): n
+        for name, n in counters.items()
+        if name.startswith("messages:") and n
+    }
+    return StoreMetrics(
+        messages_by_state=by_state,
+        queue_depth=counters.get("deliveries:queued", 0),
+        in_flight=counters.get("deliveries:in_flight", 0),
+        dead_letters=counters.get("deliveries:dead", 0),
+        oldest_pending_seconds=(now.astimezone(UTC) - ts(oldest)).total_seconds()
+        if oldest
+        else None,
     )

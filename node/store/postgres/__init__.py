@@ -6,7 +6,7 @@ and without a shared filesystem."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,9 @@ from node.store.records import (
 from node.store.rows import hop, message_record, status_view
 from node.store.sqlfiles import load_queries
 
+COMPACT_EVERY = 1000
+"""Accepts between two compactions of the counter deltas (a few rows each)."""
+
 
 class PostgresStore:
     def __init__(
@@ -72,6 +75,7 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._q = load_queries("postgres")
         self._where = describe(dsn) + (f" schema {schema}" if schema else "")
+        self._accepts_since_compaction = 0
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._where!r})"
@@ -150,6 +154,7 @@ class PostgresStore:
                 if not hits:
                     raise
                 return AcceptOutcome(duplicate_of=_first(hits, keys))
+            await self._count_accept()
             return AcceptOutcome()
         finally:
             for message in messages:
@@ -338,8 +343,19 @@ class PostgresStore:
             return await reads.audit_entries(conn, self._q, limit, after)
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
-        async with self._conn() as conn:
+        async with self._conn(tx=False) as conn:
+            await reads.compact_counters(conn, self._q)
             return await reads.metrics(conn, self._q, now)
+
+    async def _count_accept(self) -> None:
+        """The counter deltas are compacted by every scrape, and every
+        COMPACT_EVERY accepts too, so that they stay few when nobody scrapes."""
+        self._accepts_since_compaction += 1
+        if self._accepts_since_compaction >= COMPACT_EVERY:
+            self._accepts_since_compaction = 0
+            with suppress(StoreUnavailable):  # the accept is committed: answer it
+                async with self._conn(tx=False) as conn:
+                    await reads.compact_counters(conn, self._q)
 
     # ------------------------------------------------------------------ audit checkpoints
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -32,6 +32,7 @@ from node.store.rows import (
     opt_date,
     split_organs,
     status_view,
+    store_metrics,
     ts,
 )
 
@@ -138,16 +139,17 @@ async def verify_audit(conn: Conn, q: Queries, page: int = 1000) -> AuditCheck:
 
 
 async def metrics(conn: Conn, q: Queries, now: datetime) -> StoreMetrics:
-    by_state = {r["state"]: int(r["n"]) for r in await conn.fetch(q["metrics_messages"])}
-    counts = await conn.fetchrow(q["metrics_deliveries"])
+    counters = {r["name"]: int(r["n"]) for r in await conn.fetch(q["metrics_counters"])}
     oldest = await conn.fetchval(q["metrics_oldest"])
-    return StoreMetrics(
-        messages_by_state=by_state,
-        queue_depth=int(counts["queued"]),
-        in_flight=int(counts["in_flight"]),
-        dead_letters=int(counts["dead"]),
-        oldest_pending_seconds=(now.astimezone(UTC) - oldest).total_seconds() if oldest else None,
-    )
+    return store_metrics(counters, oldest, now)
+
+
+async def compact_counters(conn: Conn, q: Queries) -> None:
+    """Fold the counter deltas into one row per name, unless another process is
+    at it (its transaction holds the lock; the next scrape or write will do)."""
+    async with conn.transaction():
+        if await conn.fetchval(q["counters_compact_lock"]):
+            await conn.execute(q["counters_compact"])
 
 
 class PgBody:

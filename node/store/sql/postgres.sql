@@ -196,14 +196,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 -- name: audit_page
 SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2;
 
--- name: metrics_messages
-SELECT state, COUNT(*) AS n FROM messages GROUP BY state;
+-- name: metrics_counters
+-- maintained by triggers (migration 0004), not counted per scrape
+SELECT name, SUM(delta) AS n FROM counter_deltas GROUP BY name;
 
--- name: metrics_deliveries
-SELECT
-    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL) AS queued,
-    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL AND state = 'in-flight') AS in_flight,
-    (SELECT COUNT(*) FROM deliveries WHERE state = 'dead') AS dead;
+-- name: counters_compact_lock
+SELECT pg_try_advisory_xact_lock(hashtext('lienthong.counters.' || current_schema()));
+
+-- name: counters_compact
+-- One row per name: the deltas this transaction sees are deleted and their
+-- sum put back in the same transaction (deltas committed meanwhile stay).
+WITH gone AS (DELETE FROM counter_deltas RETURNING name, delta)
+INSERT INTO counter_deltas (name, delta)
+SELECT name, SUM(delta) FROM gone GROUP BY name HAVING SUM(delta) <> 0;
 
 -- name: metrics_oldest
 SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;

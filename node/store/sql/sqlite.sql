@@ -201,14 +201,9 @@ VALUES (:seq, :at, :actor, :action, :subject, :details, :prev_hash, :hash);
 -- name: audit_page
 SELECT * FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :limit;
 
--- name: metrics_messages
-SELECT state, COUNT(*) AS n FROM messages GROUP BY state;
-
--- name: metrics_deliveries
-SELECT
-    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL) AS queued,
-    (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL AND state = 'in-flight') AS in_flight,
-    (SELECT COUNT(*) FROM deliveries WHERE state = 'dead') AS dead;
+-- name: metrics_counters
+-- maintained by triggers (migration 0004), not counted per scrape
+SELECT name, n FROM counters;
 
 -- name: metrics_oldest
 SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;

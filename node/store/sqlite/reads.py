@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from node.model import MessageKind
 from node.ports import AuditCheck, Hop, InboxItem, StatusView
@@ -31,6 +31,7 @@ from node.store.rows import (
     opt_date,
     split_organs,
     status_view,
+    store_metrics,
     ts,
 )
 from node.store.sqlite.connection import transaction
@@ -195,18 +196,9 @@ def verify_audit(conn: sqlite3.Connection, q: Queries, page: int = 1000) -> Audi
 
 def metrics(conn: sqlite3.Connection, q: Queries, now: datetime) -> StoreMetrics:
     with transaction(conn, write=False):
-        by_state = {r["state"]: int(r["n"]) for r in conn.execute(q["metrics_messages"])}
-        counts = conn.execute(q["metrics_deliveries"]).fetchone()
+        counters = {r["name"]: int(r["n"]) for r in conn.execute(q["metrics_counters"])}
         oldest = conn.execute(q["metrics_oldest"]).fetchone()["oldest"]
-    return StoreMetrics(
-        messages_by_state=by_state,
-        queue_depth=int(counts["queued"]),
-        in_flight=int(counts["in_flight"]),
-        dead_letters=int(counts["dead"]),
-        oldest_pending_seconds=(now.astimezone(UTC) - ts(oldest)).total_seconds()
-        if oldest
-        else None,
-    )
+    return store_metrics(counters, oldest, now)
 
 
 def rows_exist(conn: sqlite3.Connection, q: Queries, ids: list[str]) -> set[str]:
