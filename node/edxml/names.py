@@ -6,9 +6,11 @@ so the XSD and the reader see a single vocabulary:
 - the older namespace ``http://www.e-doc.vn/Schema/`` becomes the current one;
 - elements under ``AttachmentEncoded`` written without a namespace get the
   current one (real files mix both there);
-- a status message wrapped in ``MessageHeader`` (as some systems send it) has
-  that element renamed ``Status``; the original name is remembered so error
-  paths show what the file really says.
+- a status message wrapped in ``MessageHeader`` (a ``MessageHeader`` holding a
+  ``StatusCode``: every real file, the national library, and lienthong's own
+  writer) has that element renamed ``Status``, the internal name the schema
+  and the reader use; the original name is remembered so error paths show
+  what the file really says.
 """
 
 from __future__ import annotations
