@@ -21,7 +21,7 @@ from lxml import etree
 
 from node.edxml.base64content import Base64Content, DecodedContent
 from node.errors import MalformedXml, UnsafeXml
-from node.xmlsafe import MAX_DEPTH, PrologScanner
+from node.xmlsafe import MAX_DEPTH, PrologScanner, undeclared_prefix_message
 
 CHUNK = 1 << 16
 MAX_TEXT = 10_000_000
@@ -62,6 +62,8 @@ def read_stream(stream: Readable) -> StreamedTree:
         prolog.finish()
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
+        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]:
+            raise MalformedXml(undeclared_prefix_message(), line=exc.lineno) from None
         raise MalformedXml(expat.ErrorString(exc.code), line=exc.lineno) from None
     except ValueError as exc:  # names or namespace URIs that expat accepts but lxml does not
         raise MalformedXml(str(exc), line=parser.CurrentLineNumber) from None
