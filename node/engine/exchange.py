@@ -118,7 +118,7 @@ class Exchange:
             recipients, doc_keys = found
             keys += doc_keys
         ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(ctx, body, env.sender)
+        sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
         try:
             intake = Intake(
                 envelope=env,
