@@ -422,7 +422,7 @@ class QueueSnapshot:
 
 class OpsProbe(Protocol):
     """What /readyz and /metrics read from the core. Implemented by node.engine
-    (or assembled by node.bootstrap from the store and the key ring)."""
+    (or assembled by node.app.bootstrap from the store and the key ring)."""
 
     async def readiness(self) -> Mapping[str, str | None]:
         """Each check by name: None when it passes, else why it fails, e.g.

@@ -34,7 +34,7 @@ class PeerIdentity:
 
 @dataclass(frozen=True)
 class HttpServices:
-    """Everything the HTTP adapters need; built once by node.bootstrap."""
+    """Everything the HTTP adapters need; built once by node.app.bootstrap."""
 
     exchange: ExchangeApi
     admin: AdminApi

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from node.cli.db import _safe, _url_from_config
+    from node.app.cli.db import _safe, _url_from_config
 
     url = args.url if args.url is not None else _url_from_config(args.config)
     try:

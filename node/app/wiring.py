@@ -1,6 +1,6 @@
 """The real parts of a node, built from its config: transport, key ring,
 verifier, store and engine, drop-folder watchers — and the small types the
-composition root (:mod:`node.bootstrap`) assembles them with.
+composition root (:mod:`node.app.bootstrap`) assembles them with.
 
 Adapters, signing and the engine are imported inside the functions only: the
 core's imports point inward (tests/unit/test_layers.py).

@@ -4,8 +4,8 @@ transport, workers and the two web listeners, with a clean start and stop.
 Nothing else builds the object graph. Adapters and signing are imported
 inside functions only (the core's imports point inward; see
 tests/unit/test_layers.py). The parts themselves are built in
-:mod:`node.wiring`; the core is isolated behind :data:`CoreFactory`: tests
-pass fakes, production uses :func:`node.wiring.real_core`.
+:mod:`node.app.wiring`; the core is isolated behind :data:`CoreFactory`: tests
+pass fakes, production uses :func:`node.app.wiring.real_core`.
 
 Start order: secrets and files checked → metrics, transport → core (store,
 keys, engine) → HTTP listeners → background workers.
@@ -24,10 +24,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from node.config import Config, check_environment
-from node.errors import ConfigError
-from node.ports import Clock, SystemClock
-from node.wiring import (
+from node.app.wiring import (
     Background,
     Core,
     CoreDeps,
@@ -38,6 +35,9 @@ from node.wiring import (
     real_transport,
     upstream_pollers,
 )
+from node.config import Config, check_environment
+from node.errors import ConfigError
+from node.ports import Clock, SystemClock
 
 __all__ = [
     "SHUTDOWN_TIMEOUT",
