@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from node.model import MessageKind
+from node.modes import AdminRole
 
 if TYPE_CHECKING:
     from datetime import date
@@ -77,11 +78,6 @@ class PeerPrincipal:
 
     peer_id: str
     node_organ: str
-
-
-class AdminRole(enum.StrEnum):
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
 
 
 @dataclass(frozen=True)

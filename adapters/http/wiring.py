@@ -32,7 +32,6 @@ from node.errors import ConfigError
 from node.ports import (
     AdminApi,
     AdminPrincipal,
-    AdminRole,
     Clock,
     DmsPrincipal,
     ExchangeApi,
@@ -63,7 +62,7 @@ def http_services(
             {d.token_sha256: DmsPrincipal(d.id, frozenset(d.organs)) for d in config.dms}
         ),
         admin_auth=TokenAuth(
-            {a.token_sha256: AdminPrincipal(a.name, AdminRole(a.role.value)) for a in config.admins}
+            {a.token_sha256: AdminPrincipal(a.name, a.role) for a in config.admins}
         ),
         peers=peer_identities(config),
         inventory=inventory_from_config(config),

@@ -251,7 +251,7 @@ def organ_key(organ: OrganEntry, cert: Path) -> Any:
 def make_verifier(config: Config, clock: Clock) -> Verifier:
     """The verifier of incoming signatures under the node's trust policy; the
     trust store is loaded now (an unreadable one fails the start)."""
-    from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+    from signing.policy import VerificationPolicy
     from signing.verifier import DocumentVerifier
 
     trust = config.trust
@@ -259,11 +259,11 @@ def make_verifier(config: Config, clock: Clock) -> Verifier:
         VerificationPolicy(
             trust_dir=trust.dir,
             crl_files=trust.crls,
-            revocation=RevocationMode(trust.revocation.value),
+            revocation=trust.revocation,
             fetch=trust.fetch,
             allow_legacy=trust.allow_legacy,
             require_signature=True,
-            pdf=PdfMode(trust.pdf.value),
+            pdf=trust.pdf,
             require_signed_pdf=trust.require_signed_pdf,
             signers_for=implied_signers(config),
         ),
@@ -293,7 +293,6 @@ def implied_signers(config: Config) -> tuple[tuple[str, str], ...]:
 def engine_settings(config: Config) -> Any:
     """The engine's settings (node.engine.EngineSettings) from the config."""
     from node.engine import EngineSettings
-    from node.engine import SigningMode as EngineSigning
     from node.ports import DestinationKind
 
     push_kinds = {
@@ -308,7 +307,7 @@ def engine_settings(config: Config) -> Any:
         retry=retry_policy(config),
         calendar=work_calendar(config),
         deadlines=deadline_policy(config),
-        signing={o.id: EngineSigning(o.signing.value) for o in config.organs},
+        signing={o.id: o.signing for o in config.organs},
         push={d.id: push_kinds[d.delivery] for d in config.dms if d.delivery in push_kinds},
         concurrency=workers.concurrency,
         claim_batch=workers.claim_batch,

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from node.engine.context import EngineContext, off_loop
-from node.engine.settings import SigningMode
 from node.errors import (
     IllegalTransition,
     Issue,
@@ -24,6 +23,7 @@ from node.errors import (
     ValidationFailed,
 )
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
+from node.modes import SigningMode
 from node.ports import IncomingBody, Signer, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry

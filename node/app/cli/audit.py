@@ -267,8 +267,9 @@ def _opt_str(value: Any) -> str | None:
 
 def _verify(args: argparse.Namespace) -> int:
     from node.checkpoints import check_export
+    from node.modes import RevocationMode
     from signing.auditsign import CheckpointChecker
-    from signing.policy import RevocationMode, VerificationPolicy
+    from signing.policy import VerificationPolicy
     from signing.trust import TrustStoreError, load_material
 
     if not args.trust.is_dir():
