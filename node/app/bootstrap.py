@@ -125,6 +125,7 @@ class NodeService:
     async def _start_listeners(self, core: Core, metrics: Any, spool_dir: Path) -> None:
         from adapters.http.app import build_dms_listener_app, build_peer_listener_app
         from adapters.http.wiring import http_services, peer_server_context
+        from signing.trust import ca_certificates_in
 
         services = http_services(
             self.config,
@@ -135,6 +136,7 @@ class NodeService:
             clock=self._clock,
             spool_dir=spool_dir,
             environ=self._environ,
+            trust_anchors=ca_certificates_in(self.config.trust.dir),
         )
         listen = self.config.listen
         self.urls["dms"] = await self._serve(
