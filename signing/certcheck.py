@@ -43,7 +43,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from node.modes import RevocationMode
-from node.ports import Clock
+from node.ports.driven import Clock
 from signing.policy import VerificationPolicy
 from signing.trust import TrustMaterial
 

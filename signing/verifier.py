@@ -20,7 +20,7 @@ from lxml import etree
 from node import xmlsafe
 from node.errors import LienthongError, MalformedXml, UnsafeXml
 from node.modes import PdfMode
-from node.ports import Clock, SystemClock, VerificationOutcome
+from node.ports.driven import Clock, SystemClock, VerificationOutcome
 from signing.certcheck import CertChecker, ValidationCache
 from signing.envelope import attachments, find_header, sender_of
 from signing.pdfcheck import check_pdf

@@ -12,15 +12,15 @@ from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
 from adapters.http.vdxp_auth import VdxpAuth
 from adapters.tls import PeerPin
-from node.ports import (
+from node.ports.api import (
     AdminApi,
     AdminPrincipal,
-    Clock,
     DmsPrincipal,
     ExchangeApi,
     OpsProbe,
     PeerPrincipal,
 )
+from node.ports.driven import Clock
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,15 @@ from adapters.http.vdxp_auth import VdxpAuth, VdxpSystem
 from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
 from node.errors import ConfigError
-from node.ports import (
+from node.ports.api import (
     AdminApi,
     AdminPrincipal,
-    Clock,
     DmsPrincipal,
     ExchangeApi,
     OpsProbe,
     PeerPrincipal,
 )
+from node.ports.driven import Clock
 
 
 def http_services(

@@ -37,7 +37,7 @@ from node.app.wiring import (
 )
 from node.config import Config, check_environment
 from node.errors import ConfigError
-from node.ports import Clock, SystemClock
+from node.ports.driven import Clock, SystemClock
 
 __all__ = [
     "SHUTDOWN_TIMEOUT",

@@ -31,17 +31,8 @@ from node.config import (
     work_calendar,
 )
 from node.errors import ConfigError, LienthongError
-from node.ports import (
-    AdminApi,
-    Clock,
-    DmsPrincipal,
-    ExchangeApi,
-    KeyRing,
-    OpsProbe,
-    QueueSnapshot,
-    Transport,
-    Verifier,
-)
+from node.ports.api import AdminApi, DmsPrincipal, ExchangeApi, OpsProbe, QueueSnapshot
+from node.ports.driven import Clock, KeyRing, Transport, Verifier
 
 log = logging.getLogger("lienthong.node")
 
@@ -293,7 +284,7 @@ def implied_signers(config: Config) -> tuple[tuple[str, str], ...]:
 def engine_settings(config: Config) -> Any:
     """The engine's settings (node.engine.EngineSettings) from the config."""
     from node.engine import EngineSettings
-    from node.ports import DestinationKind
+    from node.ports.driven import DestinationKind
 
     push_kinds = {
         Delivery.WEBHOOK: DestinationKind.WEBHOOK,

@@ -26,7 +26,7 @@ from node.engine.settings import EngineSettings
 from node.engine.workers import DeliveryWorkers
 from node.errors import StoreUnavailable
 from node.modes import SigningMode
-from node.ports import Clock, KeyRing, Transport, Verifier
+from node.ports.driven import Clock, KeyRing, Transport, Verifier
 from node.store.port import Store
 from node.store.records import StoreMetrics
 

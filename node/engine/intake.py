@@ -24,7 +24,8 @@ from node.errors import (
 )
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
 from node.modes import SigningMode
-from node.ports import IncomingBody, Signer, VerificationOutcome
+from node.ports.api import IncomingBody
+from node.ports.driven import Signer, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import ValidationReport, validate_file

@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import MappingProxyType
 
 from node.modes import SigningMode
-from node.ports import DestinationKind
+from node.ports.driven import DestinationKind
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.workdays import DeadlinePolicy, WorkCalendar

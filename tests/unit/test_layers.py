@@ -6,7 +6,9 @@ database driver: not at module level, not inside a function, not behind
 ``TYPE_CHECKING``, not through ``importlib.import_module("...")``. The one
 place that knows every layer is the composition root ``node/app/``; the one
 driver exception is ``node/store/postgres/`` (asyncpg). Nothing but the
-composition root imports ``node.app``. The checker itself is tested on sources
+composition root imports ``node.app``. Ports point one way too: the driven
+ports (``node.ports.driven``) and signing/, which implements them, never
+import the API the adapters call (``node.ports.api``). The checker itself is tested on sources
 that hide a lazy import, so a blind walker fails here too.
 """
 
@@ -26,6 +28,7 @@ OUTER = ("adapters", "signing")
 FRAMEWORKS = ("aiohttp", "signxml", "pyhanko", "asyncpg", "psycopg", "psycopg2", "sqlalchemy")
 #: Explicit exceptions: module prefix -> top-level packages it may import anyway.
 ALLOWED_IN_CORE = {"node.store.postgres": frozenset({"asyncpg"})}
+DRIVING_API = "node.ports.api"
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,10 @@ def violations(module: str, imported: list[Imported]) -> list[str]:
         forbidden = {"signing", "signxml", "pyhanko"}
     else:
         forbidden = set()
-    bad = [i for i in imported if i.top in forbidden or i.within(COMPOSITION_ROOT)]
+    inner = [COMPOSITION_ROOT]
+    if inside.top == "signing" or inside.within("node.ports.driven"):
+        inner.append(DRIVING_API)
+    bad = [i for i in imported if i.top in forbidden or any(i.within(m) for m in inner)]
     return sorted({f"line {i.line}: {i.module}" for i in bad})
 
 
@@ -170,6 +176,8 @@ def test_the_checker_sees_a_hidden_import_in_the_engine(source: str) -> None:
         ("node.store.postgres.reads", "import asyncpg\n"),
         ("node.app.wiring", "def f():\n    from adapters.transport import NodeTransport\n"),
         ("signing.verifier", "from node.model import Envelope\nimport signxml\n"),
+        ("signing.keyring", "from node.ports.driven import KeyRing, Signer\n"),
+        ("adapters.http.dms", "from node.ports.api import ExchangeApi\n"),
         ("adapters.http.app", "from aiohttp import web\nfrom node.ports import ExchangeApi\n"),
     ],
 )
@@ -186,6 +194,8 @@ def test_the_checker_lets_the_allowed_imports_through(module: str, source: str) 
         ("signing.keyring", "def f():\n    from node.app.wiring import organ_key\n"),
         ("adapters.http.app", "def f():\n    from signing.verifier import DocumentVerifier\n"),
         ("adapters.http.app", "def f():\n    from node.app.bootstrap import NodeService\n"),
+        ("signing.verifier", "from node.ports.api import ExchangeApi\n"),
+        ("node.ports.driven", "from node.ports.api import IncomingBody\n"),
     ],
 )
 def test_the_checker_keeps_each_exception_to_its_place(module: str, source: str) -> None:
