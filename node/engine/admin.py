@@ -17,7 +17,14 @@ from node.engine.views import (
 )
 from node.errors import BadRequest, Conflict, Issue, NotFound
 from node.model import StatusCode
-from node.ports import AuditCheck, DeliveryView, MessageDetail, MessagePage, OrganStats, OverdueItem
+from node.ports.api import (
+    AuditCheck,
+    DeliveryView,
+    MessageDetail,
+    MessagePage,
+    OrganStats,
+    OverdueItem,
+)
 from node.report import Period, SupervisionReport, build_report
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
 from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue

@@ -14,15 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.records import (
     AcceptOutcome,
     AckResult,

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from node.bootstrap import Core, CoreDeps
+from node.app.bootstrap import Core, CoreDeps
 from node.errors import BadRequest, Forbidden, Issue, LienthongError, NotFound, ValidationFailed
 from node.model import MessageKind
 from node.ports import (
