@@ -132,10 +132,12 @@ class PrologScanner:
         skipped safely (it is not markup, and a signature covers the bytes as
         sent). False when more bytes are needed to tell."""
         window = buf[pos : pos + _DECL_LIMIT]
-        found = window.find(b"<?xml")
-        if found > 0 and b"<" not in window[:found]:
-            raise MalformedXml(_junk_message(window[:found]), line=1)
-        return found >= 0 or b"<" in window or len(window) >= _DECL_LIMIT
+        first = window.find(b"<")
+        if first > 0 and window.startswith(b"<?xml", first):
+            raise MalformedXml(_junk_message(window[:first]), line=1)
+        if first >= 0 and len(window) - first < 5 and b"<?xml".startswith(window[first:]):
+            return False  # "<?xm" so far: wait for the rest
+        return first >= 0 or len(window) >= _DECL_LIMIT
 
     def finish(self) -> None:
         """End of input: whatever is pending is scanned as a last chunk."""

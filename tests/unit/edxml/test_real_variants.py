@@ -6,17 +6,24 @@ tests/interop/test_vdxp_sdk.py sends the real files themselves through the SDK."
 
 from __future__ import annotations
 
+import itertools
 import re
+import string
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.transport.peek import peek_bytes
 from node.errors import MalformedXml
 from node.validation import ValidationReport, Validator
+from node.xmlsafe import PrologScanner
+from tests.conftest import SAMPLES
 
 FAST = Validator()
 STREAMING = Validator(stream_threshold=0)
 H = "/edXML/edXMLEnvelope/edXMLHeader"
+SAMPLE = (SAMPLES / "document.edxml").read_bytes()
 FIRST_TRACE_ORGAN = re.compile(rb"(<edXML:TraceHeader>\s*<edXML:OrganId>)[^<]*(</edXML:OrganId>)")
 
 
@@ -170,3 +177,26 @@ def test_an_undeclared_prefix_is_one_clear_refusal(sample_document: bytes) -> No
         STREAMING.validate_bytes(data)
     assert streamed.value.detail.startswith("a namespace prefix is used but never declared")
     assert streamed.value.line == fast.value.line
+
+
+@given(
+    junk=st.text(
+        alphabet=string.ascii_letters + string.digits + " \t\r\n", min_size=1, max_size=300
+    ),
+    cuts=st.lists(st.integers(min_value=1, max_value=2000), max_size=6),
+)
+def test_bytes_before_the_declaration_are_found_however_the_bytes_arrive(
+    junk: str, cuts: list[int]
+) -> None:
+    data = junk.encode() + SAMPLE[:1500]
+    points = [0, *sorted({c for c in cuts if c < len(data)}), len(data)]
+    with pytest.raises(MalformedXml, match=rf"^{len(junk)} byte\(s\) before the XML declaration"):
+        _scan(data, points)
+
+
+def _scan(data: bytes, points: list[int]) -> None:
+    scanner = PrologScanner()
+    for start, end in itertools.pairwise(points):
+        if scanner.feed(data[start:end]):
+            break
+    scanner.finish()
