@@ -300,20 +300,25 @@ _NOT_NAMESPACE_WELL_FORMED = (
 
 def _undeclared_message(match: re.Match[str]) -> str:
     prefix, attribute, element = match.groups()
+    return undeclared_prefix_message(prefix, element, attribute)
+
+
+def undeclared_prefix_message(
+    prefix: str | None = None, element: str | None = None, attribute: str | None = None
+) -> str:
+    """A namespace prefix used but never declared: one refusal, whichever
+    parser found it (libxml2 names the prefix; expat does not, its caller may)."""
+    if prefix is None or element is None:
+        known = ", ".join(f'xmlns:{p}="{uri}"' for p, uri in _KNOWN_PREFIXES.items())
+        return (
+            f"a namespace prefix is used but never declared: {_NOT_NAMESPACE_WELL_FORMED}; "
+            f"declare it on the root element ({known})"
+        )
     where = f"attribute {prefix}:{attribute} of {element}" if attribute else f"element {element}"
-    uri = _KNOWN_PREFIXES.get(prefix, "...")
+    uri = _KNOWN_PREFIXES.get(prefix, "its namespace URI")
     return (
         f"namespace prefix {prefix!r} is used ({where}) but never declared: "
         f'{_NOT_NAMESPACE_WELL_FORMED}; declare it on the root element (xmlns:{prefix}="{uri}")'
-    )
-
-
-def undeclared_prefix_message() -> str:
-    """The same refusal where the parser does not name the prefix (expat)."""
-    known = ", ".join(f'xmlns:{p}="{uri}"' for p, uri in _KNOWN_PREFIXES.items())
-    return (
-        f"a namespace prefix is used but never declared: {_NOT_NAMESPACE_WELL_FORMED}; "
-        f"declare it on the root element ({known})"
     )
 
 
