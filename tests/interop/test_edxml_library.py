@@ -262,6 +262,22 @@ async def test_the_library_reads_the_refusals_the_nodes_emit(
         assert got[name, "description"]  # the reason travels with it
 
 
+def test_why_statuses_are_written_in_message_header(
+    probe: tuple[Path, Path], tmp_path: Path, sample_status: bytes
+) -> None:
+    """The library reads a status's header from MessageHeader only: the same
+    status wrapped in Status (lienthong's former output) reads as nothing."""
+    wrapped = tmp_path / "wrapped.edxml"
+    wrapped.write_bytes(sample_status.replace(b"edXML:MessageHeader>", b"edXML:Status>"))
+    plain = tmp_path / "plain.edxml"
+    plain.write_bytes(sample_status)
+    as_status, as_header = run_probe(
+        probe, tmp_path, [f"read\tstatus\t{wrapped}", f"read\tstatus\t{plain}"]
+    )
+    assert as_status["error"] == "no MessageHeader read"
+    assert read_fields(as_header) == expected_fields(parse(sample_status))
+
+
 # ----------------------------------------------------------------- the other way round
 
 _WORDS = (
