@@ -57,9 +57,18 @@ async def search(request: web.Request) -> web.Response:
     until = params.instant("until")
     limit = params.limit()
     cursor = params.text("cursor")
+    document_id = params.text("document_id")
+    code = params.token("status_code", r"\d{2}", "must be a two-digit status code like 02")
     params.done()
     page = await request.config_dict[SERVICES].admin.search(
-        state=state, organ=organ, since=since, until=until, limit=limit, cursor=cursor
+        state=state,
+        organ=organ,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+        document_id=document_id,
+        status_code=code,
     )
     return web.json_response(views.message_page(page))
 

@@ -89,6 +89,16 @@ ORGAN = _query("organ", ORGAN_ID, "only this organ")
 SINCE = _query("since", {"type": "string", "format": "date-time"}, "from this instant")
 UNTIL = _query("until", {"type": "string", "format": "date-time"}, "up to this instant")
 STATE = _query("state", {"type": "string", "pattern": "^[a-z-]{1,32}$"}, "message state")
+DOCUMENT_ID = _query(
+    "document_id",
+    {"type": "string", "pattern": VISIBLE_ASCII, "minLength": 1, "maxLength": 512},
+    "only messages of this DocumentId (the document and its statuses)",
+)
+STATUS_CODE = _query(
+    "status_code",
+    {"type": "string", "pattern": "^[0-9]{2}$"},
+    "only status messages with this code (02: refusals)",
+)
 XML_BODY = {
     "required": True,
     "description": "the edXML file, byte for byte",
@@ -223,7 +233,9 @@ def _admin_report() -> dict[str, Any]:
 def _admin_paths() -> dict[str, Any]:
     return {
         "/admin/v1/messages": _admin_get(
-            "Search messages", "MessagePage", [STATE, ORGAN, SINCE, UNTIL, LIMIT, CURSOR]
+            "Search messages",
+            "MessagePage",
+            [STATE, ORGAN, SINCE, UNTIL, LIMIT, CURSOR, DOCUMENT_ID, STATUS_CODE],
         ),
         "/admin/v1/messages/{id}": _admin_get(
             "One message: deliveries, attempts, hops, statuses, verification report",
@@ -411,6 +423,8 @@ def registered_operations(app: web.Application) -> set[tuple[str, str]]:
 def _walk(app: web.Application) -> Iterator[tuple[str, str]]:
     for resource in app.router.resources():
         info = resource.get_info()
+        if info.get("prefix") == "/console":
+            continue  # the web console: HTML pages for people, not part of the API
         if "app" in info:
             yield from _walk(info["app"])
             continue

@@ -20,6 +20,7 @@ from node.ports import (
     Destination,
     Hop,
     InboxItem,
+    QueueDepth,
     StatusView,
     StoredBody,
 )
@@ -191,6 +192,14 @@ class Store(Protocol):
     async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]: ...
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics: ...
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        """Waiting deliveries (pending or in flight) per destination."""
+        ...
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        """Entries whose subject is one of ``subjects``, newest first."""
+        ...
 
     # ------------------------------------------------------------------ audit checkpoints
 

@@ -19,6 +19,7 @@ from node.ports import (
     Direction,
     Hop,
     Outcome,
+    QueueDepth,
     StatusView,
 )
 from node.store.records import (
@@ -112,6 +113,16 @@ def attempt(row: Row) -> AttemptView:
 
 def destination(row: Row) -> Destination:
     return Destination(DestinationKind(row["kind"]), row["destination"])
+
+
+def queue_depth(row: Row) -> QueueDepth:
+    return QueueDepth(
+        destination=destination(row),
+        queued=int(row["queued"]),
+        in_flight=int(row["in_flight"]),
+        held=int(row["held"]),
+        oldest_created_at=opt_ts(row["oldest"]),
+    )
 
 
 def delivery_record(row: Row, attempts: Sequence[AttemptView]) -> DeliveryRecord:

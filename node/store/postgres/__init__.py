@@ -20,6 +20,7 @@ from node.ports import (
     Destination,
     Hop,
     InboxItem,
+    QueueDepth,
     StatusView,
     StoredBody,
 )
@@ -340,6 +341,14 @@ class PostgresStore:
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         async with self._conn() as conn:
             return await reads.metrics(conn, self._q, now)
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        async with self._conn(tx=False) as conn:
+            return await reads.queue_depths(conn, self._q)
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        async with self._conn(tx=False) as conn:
+            return await reads.audit_of(conn, self._q, subjects, limit)
 
     # ------------------------------------------------------------------ audit checkpoints
 

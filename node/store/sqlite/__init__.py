@@ -17,6 +17,7 @@ from node.ports import (
     Destination,
     Hop,
     InboxItem,
+    QueueDepth,
     StatusView,
     StoredBody,
 )
@@ -311,6 +312,12 @@ class SqliteStore:
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         return await self._read.run(reads.metrics, self._q, now)
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        return await self._read.run(reads.queue_depths, self._q)
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        return await self._read.run(reads.audit_of, self._q, subjects, limit)
 
     # ------------------------------------------------------------------ audit checkpoints
 
