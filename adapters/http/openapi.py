@@ -423,7 +423,7 @@ def registered_operations(app: web.Application) -> set[tuple[str, str]]:
 def _walk(app: web.Application) -> Iterator[tuple[str, str]]:
     for resource in app.router.resources():
         info = resource.get_info()
-        if info.get("prefix") == "/console":
+        if resource.canonical == "/console" or resource.canonical.startswith("/console/"):
             continue  # the web console: HTML pages for people, not part of the API
         if "app" in info:
             yield from _walk(info["app"])

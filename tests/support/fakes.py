@@ -281,6 +281,7 @@ def delivery_of(message: Stored) -> DeliveryView:
         attempts=(),
         next_attempt_at=None,
         last_error="peer refused",
+        message_id=message.id,
     )
 
 
