@@ -143,6 +143,8 @@ VI: Mapping[str, str] = {
     "No verification report (a message the node generated or signed itself).": (
         "Không có kết quả kiểm tra (thông điệp do nút tự tạo hoặc tự ký)."
     ),
+    "Signed by this node for": "Nút đã ký số thay cho",
+    "there was no signature to verify on arrival.": "khi đến, văn bản chưa có chữ ký để kiểm tra.",
     "Verdict": "Kết luận",
     "Signer": "Người ký",
     "Signed at": "Ký lúc",

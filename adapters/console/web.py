@@ -4,6 +4,7 @@ session, rendering, the security headers and HTML error pages."""
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ def templates() -> Environment:
     )
     env.filters["when"] = when
     env.filters["pct"] = pct
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
     return env
 
 
