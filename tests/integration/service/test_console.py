@@ -4,6 +4,7 @@ and every page answering HTML. The browser tests are tests/e2e/test_console_brow
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -256,3 +257,62 @@ async def test_sign_in_redirect_stays_inside_the_console(node: Harness) -> None:
             allow_redirects=False,
         )
         assert resp.headers["Location"] == "/console/"
+
+
+async def test_the_message_page_shows_envelope_and_pdf_signatures(
+    node: Harness, sample_document: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message_id = await _submit(node, sample_document)
+    real_detail = node.admin.detail
+    signer = {"common_name": "UBND tỉnh <H41>", "organ_id": "000.00.00.H41", "subject": "x"}
+    report = {
+        "accepted": False,
+        "reasons": ["attachment 'qd.pdf' signature 1: the signed bytes were altered"],
+        "signatures": [
+            {
+                "index": 1,
+                "kind": "xml",
+                "verdict": "VALID",
+                "signer": signer,
+                "signed_at": "2026-11-20T02:00:00+00:00",
+                "algorithm": "rsa-sha256",
+                "problems": [],
+                "warnings": [],
+            },
+        ],
+        "attachments": [
+            {
+                "name": "qd.pdf",
+                "ok": False,
+                "signatures": [
+                    {
+                        "index": 1,
+                        "kind": "pdf",
+                        "verdict": "INVALID",
+                        "signer": None,
+                        "signed_at": None,
+                        "algorithm": None,
+                        "problems": ["the signed bytes were altered"],
+                        "warnings": [],
+                    },
+                ],
+            },
+        ],
+    }
+
+    async def detail(mid: str):  # type: ignore[no-untyped-def]
+        found = await real_detail(mid)
+        return dataclasses.replace(found, verification=report)
+
+    monkeypatch.setattr(node.admin, "detail", detail)
+    async with _browser() as http:
+        await sign_in(http, node.url, AUDITOR)
+        async with http.get(f"{node.url}/console/messages/{message_id}?lang=en") as resp:
+            text = await resp.text()
+    section = text.split('id="verification"', 1)[1].split('id="audit"', 1)[0]
+    assert "not accepted" in section
+    assert "the signed bytes were altered" in section
+    assert "UBND tỉnh &lt;H41&gt;" in section  # escaped
+    assert 'verdict-valid">VALID' in section
+    assert 'verdict-invalid">INVALID' in section
+    assert "qd.pdf" in section

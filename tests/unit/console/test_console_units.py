@@ -157,3 +157,21 @@ def test_overdue_line_plots_every_day_inside_the_frame(counts: list[int]) -> Non
     height = float(svg.get("height", "0"))
     for c in circles:
         assert 0 <= float(c.get("cy", "-1")) <= height
+
+
+def test_the_session_cookie_is_secure_on_a_tls_listener_only() -> None:
+    import ssl
+
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from adapters.console.web import SESSION_COOKIE, set_cookie
+
+    for context, secure in ((ssl.create_default_context(), True), (None, False)):
+        request = make_mocked_request("POST", "/console/login", sslcontext=context)
+        response = web.Response()
+        set_cookie(request, response, SESSION_COOKIE, "v")
+        morsel = response.cookies[SESSION_COOKIE]
+        assert bool(morsel["secure"]) is secure
+        assert morsel["httponly"] is True
+        assert morsel["samesite"] == "Strict"
