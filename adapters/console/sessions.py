@@ -22,7 +22,9 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from node.ports import AdminPrincipal, AdminRole, Clock
+from node.modes import AdminRole
+from node.ports.api import AdminPrincipal
+from node.ports.driven import Clock
 
 IDLE = timedelta(minutes=30)
 """A session unused this long is gone."""

@@ -20,7 +20,7 @@ from adapters.console.sessions import Session, SessionStore, SignInThrottle
 from adapters.http.problem import Handler
 from node.errors import BadRequest, Forbidden, LienthongError
 from node.model import VN_TZ
-from node.ports import Clock
+from node.ports.driven import Clock
 
 PREFIX = "/console"
 SESSION_COOKIE = "lienthong_console"

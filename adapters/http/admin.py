@@ -14,7 +14,7 @@ from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
 from node.errors import Forbidden
-from node.ports import AdminRole
+from node.modes import AdminRole
 from node.report_format import render_csv, render_text, report_dict
 
 PREFIX = "/admin/v1"

@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from node.ports import (
+from node.ports.api import (
     AttemptView,
     AuditCheck,
     DeliveryView,
-    Hop,
     InboxItem,
     InboxPage,
     MessageDetail,
@@ -23,6 +22,7 @@ from node.ports import (
     StatusView,
     Trace,
 )
+from node.ports.driven import Hop
 
 JsonObject = dict[str, Any]
 

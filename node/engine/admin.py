@@ -17,7 +17,7 @@ from node.engine.views import (
 )
 from node.errors import BadRequest, Conflict, Issue, NotFound
 from node.model import StatusCode
-from node.ports import (
+from node.ports.api import (
     AuditCheck,
     AuditEntryView,
     DeliveryView,

@@ -14,16 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    QueueDepth,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.records import (
     AcceptOutcome,
     AckResult,

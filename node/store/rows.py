@@ -12,16 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from node.model import MessageKind
-from node.ports import (
-    AttemptView,
-    Destination,
-    DestinationKind,
-    Direction,
-    Hop,
-    Outcome,
-    QueueDepth,
-    StatusView,
-)
+from node.ports.api import AttemptView, QueueDepth, StatusView
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome
 from node.store.records import (
     AuditEntry,
     Checkpoint,

@@ -21,12 +21,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from node.bootstrap import Core, CoreDeps
+from node.app.bootstrap import Core, CoreDeps
 from node.errors import BadRequest, Forbidden, Issue, LienthongError, NotFound, ValidationFailed
 from node.model import MessageKind
 from node.ports import (
     AuditCheck,
-    AuditEntryView,
     DeliveryOutcome,
     DeliveryView,
     Destination,
@@ -41,13 +40,13 @@ from node.ports import (
     OrganStats,
     OverdueItem,
     PeerPrincipal,
-    QueueDepth,
     QueueSnapshot,
     StoredBody,
     SubmitResult,
     Trace,
     TransferMeta,
 )
+from node.ports.api import AuditEntryView, QueueDepth
 from node.xmlsafe import parse_bytes
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

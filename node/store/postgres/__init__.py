@@ -14,16 +14,8 @@ from typing import Any
 import asyncpg
 
 from node.errors import StoreUnavailable
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    QueueDepth,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.postgres import reads, writes
 from node.store.postgres.connection import (
     check_schema_name,

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from node.model import MessageKind
-from node.ports import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
 from node.store.audit import GENESIS, ChainVerifier
 from node.store.postgres.connection import translated
 from node.store.records import (

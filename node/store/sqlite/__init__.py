@@ -11,16 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from node.errors import StoreUnavailable
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    QueueDepth,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.records import (
     AcceptOutcome,
     AckResult,

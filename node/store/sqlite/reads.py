@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from node.model import MessageKind
-from node.ports import AuditCheck, Hop, InboxItem, QueueDepth, StatusView
+from node.ports.api import AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Hop
 from node.store.audit import GENESIS, ChainVerifier
 from node.store.records import (
     AuditEntry,

@@ -1,5 +1,5 @@
 """A running node (real aiohttp listeners on 127.0.0.1, OS-assigned ports)
-wired through node.bootstrap with the in-memory core of tests/support/fakes."""
+wired through node.app.bootstrap with the in-memory core of tests/support/fakes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node.bootstrap import NodeService, running_node
+from node.app.bootstrap import NodeService, running_node
 from node.config import Config
 from node.ports import Clock, Transport
 from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, FixedClock, RecordingTransport

@@ -13,7 +13,7 @@ import pytest
 from tests.integration.service.conftest import Harness
 from tests.support.nodes import AUDITOR, OPERATOR, TOKENS
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 async def lienthong(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -78,7 +78,7 @@ async def test_send_refused_prints_detail_and_errors(
 async def test_send_usage_problems_exit_2(
     tmp_path: Path, sample_document: bytes, case: str
 ) -> None:
-    from node.cli.init import free_port
+    from node.app.cli.init import free_port
 
     doc = _file(tmp_path, "doc.edxml", sample_document)
     args = ["send", "--node", f"http://127.0.0.1:{free_port()}", "--token", "t", doc]

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from adapters.console import chart
 from adapters.console.i18n import VI
 from adapters.console.sessions import ABSOLUTE, IDLE, SessionStore, SignInThrottle
-from node.ports import AdminPrincipal, AdminRole
+from node.modes import AdminRole
+from node.ports.api import AdminPrincipal
 from tests.support.fakes import NOW
 
 OPS = AdminPrincipal("ops", AdminRole.OPERATOR)

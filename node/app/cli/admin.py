@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from node.cli import table
+from node.app.cli import table
 from node.report_format import FORMATS, render_csv, render_text
 
 NAME = "admin"
