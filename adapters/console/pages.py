@@ -122,12 +122,16 @@ async def message(request: web.Request) -> web.Response:
     detail = await admin.detail(message_id)
     audit = await admin.audit_trail(message_id)
     verification = dict(detail.verification)
+    # the engine keeps its verdict beside the verifier's full report ("report")
+    nested = verification.get("report")
+    signatures = nested if isinstance(nested, dict) and nested else verification
     return render(
         request,
         "message.html",
         detail=detail,
         audit=audit,
         verification=verification,
+        signatures=signatures,
         verification_json=json.dumps(verification, ensure_ascii=False, indent=2, default=str),
         resent=int(resent) if resent else None,
         can_resend=any(d.state == "dead" for d in detail.trace.deliveries),

@@ -10,6 +10,7 @@ screenshots (dashboard, message, report) into DIR."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import re
@@ -76,7 +77,17 @@ async def _refusing_dms() -> tuple[web.AppRunner, str]:
 
 
 def _edit(hook: str):  # type: ignore[no-untyped-def]
+    """S41's DMS signs (the node verifies, so messages carry a signature report)
+    and takes webhooks that it refuses; an auditor is added."""
+
     def edit(text: str) -> str:
+        text = re.sub(
+            rf'(id = "{re.escape(S41)}"\n)signing = "node".*?\nkey = .*?\ncert = .*?\n',
+            r'\1signing = "dms"\n',
+            text,
+            count=1,
+        )
+        assert f'id = "{S41}"\nsigning = "dms"' in text
         organs = f'organs = ["{S41}"]'
         head, rest = text.split(organs, 1)
         rest = rest.replace(
@@ -93,8 +104,30 @@ def _edit(hook: str):  # type: ignore[no-untyped-def]
     return edit
 
 
+def _signed_by_s41(node: RealNode, data: bytes) -> bytes:
+    """The document with S41's signed sample PDF as its attachment (manifest
+    and attachment both say so), signed with S41's key."""
+    from signing.keys import PemKeyFile
+    from signing.xmlsign import XmlSigner
+
+    pki = node.init.config_path.parent / "pki"
+    pdf = base64.b64encode((pki / f"{S41}.sample.pdf").read_bytes()).decode()
+    text = data.decode("utf-8")
+    text = text.replace("1234-UBND-KGVX.txt", "quyet-dinh.pdf").replace(
+        "<edXML:ContentType>text/plain<", "<edXML:ContentType>application/pdf<"
+    )
+    text = text.replace("<ContentType>text/plain<", "<ContentType>application/pdf<")
+    text = re.sub(
+        r"(<edXML:ContentTransferEncoded[^>]*>)[^<]+", lambda m: m.group(1) + pdf, text, count=1
+    )
+    signer = XmlSigner.from_source(S41, PemKeyFile(pki / f"{S41}.key"), pki / f"{S41}.pem")
+    return signer.sign(text.encode("utf-8"))
+
+
 async def _submit(node: RealNode, sender: str, recipient: str) -> tuple[str, str]:
     data, document_id = document(sender, (recipient,))
+    if sender == S41:
+        data = await asyncio.to_thread(_signed_by_s41, node, data)
     async with node.http.post(
         f"{node.url}/api/v1/documents",
         data=data,
@@ -216,8 +249,13 @@ async def test_operator_signs_in_searches_reads_resends_and_signs_out(
         assert await page.inner_text("#document-id") == console.document_ids[0]
         assert "000.00.00.H41" in await page.inner_text("#hops")
         assert await page.locator("#statuses tr.status").count() >= 1  # the automatic 01
-        verdict = await page.inner_text("#verification #verdict")
-        assert verdict.startswith(f"Signed by this node for {S41}")  # signing = "node"
+        assert await page.inner_text("#verification #verdict") == "accepted"
+        signatures = page.locator("#verification tr.signature")
+        assert await signatures.count() == 2  # the envelope's and the PDF's
+        for text in await signatures.all_inner_texts():
+            assert "VALID" in text
+            assert S41 in text
+        assert "quyet-dinh.pdf" in await page.inner_text("#verification")
         assert await page.locator("#audit tr.audit-entry").count() >= 1
         await _shot(page, "message")
 

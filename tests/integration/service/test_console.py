@@ -265,9 +265,7 @@ async def test_the_message_page_shows_envelope_and_pdf_signatures(
     message_id = await _submit(node, sample_document)
     real_detail = node.admin.detail
     signer = {"common_name": "UBND tỉnh <H41>", "organ_id": "000.00.00.H41", "subject": "x"}
-    report = {
-        "accepted": False,
-        "reasons": ["attachment 'qd.pdf' signature 1: the signed bytes were altered"],
+    full = {
         "signatures": [
             {
                 "index": 1,
@@ -298,6 +296,11 @@ async def test_the_message_page_shows_envelope_and_pdf_signatures(
                 ],
             },
         ],
+    }
+    report = {
+        "accepted": False,
+        "reasons": ["attachment 'qd.pdf' signature 1: the signed bytes were altered"],
+        "report": full,  # the engine's shape: its verdict beside the verifier's report
     }
 
     async def detail(mid: str):  # type: ignore[no-untyped-def]
