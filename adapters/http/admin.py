@@ -44,6 +44,7 @@ def build_admin_app() -> web.Application:
     get("/report", report, allow_head=False)
     get("/audit", audit, allow_head=False)
     get("/routes", routes, allow_head=False)
+    get("/queues", queues, allow_head=False)
     get("/peers", peers, allow_head=False)
     get("/certificates", certificates, allow_head=False)
     return app
@@ -154,6 +155,12 @@ async def audit(request: web.Request) -> web.Response:
     Params(request.query).done()
     result = await request.config_dict[SERVICES].admin.verify_audit_log()
     return web.json_response(views.audit_check(result))
+
+
+async def queues(request: web.Request) -> web.Response:
+    Params(request.query).done()
+    items = await request.config_dict[SERVICES].admin.queues()
+    return web.json_response({"items": [views.queue(q) for q in items]})
 
 
 async def routes(request: web.Request) -> web.Response:

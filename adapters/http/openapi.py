@@ -261,6 +261,9 @@ def _admin_paths() -> dict[str, Any]:
         "/admin/v1/report": _admin_report(),
         "/admin/v1/audit": _admin_get("Verify the audit log's hash chain", "AuditCheck", []),
         "/admin/v1/routes": _admin_get("The routing table", "RouteList", []),
+        "/admin/v1/queues": _admin_get(
+            "Waiting deliveries per destination (pending, in flight, held)", "QueueList", []
+        ),
         "/admin/v1/peers": _admin_get("Peer nodes and their certificates", "PeerList", []),
         "/admin/v1/certificates": _admin_get(
             "Every certificate with days to expiry", "CertificateList", []

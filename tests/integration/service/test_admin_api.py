@@ -67,6 +67,9 @@ async def test_auditor_reads_everything(node: Harness, sample_document: bytes) -
             in b["items"]
         ),
         "/admin/v1/peers": lambda b: b["items"] == [],
+        "/admin/v1/queues": lambda b: (
+            b["items"][0]["destination"] == {"kind": "peer", "name": "up"}
+        ),
         "/admin/v1/certificates": lambda b: b["items"][0]["role"] == "trust-anchor",
     }
     for path, check in expectations.items():
