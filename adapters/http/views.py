@@ -19,6 +19,7 @@ from node.ports.api import (
     MessageSummary,
     OrganStats,
     OverdueItem,
+    QueueDepth,
     StatusView,
     Trace,
 )
@@ -146,6 +147,16 @@ def organ_stats(value: OrganStats) -> JsonObject:
         "overdue": value.overdue,
         "on_time_rate": value.on_time_rate,
         "completeness": value.completeness,
+    }
+
+
+def queue(value: QueueDepth) -> JsonObject:
+    return {
+        "destination": {"kind": value.destination.kind.value, "name": value.destination.name},
+        "queued": value.queued,
+        "in_flight": value.in_flight,
+        "held": value.held,
+        "oldest_created_at": iso(value.oldest_created_at),
     }
 
 

@@ -224,6 +224,28 @@ class OrganStats:
 
 
 @dataclass(frozen=True)
+class QueueDepth:
+    """Deliveries waiting for one destination (pending or in flight)."""
+
+    destination: Destination
+    queued: int
+    in_flight: int
+    held: int
+    """Held back behind the probe of an unreachable destination."""
+    oldest_created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class AuditCheck:
     entries: int
     intact: bool
@@ -243,7 +265,12 @@ class AdminApi(Protocol):
         until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
-    ) -> MessagePage: ...
+        document_id: str | None = None,
+        status_code: str | None = None,
+    ) -> MessagePage:
+        """Newest first. ``status_code``: status messages carrying that code
+        (``"02"``: refusals)."""
+        ...
 
     async def detail(self, message_id: str) -> MessageDetail: ...
 
@@ -260,6 +287,14 @@ class AdminApi(Protocol):
     ) -> tuple[OrganStats, ...]: ...
 
     async def verify_audit_log(self) -> AuditCheck: ...
+
+    async def queues(self) -> tuple[QueueDepth, ...]:
+        """Waiting deliveries per destination, destinations with none left out."""
+        ...
+
+    async def audit_trail(self, message_id: str, *, limit: int = 100) -> tuple[AuditEntryView, ...]:
+        """The audit entries about a message and its document, newest first."""
+        ...
 
     async def report(
         self, *, start: date, end: date, organ: str | None = None

@@ -251,6 +251,8 @@ class SearchFilter:
     organ: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    document_id: str | None = None
+    status_code: str | None = None
 
 
 @dataclass(frozen=True)

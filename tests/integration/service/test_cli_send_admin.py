@@ -105,6 +105,11 @@ async def test_admin_tables_and_json(node: Harness, tmp_path: Path, sample_docum
     assert message_id in out
     code, out, _ = await lienthong(*base, "--json", "list", "--organ", "000.00.00.H41")
     assert json.loads(out)["items"][0]["id"] == message_id
+    document_id = node.exchange.messages[message_id].document_id
+    code, out, _ = await lienthong(*base, "--json", "list", "--document-id", document_id)
+    assert [i["id"] for i in json.loads(out)["items"]] == [message_id]
+    code, out, _ = await lienthong(*base, "queues")
+    assert (code, out.split()[:2]) == (0, ["KIND", "DESTINATION"])
     for action in (
         ["show", message_id],
         ["trace", message_id],
@@ -112,6 +117,7 @@ async def test_admin_tables_and_json(node: Harness, tmp_path: Path, sample_docum
         ["stats"],
         ["overdue"],
         ["routes"],
+        ["queues"],
         ["peers"],
         ["certs"],
     ):
