@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
-from node.bootstrap import NodeService, running_node
+from node.app.bootstrap import NodeService, running_node
 from node.config import load_config
 from signing.keys import PemKeyFile
 from signing.xmlsign import XmlSigner

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from node.app.wiring import implied_signers
 from node.config import parse_config
 from node.errors import ConfigError
-from node.wiring import implied_signers
 from signing.policy import VerificationPolicy
 
 CONFIG = """
