@@ -12,15 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from node.model import MessageKind
-from node.ports import (
-    AttemptView,
-    Destination,
-    DestinationKind,
-    Direction,
-    Hop,
-    Outcome,
-    StatusView,
-)
+from node.ports.api import AttemptView, QueueDepth, StatusView
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome
 from node.store.records import (
     AuditEntry,
     Checkpoint,
@@ -115,6 +108,16 @@ def destination(row: Row) -> Destination:
     return Destination(DestinationKind(row["kind"]), row["destination"])
 
 
+def queue_depth(row: Row) -> QueueDepth:
+    return QueueDepth(
+        destination=destination(row),
+        queued=int(row["queued"]),
+        in_flight=int(row["in_flight"]),
+        held=int(row["held"]),
+        oldest_created_at=opt_ts(row["oldest"]),
+    )
+
+
 def delivery_record(row: Row, attempts: Sequence[AttemptView]) -> DeliveryRecord:
     state = DeliveryState(row["state"])
     pending = state is DeliveryState.PENDING
@@ -176,7 +179,7 @@ def checkpoint(row: Row) -> Checkpoint:
 def store_metrics(
     counters: Mapping[str, int], oldest: datetime | str | None, now: datetime
 ) -> StoreMetrics:
-    """The metrics snapshot from the maintained counters (migration 0004:
+    """The metrics snapshot from the maintained counters (migration 0005:
     ``messages:<state>``, ``deliveries:queued|in_flight|dead``)."""
     by_state = {
         name.removeprefix("messages:"): n

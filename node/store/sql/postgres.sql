@@ -151,6 +151,8 @@ WHERE ($1::text IS NULL OR state = $1)
     AND ($3::timestamptz IS NULL OR received_at >= $3)
     AND ($4::timestamptz IS NULL OR received_at < $4)
     AND ($5::bigint IS NULL OR seq < $5)
+    AND ($7::text IS NULL OR document_id = $7)
+    AND ($8::text IS NULL OR status_code = $8)
 ORDER BY seq DESC LIMIT $6;
 
 -- name: inbox
@@ -197,7 +199,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2;
 
 -- name: metrics_counters
--- maintained by triggers (migration 0004), not counted per scrape
+-- maintained by triggers (migration 0005), not counted per scrape
 SELECT name, SUM(delta) AS n FROM counter_deltas GROUP BY name;
 
 -- name: counters_compact_lock
@@ -209,6 +211,18 @@ SELECT pg_try_advisory_xact_lock(hashtext('lienthong.counters.' || current_schem
 WITH gone AS (DELETE FROM counter_deltas RETURNING name, delta)
 INSERT INTO counter_deltas (name, delta)
 SELECT name, SUM(delta) FROM gone GROUP BY name HAVING SUM(delta) <> 0;
+
+-- name: queue_by_destination
+-- Waiting deliveries (pending or in flight) per destination, for the console.
+SELECT kind, destination, COUNT(*) AS queued,
+    COUNT(*) FILTER (WHERE state = 'in-flight') AS in_flight,
+    COUNT(*) FILTER (WHERE held) AS held,
+    MIN(created_at) AS oldest
+FROM deliveries WHERE due_at IS NOT NULL
+GROUP BY kind, destination ORDER BY kind, destination;
+
+-- name: audit_of_subjects
+SELECT * FROM audit_log WHERE subject = ANY($1::text[]) ORDER BY seq DESC LIMIT $2;
 
 -- name: metrics_oldest
 SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;
