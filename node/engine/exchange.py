@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from node.engine.accepting import Intake, duplicate, store_intake
+from node.engine.accepting import ACCEPTED, Intake, duplicate, store_intake
 from node.engine.context import EngineContext
 from node.engine.intake import (
     Sealed,
@@ -108,7 +108,9 @@ class Exchange:
             hits = await ctx.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
-            effects = await status_effects(ctx, env.header, recall_recipients=None, strict=True)
+            effects = await status_effects(ctx, env.header, relayed_to=None, strict=True)
+            if effects.already is not None:
+                return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             recipients = effects.recipients
             keys.append(key)
         else:
@@ -204,8 +206,10 @@ class Exchange:
             if hits:
                 return duplicate(hits[key])
             effects = await status_effects(
-                ctx, env.header, recall_recipients=meta.recipients, strict=False
+                ctx, env.header, relayed_to=meta.recipients, strict=False
             )
+            if effects.already is not None:
+                return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             if effects.problem:
                 notes["status_rules"] = effects.problem
             recipients = meta.recipients
@@ -315,11 +319,8 @@ def _status_key(status: Status) -> str:
 
 def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
     if isinstance(env.header, Status):
-        if env.header.status_code.value == "13":
-            return  # a recall goes to the recipients the sender's node recorded
-        allowed = {env.header.response_for.organ_id}
-    else:
-        allowed = set(env.recipients)
+        return  # checked against this node's record of the document (status_effects)
+    allowed = set(env.recipients)
     stray = [r for r in meta.recipients if r not in allowed]
     if stray:
         raise bad_request(

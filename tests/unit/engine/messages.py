@@ -55,8 +55,21 @@ def status(
     at: datetime,
     *,
     description: str | None = None,
+    response_organ: str | None = None,
 ) -> bytes:
-    return demo_messages.status(reporter, document_id, StatusCode(code), at, description)
+    """A status; ``response_organ``: the ResponseFor/OrganId to write instead of
+    the document's sender (the national 13 names the recipient there)."""
+    data = demo_messages.status(reporter, document_id, StatusCode(code), at, description)
+    if response_organ is None:
+        return data
+    new, n = re.subn(
+        rb"(<(?:[\w.-]+:)?ResponseFor>\s*<(?:[\w.-]+:)?OrganId>)[^<]+",
+        lambda m: m.group(1) + response_organ.encode(),
+        data,
+        count=1,
+    )
+    assert n == 1, "no ResponseFor/OrganId in the status"
+    return new
 
 
 def spooled(folder: Path, data: bytes) -> IncomingBody:
