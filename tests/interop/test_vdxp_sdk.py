@@ -252,43 +252,69 @@ SAMPLES = Path(os.environ.get("LIENTHONG_VDXP_SDK", ROOT.parent / "shared" / "vd
 ORGAN_ID = re.compile(rb"(<(?:\w+:)?OrganId>)\s*([0-9A-Za-z.]+\.[A-Z]\d\d)\s*(</)")
 CONTENT = "real-file content variants: interop-content branch"
 FLOW = (
-    "real-file status flow (the samples are not one flow: sent in name order, a "
-    "status after 06 or a recall from the recipient side is refused by the "
-    "engine's status rules): interop-content branch"
+    "one (document, recipient) pair cannot take both: 02 ends handling and 15 ends the "
+    "recall, while 03-06 and 16 run on the same pair; needs a second recipient organ "
+    "in the harness (flows branch)"
 )
-FLOW_SAMPLES = frozenset(
-    {
-        "status_cancellation_13.edxml",
-        "status_change-acceptance_15.edxml",
-        "status_change-rejection_16.edxml",
-        "status_inbox_ 01.edxml",
-        "status_processing_05.edxml",
-        "status_rejection_02.edxml",
-    }
-)
+FLOW_SAMPLES = frozenset({"status_change-acceptance_15.edxml", "status_rejection_02.edxml"})
 # What the real files need from the content side (see the sibling branch).
 ACCEPTED_NOW = frozenset(
     {
         "status.edxml",
         "status_acceptance_03.edxml",
         "status_assignment_04.edxml",
+        "status_cancellation_13.edxml",
+        "status_change-rejection_16.edxml",
         "status_finish_06.edxml",
+        "status_inbox_ 01.edxml",
+        "status_processing_05.edxml",
     }
 )
+NATIONAL_ID = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
+"""The DocumentId every status sample (and the update/recall/replacement) is about."""
+RECIPIENT_SIDE = [
+    "status.edxml",
+    "status_inbox_ 01.edxml",  # the DMS's own 01 after the node's: a duplicate, OK
+    "status_acceptance_03.edxml",
+    "status_assignment_04.edxml",
+    "status_processing_05.edxml",
+]
+AFTER_RECALL = [
+    "status_change-rejection_16.edxml",
+    "status_finish_06.edxml",
+    "status_change-acceptance_15.edxml",
+    "status_rejection_02.edxml",
+]
 
 
-def _adapted(data: bytes) -> bytes:
-    """The sample with its organ ids made ours: the first (From) → H41, the
-    others → G22 (routes and keys exist for those only)."""
-    seen = 0
+def _adapted(data: bytes, *, document: bool) -> bytes:
+    """The samples are one flow already: G22 (node B) sends 7816/VPCP-TTĐT to
+    H41 (node A), H41 reports, G22 asks it back. Their H41 and G22 stay; a
+    document's other organ ids (recipients this pair has no route for) become
+    H41."""
 
     def swap(match: re.Match[bytes]) -> bytes:
-        nonlocal seen
-        seen += 1
-        organ = H41 if seen == 1 else G22
+        organ = match.group(2).decode()
+        if organ not in (H41, G22):
+            organ = H41 if document else organ
         return match.group(1) + organ.encode() + match.group(3)
 
     return ORGAN_ID.sub(swap, data)
+
+
+def _original() -> bytes:
+    """The original the samples are about (the national edoc_new.edxml is refused:
+    bytes before its XML declaration): ours, G22 to H41, under its DocumentId."""
+    data, document_id = document(G22, (H41,))
+    return data.replace(document_id.encode(), NATIONAL_ID.encode(), 1)
+
+
+def wait_for(setup: NodeSetup, what: str, found: Any) -> None:
+    for _ in range(300):  # bounded: ~60 s
+        if any(found(i) for i in inbox(setup)):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{setup.name}'s inbox never held {what}")
 
 
 @pytest.fixture(scope="module")
@@ -296,32 +322,64 @@ def sample_results(
     sdk_driver: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, dict[str, Any]]:
     root = tmp_path_factory.mktemp("samples")
-    a, _ = make_pair(root)
+    a, b = make_pair(root)
     register_sdk_dms(a, "a")
+    register_sdk_dms(b, "b")
     logs = root / "logs"
     logs.mkdir()
     names = sorted(p.name for p in SAMPLES.glob("*.edxml"))
-    lines = [client("A", a, root)]
+    files: dict[str, Path] = {}
     for name in names:
-        path = root / name.replace(" ", "")
-        path.write_bytes(_adapted((SAMPLES / name).read_bytes()))
-        kind = "status" if name.startswith("status") else "edoc"
-        lines.append(
-            f'A\tsendEdoc\t{{"from":"{H41}","servicetype":"eDoc","messagetype":"{kind}"}}\t{path}'
+        files[name] = root / name.replace(" ", "")
+        files[name].write_bytes(
+            _adapted((SAMPLES / name).read_bytes(), document=not name.startswith("status"))
         )
-    env = {"VDXP_SECRET_A": SECRETS["a"]}
+    original = root / "original.edxml"
+    original.write_bytes(_original())
+
+    def send(who: str, name: str, path: Path | None = None) -> str:
+        kind = "status" if name.startswith("status") else "edoc"
+        organ = H41 if who == "A" else G22
+        return (
+            f'{who}\tsendEdoc\t{{"from":"{organ}","servicetype":"eDoc",'
+            f'"messagetype":"{kind}"}}\t{path or files[name]}'
+        )
+
+    documents = [n for n in names if not n.startswith("status")]
+    results: dict[str, dict[str, Any]] = {}
+    env = {"VDXP_SECRET_A": SECRETS["a"], "VDXP_SECRET_B": SECRETS["b"]}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        with running(a.process(logs)):
-            results = play(sdk_driver, root, lines)
+        with running(a.process(logs), b.process(logs)):
+            first = play(
+                sdk_driver,
+                root,
+                [client("B", b, root), send("B", "original", original)]
+                + [send("B", n) for n in documents],
+            )
+            assert first[0]["status"] == "OK", first[0]
+            results.update(zip(documents, first[1:], strict=True))
+            wait_for(
+                a,
+                "the original",
+                lambda i: i["kind"] == "document" and i["document_id"] == NATIONAL_ID,
+            )
+            lines = [client("A", a, root)] + [send("A", n) for n in RECIPIENT_SIDE]
+            results.update(zip(RECIPIENT_SIDE, play(sdk_driver, root, lines), strict=True))
+            recall = "status_cancellation_13.edxml"
+            (results[recall],) = play(sdk_driver, root, [client("B", b, root), send("B", recall)])
+            wait_for(a, "the recall request (13)", lambda i: i["status_code"] == "13")
+            lines = [client("A", a, root)] + [send("A", n) for n in AFTER_RECALL]
+            results.update(zip(AFTER_RECALL, play(sdk_driver, root, lines), strict=True))
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return dict(zip(names, results, strict=True))
+    assert set(results) == set(names)
+    return results
 
 
 def _sample_names() -> list[Any]:
