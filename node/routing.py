@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 from node.errors import LoopDetected, UnknownDestination
 from node.organ import OrganPattern, organ_id_problem
-from node.ports import Direction, Hop
+from node.ports.driven import Direction, Hop
 
 
 class TargetKind(enum.StrEnum):

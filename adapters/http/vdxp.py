@@ -40,7 +40,8 @@ from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
-from node.ports import InboxItem, IncomingBody, MessageSummary, StoredBody
+from node.ports.api import InboxItem, IncomingBody, MessageSummary
+from node.ports.driven import StoredBody
 
 log = logging.getLogger("lienthong.vdxp")
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from node.config.domain import DOMAIN_BUILDERS
 from node.config.fields import load_table
-from node.config.model import Config, Delivery, DmsEntry, SigningMode
+from node.config.model import Config, Delivery, DmsEntry
 from node.errors import ConfigError
+from node.modes import SigningMode
 
 
 def load_config(path: Path | str, *, check_files: bool = True) -> Config:

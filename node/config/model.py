@@ -29,38 +29,13 @@ from node.config.fields import (
     sha256_hex,
     storage_url,
 )
-
-
-class SigningMode(enum.StrEnum):
-    NODE = "node"
-    """The node signs for the organ with the organ's key (ký số tổ chức)."""
-    DMS = "dms"
-    """The organ's DMS signs; the node verifies."""
+from node.modes import AdminRole, PdfMode, RevocationMode, SigningMode
 
 
 class Delivery(enum.StrEnum):
     PULL = "pull"
     WEBHOOK = "webhook"
     DROP_FOLDER = "drop-folder"
-
-
-class Revocation(enum.StrEnum):
-    HARD_FAIL = "hard-fail"
-    SOFT_FAIL = "soft-fail"
-    OFF = "off"
-
-
-class PdfCheck(enum.StrEnum):
-    ENFORCE = "enforce"
-    """Every signature in a PDF attachment must be valid and trusted."""
-    REPORT = "report"
-    """PDF signatures are checked and reported, never refused."""
-    OFF = "off"
-
-
-class AdminRoleName(enum.StrEnum):
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
 
 
 class LogLevel(enum.StrEnum):
@@ -138,8 +113,8 @@ class TrustSection:
         metadata=doc("trust anchors (CA certificates) and CRLs for organisation signatures"),
     )
     crls: tuple[Path, ...] = field(default=(), metadata=doc("extra local CRL files"))
-    revocation: Revocation = field(
-        default=Revocation.SOFT_FAIL, metadata=doc("revocation checking policy")
+    revocation: RevocationMode = field(
+        default=RevocationMode.SOFT_FAIL, metadata=doc("revocation checking policy")
     )
     allow_legacy: bool = field(
         default=False, metadata=doc("accept SHA-1 signatures (reported as weak)")
@@ -148,8 +123,8 @@ class TrustSection:
         default=False,
         metadata=doc("fetch CRLs and OCSP answers from the URLs in certificates"),
     )
-    pdf: PdfCheck = field(
-        default=PdfCheck.ENFORCE, metadata=doc("what PDF attachment signatures mean")
+    pdf: PdfMode = field(
+        default=PdfMode.ENFORCE, metadata=doc("what PDF attachment signatures mean")
     )
     require_signed_pdf: bool = field(
         default=False, metadata=doc("refuse PDF attachments that carry no signature")
@@ -426,7 +401,7 @@ class DeadlinesSection:
 @dataclass(frozen=True)
 class AdminEntry:
     name: str = field(metadata=doc("operator or auditor name (audit log)", check=name_token))
-    role: AdminRoleName = field(metadata=doc("operator: read + resend; auditor: read-only"))
+    role: AdminRole = field(metadata=doc("operator: read + resend; auditor: read-only"))
     token_sha256: str = field(
         metadata=doc("SHA-256 (hex) of the admin's bearer token", check=sha256_hex, secret=True),
         repr=False,

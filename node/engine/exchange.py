@@ -35,18 +35,8 @@ from node.errors import (
     UnknownDestination,
 )
 from node.model import Envelope, MessageKind, Status
-from node.ports import (
-    Direction,
-    DmsPrincipal,
-    Hop,
-    InboxPage,
-    IncomingBody,
-    PeerPrincipal,
-    StoredBody,
-    SubmitResult,
-    Trace,
-    TransferMeta,
-)
+from node.ports.api import DmsPrincipal, InboxPage, IncomingBody, PeerPrincipal, SubmitResult, Trace
+from node.ports.driven import Direction, Hop, StoredBody, TransferMeta
 from node.routing import check_hops
 from node.store.records import AckResult, NewAuditEntry, Source
 

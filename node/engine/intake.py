@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from node.engine.context import EngineContext, off_loop
-from node.engine.settings import SigningMode
 from node.errors import (
     BadRequest,
     IllegalTransition,
@@ -26,7 +25,9 @@ from node.errors import (
     ValidationFailed,
 )
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
-from node.ports import IncomingBody, Signer, VerificationOutcome
+from node.modes import SigningMode
+from node.ports.api import IncomingBody
+from node.ports.driven import Signer, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import ValidationReport, validate_file

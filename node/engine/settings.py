@@ -3,23 +3,16 @@ engine never reads TOML)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 
-from node.ports import DestinationKind
+from node.modes import SigningMode
+from node.ports.driven import DestinationKind
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.workdays import DeadlinePolicy, WorkCalendar
-
-
-class SigningMode(enum.StrEnum):
-    NODE = "node"
-    """The node signs the organ's messages with the organ's key (KeyRing)."""
-    DMS = "dms"
-    """The DMS signs; the node verifies (Verifier) and refuses what fails."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from node.app.wiring import implied_signers
 from node.config import parse_config
-from node.wiring import implied_signers
 from signing.policy import VerificationPolicy
 
 CONFIG = """

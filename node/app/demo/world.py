@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from node.demo.http import AdminClient, DmsClient
-from node.demo.processes import NodeProcess, StepFailed, command, lienthong
+from node.app.demo.http import AdminClient, DmsClient
+from node.app.demo.processes import NodeProcess, StepFailed, command, lienthong
 
 H41 = "000.00.00.H41"
 """Node A: a provincial People's Committee (Ủy ban nhân dân tỉnh)."""

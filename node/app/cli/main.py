@@ -14,17 +14,17 @@ from node import __version__
 from node.errors import LienthongError
 
 COMMAND_MODULES = (
-    "node.cli.validate",
-    "node.cli.sign",
-    "node.cli.verify",
-    "node.cli.pki",
-    "node.cli.init",
-    "node.cli.serve",
-    "node.cli.send",
-    "node.cli.admin",
-    "node.cli.db",
-    "node.cli.audit",
-    "node.cli.demo",
+    "node.app.cli.validate",
+    "node.app.cli.sign",
+    "node.app.cli.verify",
+    "node.app.cli.pki",
+    "node.app.cli.init",
+    "node.app.cli.serve",
+    "node.app.cli.send",
+    "node.app.cli.admin",
+    "node.app.cli.db",
+    "node.app.cli.audit",
+    "node.app.cli.demo",
 )
 
 EXIT_USAGE = 2

@@ -1,40 +1,27 @@
-"""The core's ports: what the exchange engine needs from the outside world, and
-the facade (:class:`ExchangeApi`) that adapters call.
+"""The core's API: what the adapters call (driving side).
 
-Adapters (HTTP, peer transport, DMS push) and signing/ implement or call these.
-Only plain data crosses a port: frozen dataclasses defined here or in
-:mod:`node.model`, never framework objects.
+The facades (:class:`ExchangeApi` for the DMS and peer APIs, :class:`AdminApi`,
+:class:`OpsProbe`), who is calling (principals), the body an adapter spooled,
+and the plain-data views the facades answer with. The engine implements them.
+The ports the core itself calls are in :mod:`node.ports.driven`.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from node.model import MessageKind
+from node.modes import AdminRole
+from node.ports.driven import Destination, Hop, Outcome, StoredBody, TransferMeta
 
 if TYPE_CHECKING:
     from datetime import date
 
     from node.report import SupervisionReport
-
-# --------------------------------------------------------------------------- time
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current instant, timezone-aware (UTC)."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
 
 # --------------------------------------------------------------------------- bodies
 
@@ -49,15 +36,6 @@ class IncomingBody:
     path: Path
     size: int
     sha256: str
-
-
-class StoredBody(Protocol):
-    """Stored message bytes, exactly as received (signatures cover them)."""
-
-    size: int
-    sha256: str
-
-    def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]: ...
 
 
 # --------------------------------------------------------------------------- who is calling
@@ -79,125 +57,10 @@ class PeerPrincipal:
     node_organ: str
 
 
-class AdminRole(enum.StrEnum):
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
-
-
 @dataclass(frozen=True)
 class AdminPrincipal:
     name: str
     role: AdminRole
-
-
-# --------------------------------------------------------------------------- peer hand-over
-
-
-class Direction(enum.StrEnum):
-    IN = "in"
-    OUT = "out"
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One pass of a message through a node. Hops travel beside the signed bytes
-    (the bytes themselves are never modified) and every node stores them."""
-
-    node: str
-    at: datetime
-    direction: Direction
-
-
-@dataclass(frozen=True)
-class TransferMeta:
-    """What travels beside the bytes from node to node (HTTP headers on the peer API)."""
-
-    message_id: str
-    kind: MessageKind
-    recipients: tuple[str, ...]
-    hops: tuple[Hop, ...]
-
-
-# --------------------------------------------------------------------------- signing
-
-
-class Signer(Protocol):
-    """Signs an envelope for one organisation (domain §5). CPU-bound: callers run it
-    in an executor."""
-
-    organ_id: str
-
-    def sign(self, xml: bytes) -> bytes: ...
-
-
-class KeyRing(Protocol):
-    def signer_for(self, organ_id: str) -> Signer | None:
-        """The signer the node holds for ``organ_id``, or None (the DMS signs)."""
-        ...
-
-
-@dataclass(frozen=True)
-class VerificationOutcome:
-    """The core's view of a verification report: a verdict under the node's
-    policy, the reasons when refused, and the full report as JSON-ready data."""
-
-    accepted: bool
-    reasons: tuple[str, ...] = ()
-    signer_organs: tuple[str, ...] = ()
-    weak_algorithm: bool = False
-    report: Mapping[str, Any] = field(default_factory=dict)
-
-
-class Verifier(Protocol):
-    def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
-        """Verify every signature in the envelope stored at ``path`` (and its PDF
-        attachments). CPU-bound: callers run it in an executor."""
-        ...
-
-
-# --------------------------------------------------------------------------- delivery
-
-
-class DestinationKind(enum.StrEnum):
-    PEER = "peer"
-    WEBHOOK = "webhook"
-    DROP_FOLDER = "drop-folder"
-
-
-@dataclass(frozen=True)
-class Destination:
-    kind: DestinationKind
-    name: str
-    """Peer name or local DMS client id, as in node.toml."""
-
-
-class Outcome(enum.StrEnum):
-    DELIVERED = "delivered"
-    DUPLICATE = "duplicate"
-    TRANSIENT = "transient"
-    """Network error, timeout, 5xx: retried on the engine's schedule."""
-    PERMANENT = "permanent"
-    """4xx: never retried as is; dead-lettered and reported to the sender."""
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    outcome: Outcome
-    detail: str = ""
-    http_status: int | None = None
-    destination_down: bool = False
-    """A transient failure of the destination as a whole (no connection, TLS
-    handshake refused, "busy" answers), not of this message: the engine then
-    holds the destination's other deliveries back until the next retry."""
-
-
-class Transport(Protocol):
-    async def send(
-        self, destination: Destination, meta: TransferMeta, body: StoredBody
-    ) -> DeliveryOutcome:
-        """Hand one message to a peer node or a local DMS endpoint. Never raises for
-        delivery failures: they are outcomes."""
-        ...
 
 
 # --------------------------------------------------------------------------- facade views
@@ -382,6 +245,28 @@ class OrganStats:
 
 
 @dataclass(frozen=True)
+class QueueDepth:
+    """Deliveries waiting for one destination (pending or in flight)."""
+
+    destination: Destination
+    queued: int
+    in_flight: int
+    held: int
+    """Held back behind the probe of an unreachable destination."""
+    oldest_created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class AuditCheck:
     entries: int
     intact: bool
@@ -401,7 +286,12 @@ class AdminApi(Protocol):
         until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
-    ) -> MessagePage: ...
+        document_id: str | None = None,
+        status_code: str | None = None,
+    ) -> MessagePage:
+        """Newest first. ``status_code``: status messages carrying that code
+        (``"02"``: refusals)."""
+        ...
 
     async def detail(self, message_id: str) -> MessageDetail: ...
 
@@ -418,6 +308,14 @@ class AdminApi(Protocol):
     ) -> tuple[OrganStats, ...]: ...
 
     async def verify_audit_log(self) -> AuditCheck: ...
+
+    async def queues(self) -> tuple[QueueDepth, ...]:
+        """Waiting deliveries per destination, destinations with none left out."""
+        ...
+
+    async def audit_trail(self, message_id: str, *, limit: int = 100) -> tuple[AuditEntryView, ...]:
+        """The audit entries about a message and its document, newest first."""
+        ...
 
     async def report(
         self, *, start: date, end: date, organ: str | None = None
@@ -443,7 +341,7 @@ class QueueSnapshot:
 
 class OpsProbe(Protocol):
     """What /readyz and /metrics read from the core. Implemented by node.engine
-    (or assembled by node.bootstrap from the store and the key ring)."""
+    (or assembled by node.app.bootstrap from the store and the key ring)."""
 
     async def readiness(self) -> Mapping[str, str | None]:
         """Each check by name: None when it passes, else why it fails, e.g.

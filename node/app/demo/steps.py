@@ -10,10 +10,10 @@ import ssl
 from datetime import UTC, datetime
 from typing import Any
 
-from node.demo import messages
-from node.demo.http import Http
-from node.demo.processes import StepFailed
-from node.demo.world import G22, H41, DemoNode, World, wait_for
+from node.app.demo import messages
+from node.app.demo.http import Http
+from node.app.demo.processes import StepFailed
+from node.app.demo.world import G22, H41, DemoNode, World, wait_for
 from node.model import StatusCode
 
 SUBJECT = "V/v kết nối liên thông văn bản điện tử (lienthong demo)"

@@ -4,8 +4,8 @@ transport, workers and the two web listeners, with a clean start and stop.
 Nothing else builds the object graph. Adapters and signing are imported
 inside functions only (the core's imports point inward; see
 tests/unit/test_layers.py). The parts themselves are built in
-:mod:`node.wiring`; the core is isolated behind :data:`CoreFactory`: tests
-pass fakes, production uses :func:`node.wiring.real_core`.
+:mod:`node.app.wiring`; the core is isolated behind :data:`CoreFactory`: tests
+pass fakes, production uses :func:`node.app.wiring.real_core`.
 
 Start order: secrets and files checked → metrics, transport → core (store,
 keys, engine) → HTTP listeners → background workers.
@@ -24,10 +24,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from node.config import Config, check_environment
-from node.errors import ConfigError
-from node.ports import Clock, SystemClock
-from node.wiring import (
+from node.app.wiring import (
     Background,
     Core,
     CoreDeps,
@@ -38,6 +35,9 @@ from node.wiring import (
     real_transport,
     upstream_pollers,
 )
+from node.config import Config, check_environment
+from node.errors import ConfigError
+from node.ports.driven import Clock, SystemClock
 
 __all__ = [
     "SHUTDOWN_TIMEOUT",
@@ -125,6 +125,7 @@ class NodeService:
     async def _start_listeners(self, core: Core, metrics: Any, spool_dir: Path) -> None:
         from adapters.http.app import build_dms_listener_app, build_peer_listener_app
         from adapters.http.wiring import http_services, peer_server_context
+        from signing.trust import ca_certificates_in
 
         services = http_services(
             self.config,
@@ -135,6 +136,7 @@ class NodeService:
             clock=self._clock,
             spool_dir=spool_dir,
             environ=self._environ,
+            trust_anchors=ca_certificates_in(self.config.trust.dir),
         )
         listen = self.config.listen
         self.urls["dms"] = await self._serve(

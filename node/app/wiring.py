@@ -1,6 +1,6 @@
 """The real parts of a node, built from its config: transport, key ring,
 verifier, store and engine, drop-folder watchers — and the small types the
-composition root (:mod:`node.bootstrap`) assembles them with.
+composition root (:mod:`node.app.bootstrap`) assembles them with.
 
 Adapters, signing and the engine are imported inside the functions only: the
 core's imports point inward (tests/unit/test_layers.py).
@@ -31,17 +31,8 @@ from node.config import (
     work_calendar,
 )
 from node.errors import ConfigError, LienthongError
-from node.ports import (
-    AdminApi,
-    Clock,
-    DmsPrincipal,
-    ExchangeApi,
-    KeyRing,
-    OpsProbe,
-    QueueSnapshot,
-    Transport,
-    Verifier,
-)
+from node.ports.api import AdminApi, DmsPrincipal, ExchangeApi, OpsProbe, QueueSnapshot
+from node.ports.driven import Clock, KeyRing, Transport, Verifier
 
 log = logging.getLogger("lienthong.node")
 
@@ -251,7 +242,7 @@ def organ_key(organ: OrganEntry, cert: Path) -> Any:
 def make_verifier(config: Config, clock: Clock) -> Verifier:
     """The verifier of incoming signatures under the node's trust policy; the
     trust store is loaded now (an unreadable one fails the start)."""
-    from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+    from signing.policy import VerificationPolicy
     from signing.verifier import DocumentVerifier
 
     trust = config.trust
@@ -259,11 +250,11 @@ def make_verifier(config: Config, clock: Clock) -> Verifier:
         VerificationPolicy(
             trust_dir=trust.dir,
             crl_files=trust.crls,
-            revocation=RevocationMode(trust.revocation.value),
+            revocation=trust.revocation,
             fetch=trust.fetch,
             allow_legacy=trust.allow_legacy,
             require_signature=True,
-            pdf=PdfMode(trust.pdf.value),
+            pdf=trust.pdf,
             require_signed_pdf=trust.require_signed_pdf,
             signers_for=implied_signers(config),
         ),
@@ -293,8 +284,7 @@ def implied_signers(config: Config) -> tuple[tuple[str, str], ...]:
 def engine_settings(config: Config) -> Any:
     """The engine's settings (node.engine.EngineSettings) from the config."""
     from node.engine import EngineSettings
-    from node.engine import SigningMode as EngineSigning
-    from node.ports import DestinationKind
+    from node.ports.driven import DestinationKind
 
     push_kinds = {
         Delivery.WEBHOOK: DestinationKind.WEBHOOK,
@@ -308,7 +298,7 @@ def engine_settings(config: Config) -> Any:
         retry=retry_policy(config),
         calendar=work_calendar(config),
         deadlines=deadline_policy(config),
-        signing={o.id: EngineSigning(o.signing.value) for o in config.organs},
+        signing={o.id: o.signing for o in config.organs},
         push={d.id: push_kinds[d.delivery] for d in config.dms if d.delivery in push_kinds},
         concurrency=workers.concurrency,
         claim_batch=workers.claim_batch,

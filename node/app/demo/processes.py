@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.demo.http import Http, HttpError
+from node.app.demo.http import Http, HttpError
 
-LIENTHONG = (sys.executable, "-m", "node.cli.main")
+LIENTHONG = (sys.executable, "-m", "node.app.cli.main")
 
 
 class StepFailed(Exception):

@@ -12,6 +12,6 @@ The demo talks to the nodes only through their public surfaces (CLI, DMS API,
 admin API, peer API), with the standard library: it imports no web framework.
 """
 
-from node.demo.runner import STEPS, run_demo
+from node.app.demo.runner import STEPS, run_demo
 
 __all__ = ["STEPS", "run_demo"]

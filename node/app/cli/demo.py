@@ -1,6 +1,6 @@
 """`lienthong demo`: two nodes, two DMS simulators, one document, full status round trip.
 
-See :mod:`node.demo`. Exit codes: 0 every step checked out, 1 a step failed,
+See :mod:`node.app.demo`. Exit codes: 0 every step checked out, 1 a step failed,
 2 usage, 130 interrupted (the nodes are stopped first).
 """
 
@@ -23,6 +23,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from node.demo import run_demo
+    from node.app.demo import run_demo
 
     return run_demo(args.keep)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from node.cli import table
+from node.app.cli import table
 from node.report_format import FORMATS, render_csv, render_text
 
 NAME = "admin"
@@ -64,6 +64,14 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("COMPLETE", "completeness"),
     ],
     "routes": [("PATTERN", "pattern"), ("TO", "destination_kind"), ("NAME", "destination")],
+    "queues": [
+        ("KIND", "destination.kind"),
+        ("DESTINATION", "destination.name"),
+        ("WAITING", "queued"),
+        ("IN FLIGHT", "in_flight"),
+        ("HELD", "held"),
+        ("OLDEST", "oldest_created_at"),
+    ],
     "peers": [
         ("PEER", "name"),
         ("ORGAN", "organ_id"),
@@ -93,6 +101,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--until", metavar="ISO8601")
     search.add_argument("--limit", type=int)
     search.add_argument("--cursor")
+    search.add_argument("--document-id", dest="document_id", metavar="ID")
+    search.add_argument("--status-code", dest="status_code", metavar="NN", help="e.g. 02")
     for action, text in (
         ("show", "one message with its deliveries, statuses, verification"),
         ("trace", "a message's deliveries, attempts and statuses"),
@@ -111,6 +121,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     report.add_argument("--format", choices=FORMATS, default="text", help="default: text")
     for action, text in (
         ("routes", "the routing table"),
+        ("queues", "waiting deliveries per destination"),
         ("peers", "peer nodes"),
         ("certs", "certificates and days to expiry"),
         ("audit", "verify the audit log"),
@@ -121,7 +132,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
     """(method, path, query) of the API call an action makes."""
     query_keys = {
-        "list": ("state", "organ", "since", "until", "limit", "cursor"),
+        "list": (
+            "state",
+            "organ",
+            "since",
+            "until",
+            "limit",
+            "cursor",
+            "document_id",
+            "status_code",
+        ),
         "dead": ("limit",),
         "stats": ("organ", "since"),
         "overdue": ("organ",),
@@ -138,6 +158,7 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
         "stats": "/stats",
         "overdue": "/overdue",
         "routes": "/routes",
+        "queues": "/queues",
         "peers": "/peers",
         "certs": "/certificates",
         "audit": "/audit",

@@ -82,7 +82,8 @@ def parse_at(text: str) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     from node.errors import MalformedXml, UnsafeXml
-    from signing.policy import PdfMode, RevocationMode, VerificationPolicy
+    from node.modes import PdfMode, RevocationMode
+    from signing.policy import VerificationPolicy
     from signing.render import render_text
     from signing.trust import TrustStoreError
     from signing.verifier import DocumentUnreadable, DocumentVerifier

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from node.cli.init import free_port
-from node.demo import steps
-from node.demo.console import Console
-from node.demo.http import HttpError
-from node.demo.processes import StepFailed
-from node.demo.world import G22, H41, DemoNode, World
+from node.app.cli.init import free_port
+from node.app.demo import steps
+from node.app.demo.console import Console
+from node.app.demo.http import HttpError
+from node.app.demo.processes import StepFailed
+from node.app.demo.world import G22, H41, DemoNode, World
 
 Step = Callable[[World], list[str]]
 

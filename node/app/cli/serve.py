@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(config: Config, **options: Any) -> int:
     """Start the node, print its URLs, wait for SIGTERM/SIGINT, stop gracefully.
-    ``options`` go to :class:`node.bootstrap.NodeService` (tests pass a core)."""
-    from node.bootstrap import NodeService
-    from node.warmup import use_warm_executor
+    ``options`` go to :class:`node.app.bootstrap.NodeService` (tests pass a core)."""
+    from node.app.bootstrap import NodeService
+    from node.app.warmup import use_warm_executor
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

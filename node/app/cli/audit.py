@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from node.cli.db import _safe, _url_from_config
+    from node.app.cli.db import _safe, _url_from_config
 
     url = args.url if args.url is not None else _url_from_config(args.config)
     try:
@@ -267,8 +267,9 @@ def _opt_str(value: Any) -> str | None:
 
 def _verify(args: argparse.Namespace) -> int:
     from node.checkpoints import check_export
+    from node.modes import RevocationMode
     from signing.auditsign import CheckpointChecker
-    from signing.policy import RevocationMode, VerificationPolicy
+    from signing.policy import VerificationPolicy
     from signing.trust import TrustStoreError, load_material
 
     if not args.trust.is_dir():
