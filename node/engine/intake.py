@@ -229,7 +229,9 @@ def _recall_recipients(parties: Parties, reporter: str) -> tuple[str, ...]:
     )
 
 
-def _sender_of(parties: Parties, reporter: str, code: StatusCode) -> str:
+def _sender_of(
+    parties: Parties, reporter: str, code: StatusCode, relayed: str | None = None
+) -> str:
     """The organ that sent the document to ``reporter``: where its status goes.
     Refuses a status from anyone but a recipient of the document."""
     document_id = parties.document_id
@@ -246,6 +248,11 @@ def _sender_of(parties: Parties, reporter: str, code: StatusCode) -> str:
             f"{reporter} is not a recipient of document {document_id} (this node's record: "
             f"{parties.describe()}): only a recipient may report status {code} about it"
         )
+    if relayed is not None and code is StatusCode.REFUSED:
+        # A peer's node refusing a document this node never stored: one that
+        # claimed to come from our organ (a forgery) gets its 02 back to the
+        # organ it named, so that the organ learns of it (domain §5).
+        return relayed
     raise UnknownDestination(
         f"no record of document {document_id} on this node: a status {code} is accepted "
         "only about a document this node stored for its reporter"
@@ -282,7 +289,8 @@ async def status_effects(
         allowed = _recall_recipients(parties, reporter)
         pairs: tuple[str, ...] = allowed
     else:
-        allowed = (_sender_of(parties, reporter, code),)
+        named = status.response_for.organ_id if relayed_to is not None else None
+        allowed = (_sender_of(parties, reporter, code, named),)
         pairs = (reporter,)
     recipients = allowed
     if relayed_to is not None:

@@ -267,3 +267,17 @@ async def test_only_the_right_side_moves_the_feedback_and_only_as_the_rules_allo
     stored = [StatusCode(s.code) for s in await node.store.status_history(doc_id, STTTT)]
     assert stored == history
     assert await node.store.status_history(doc_id, STRANGER) == ()
+
+
+async def test_a_peer_refusing_a_forgery_in_our_name_still_reaches_the_named_organ(
+    node: Node,
+) -> None:
+    """Node B refused a document that claimed to come from UBND and that this
+    node never stored (a forgery sent to B directly): its 02 reaches UBND; any
+    other status about a document this node never stored is refused."""
+    never_sent = f"{UBND},2026/11/20,666/UBND"
+    refusal = await receive(node, status(VPCP, never_sent, "02", T0), relayed("s-2", (UBND,)))
+    items = (await node.exchange.inbox(DMS_UBND, limit=10, cursor=None)).items
+    assert [(i.id, i.status_code) for i in items] == [(refusal.id, "02")]
+    with pytest.raises(UnknownDestination, match="no record of document"):
+        await receive(node, status(VPCP, never_sent, "03", T0), relayed("s-3", (UBND,)))
