@@ -96,6 +96,12 @@ class RoutingTable:
             names.add(self.default_peer)
         return frozenset(names)
 
+    def routed_to(self, peer: str) -> tuple[OrganPattern, ...]:
+        """The patterns of the routes naming ``peer`` (the default route aside)."""
+        return tuple(
+            r.pattern for r in sorted(self._routes, key=lambda r: r.order) if r.peer == peer
+        )
+
     def resolve(self, organ_id: str) -> RouteTarget:
         """Where messages for ``organ_id`` go. Raises UnknownDestination."""
         target = self._lookup(organ_id)

@@ -156,8 +156,9 @@ class NodeService:
         from aiohttp import web
 
         from adapters.http.accesslog import JsonAccessLogger
+        from adapters.http.protocol import ProblemAppRunner
 
-        runner = web.AppRunner(
+        runner = ProblemAppRunner(
             app,
             access_log_class=JsonAccessLogger,
             access_log=logging.getLogger(f"lienthong.access.{name}"),

@@ -30,7 +30,9 @@ from node.config import (
     secret_from_env,
     work_calendar,
 )
+from node.config.domain import peer_organs, signers_for
 from node.errors import ConfigError, LienthongError
+from node.organ import OrganPattern
 from node.ports.api import AdminApi, DmsPrincipal, ExchangeApi, OpsProbe, QueueSnapshot
 from node.ports.driven import Clock, KeyRing, Transport, Verifier
 
@@ -265,20 +267,11 @@ def make_verifier(config: Config, clock: Clock) -> Verifier:
 
 
 def implied_signers(config: Config) -> tuple[tuple[str, str], ...]:
-    """Who may sign for whom, as the configuration already says it.
-
-    A node signs for the organs it serves with its own organ's key when an
-    organ has none (statuses, failure notices): this node for its local
-    organs, and each peer for the organs routed to it (the default peer for
-    any organ). Any other organ's signature does not bind a sender.
-    """
-    pairs = [(config.node.organ_id, organ.id) for organ in config.organs]
-    peer_organ = {peer.name: peer.organ_id for peer in config.peers}
-    pairs += [(peer_organ[r.peer], r.pattern) for r in config.routes if r.peer in peer_organ]
-    default = config.routing.default_peer
-    if default in peer_organ:
-        pairs.append((peer_organ[default], "*"))
-    return tuple(dict.fromkeys(pairs))
+    """Who may sign for whom (node.config.domain.signers_for): this node for
+    its local organs, each peer for the organs it speaks for (``peers[].organs``,
+    by default its organ_id and the routes naming it; the default peer gets
+    nothing more), and the ``[[signers]]`` tables."""
+    return signers_for(config)
 
 
 def engine_settings(config: Config) -> Any:
@@ -294,6 +287,10 @@ def engine_settings(config: Config) -> Any:
     return EngineSettings(
         node_organ=config.node.organ_id,
         routing=routing_table(config),
+        peer_organs={
+            name: tuple(OrganPattern.parse(p) for p in patterns)
+            for name, patterns in peer_organs(config).items()
+        },
         hop_limit=config.node.hop_limit,
         retry=retry_policy(config),
         calendar=work_calendar(config),

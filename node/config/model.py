@@ -233,6 +233,15 @@ class PeerEntry:
             "either one is accepted until you remove this key"
         ),
     )
+    organs: tuple[str, ...] = field(
+        default=(),
+        metadata=doc(
+            "organ-id patterns this peer may speak for: the From of what it delivers, "
+            "and the organs its node's signature binds; empty: its organ_id and the "
+            "patterns of the routes naming it (routing.default_peer grants nothing)",
+            check=organ_pattern,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -264,6 +273,39 @@ class UpstreamEntry:
     directory_sync: bool = field(
         default=False,
         metadata=doc("keep the organ directory in step with the axis (getAgenciesList)"),
+    )
+    organs: tuple[str, ...] = field(
+        default=(),
+        metadata=doc(
+            "organ-id patterns the axis may speak for (as peers[].organs); empty: its "
+            "organ_id and the patterns of the routes naming it; the national axis as "
+            'the default route typically needs organs = ["*"]',
+            check=organ_pattern,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SignerEntry:
+    organ: str = field(
+        metadata=doc(
+            "organ id in a signing certificate (its UID), e.g. a provincial axis", check=organ_id
+        )
+    )
+    may_sign_for: tuple[str, ...] = field(
+        metadata=doc(
+            'organ-id patterns whose messages that organ\'s signature binds, e.g. ["*.*.*.H41"]',
+            check=organ_pattern,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SignersFile:
+    """A file of ``[[signers]]`` tables alone: ``lienthong verify --signers FILE``."""
+
+    signers: tuple[SignerEntry, ...] = field(
+        default=(), metadata=doc("who may sign for whom, besides each organ for itself")
     )
 
 
@@ -468,6 +510,10 @@ class Config:
         default=(), metadata=doc("national axes reached over VDXP (routes name them as peers)")
     )
     routes: tuple[RouteEntry, ...] = field(default=(), metadata=doc("routes to peers"))
+    signers: tuple[SignerEntry, ...] = field(
+        default=(),
+        metadata=doc("who may sign for whom, besides each organ for itself (the sender binding)"),
+    )
     routing: RoutingSection = field(default_factory=RoutingSection, metadata=doc("routing"))
     retry: RetrySection = field(default_factory=RetrySection, metadata=doc("delivery retries"))
     workers: WorkersSection = field(default_factory=WorkersSection, metadata=doc("workers"))

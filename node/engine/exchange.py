@@ -115,7 +115,7 @@ class Exchange:
             keys += doc_keys
             notes = await _business_notes(ctx, env)
         ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(ctx, body, env.sender)
+        sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
         try:
             intake = Intake(
                 envelope=env,
@@ -240,6 +240,22 @@ class Exchange:
         return await store_intake(ctx, intake)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
+        """A peer delivers only what comes From an organ it speaks for
+        (``peers[].organs``), never From a local organ, and only along the
+        route back to that sender."""
+        settings = self._ctx.settings
+        if sender in settings.routing.local_organs:
+            raise Forbidden(
+                f"peer {peer.peer_id} may not deliver messages from {sender}: "
+                "it is an organ of this node"
+            )
+        patterns = settings.speaks_for(peer)
+        if not any(p.matches(sender) for p in patterns):
+            spoken = ", ".join(str(p) for p in patterns) or "no organ"
+            raise Forbidden(
+                f"peer {peer.peer_id} may not deliver messages from {sender}: "
+                f"it speaks for {spoken} (peers[].organs)"
+            )
         try:
             expected = self._ctx.settings.routing.peer_expected_for(sender)
         except UnknownDestination:

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from node.errors import MalformedXml
+from node.validation import validate_file
 from tests.harness.fixtures import running
 from tests.harness.nodes import G22, H41, NodeSetup, edit, make_pair
 from tests.unit.engine.messages import document
@@ -250,6 +252,8 @@ SAMPLES = Path(os.environ.get("LIENTHONG_VDXP_SDK", ROOT.parent / "shared" / "vd
     "samples"
 )
 ORGAN_ID = re.compile(rb"(<(?:\w+:)?OrganId>)\s*([0-9A-Za-z.]+\.[A-Z]\d\d)\s*(</)")
+DOCUMENT_ID = re.compile(rb"(<(?:\w+:)?DocumentId>)\s*([0-9A-Z.]+)(,[^<]*</)")
+HEADER_SIGNATURE = re.compile(rb"\s*<Signature[ >].*?</Signature>", re.S)
 CONTENT = "real-file content variants: interop-content branch"
 FLOW = (
     "one (document, recipient) pair cannot take both: 02 ends handling and 15 ends the "
@@ -271,7 +275,7 @@ ACCEPTED_NOW = frozenset(
     }
 )
 NATIONAL_ID = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
-"""The DocumentId every status sample (and the update/recall/replacement) is about."""
+"""The DocumentId every status sample is about: G22 sent it to H41."""
 RECIPIENT_SIDE = [
     "status.edxml",
     "status_inbox_ 01.edxml",  # the DMS's own 01 after the node's: a duplicate, OK
@@ -279,32 +283,64 @@ RECIPIENT_SIDE = [
     "status_assignment_04.edxml",
     "status_processing_05.edxml",
 ]
+RECALL = "status_cancellation_13.edxml"
 AFTER_RECALL = [
     "status_change-rejection_16.edxml",
     "status_finish_06.edxml",
     "status_change-acceptance_15.edxml",
     "status_rejection_02.edxml",
 ]
+SIGNATURE_FAILS = (
+    f"the document from {H41} carries a signature that fails, and the node will not "
+    f"sign over it for {H41}: signature 1: "
+)
+# The real documents, sent through the SDK as they are (organ ids made ours):
+# what lienthong answers, and why (docs/domain.md §1 "Variants real files carry").
+CONTENT_VERDICTS = {
+    # a load-test template: edXML:/xlink: prefixes used outside their declaration
+    "edoc.edxml": "namespace prefix 'xlink' is used (attribute xlink:href of Reference) "
+    "but never declared",
+    "edoc_new.edxml": "4 byte(s) before the XML declaration ('1212')",
+    # their legacy signature (edXML namespace, rsa-sha1) was broken by changing
+    # the organ ids, and its certificate is no valid base64 even in the original
+    "edoc_replacement.edxml": SIGNATURE_FAILS,
+    "edoc_revocation.edxml": SIGNATURE_FAILS,
+    "edoc_update.edxml": SIGNATURE_FAILS,
+}
+# The same three without their (broken) signature: the content is accepted.
+UNSIGNED = ("edoc_replacement.edxml", "edoc_revocation.edxml", "edoc_update.edxml")
 
 
-def _adapted(data: bytes, *, document: bool) -> bytes:
-    """The samples are one flow already: G22 (node B) sends 7816/VPCP-TTĐT to
-    H41 (node A), H41 reports, G22 asks it back. Their H41 and G22 stay; a
-    document's other organ ids (recipients this pair has no route for) become
-    H41."""
+def _adapted(data: bytes, *, document: bool = False) -> bytes:
+    """The sample with its organ ids made ours: the first (From) → H41, the
+    others → G22 (routes and keys exist for those only). In a document the
+    organ part of each DocumentId follows too (a DocumentId starts with its
+    sender's organ id)."""
+    ours: dict[bytes, bytes] = {}
+    for match in ORGAN_ID.finditer(data):
+        ours.setdefault(match.group(2), (G22 if ours else H41).encode())
 
     def swap(match: re.Match[bytes]) -> bytes:
-        organ = match.group(2).decode()
-        if organ not in (H41, G22):
-            organ = H41 if document else organ
+        return match.group(1) + ours.get(match.group(2), G22.encode()) + match.group(3)
+
+    if document:
+        data = DOCUMENT_ID.sub(swap, data)
+        return ORGAN_ID.sub(swap, data)
+    seen = 0
+
+    def by_position(match: re.Match[bytes]) -> bytes:
+        nonlocal seen
+        seen += 1
+        organ = H41 if seen == 1 else G22
         return match.group(1) + organ.encode() + match.group(3)
 
-    return ORGAN_ID.sub(swap, data)
+    return ORGAN_ID.sub(by_position, data)
 
 
 def _original() -> bytes:
-    """The original the samples are about (the national edoc_new.edxml is refused:
-    bytes before its XML declaration): ours, G22 to H41, under its DocumentId."""
+    """The original the status samples are about (the national edoc_new.edxml is
+    refused: bytes before its XML declaration): ours, G22 to H41, under its
+    DocumentId."""
     data, document_id = document(G22, (H41,))
     return data.replace(document_id.encode(), NATIONAL_ID.encode(), 1)
 
@@ -315,6 +351,43 @@ def wait_for(setup: NodeSetup, what: str, found: Any) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"{setup.name}'s inbox never held {what}")
+
+
+def _status_flow(
+    driver: tuple[Path, Path], root: Path, a: NodeSetup, b: NodeSetup
+) -> dict[str, dict[str, Any]]:
+    """The status samples are one flow as they are (their organ ids are already
+    ours: G22 on node B sent 7816/VPCP-TTĐT to H41 on node A, H41 reports, G22
+    asks it back with the national 13 naming the recipient in ResponseFor)."""
+    files = {}
+    for name in [*RECIPIENT_SIDE, RECALL, *AFTER_RECALL]:
+        data = (SAMPLES / name).read_bytes()
+        assert {m.group(2) for m in ORGAN_ID.finditer(data)} <= {H41.encode(), G22.encode()}
+        files[name] = root / name.replace(" ", "")
+        files[name].write_bytes(data)
+    original = root / "original.edxml"
+    original.write_bytes(_original())
+
+    def send(who: str, path: Path, kind: str = "status") -> str:
+        organ = H41 if who == "A" else G22
+        return (
+            f'{who}\tsendEdoc\t{{"from":"{organ}","servicetype":"eDoc",'
+            f'"messagetype":"{kind}"}}\t{path}'
+        )
+
+    (sent,) = play(driver, root, [client("B", b, root), send("B", original, "edoc")])
+    assert sent["status"] == "OK", sent
+    wait_for(
+        a, "the original", lambda i: i["kind"] == "document" and i["document_id"] == NATIONAL_ID
+    )
+    results: dict[str, dict[str, Any]] = {}
+    lines = [client("A", a, root)] + [send("A", files[n]) for n in RECIPIENT_SIDE]
+    results.update(zip(RECIPIENT_SIDE, play(driver, root, lines), strict=True))
+    (results[RECALL],) = play(driver, root, [client("B", b, root), send("B", files[RECALL])])
+    wait_for(a, "the recall request (13)", lambda i: i["status_code"] == "13")
+    lines = [client("A", a, root)] + [send("A", files[n]) for n in AFTER_RECALL]
+    results.update(zip(AFTER_RECALL, play(driver, root, lines), strict=True))
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -328,62 +401,41 @@ def sample_results(
     logs = root / "logs"
     logs.mkdir()
     names = sorted(p.name for p in SAMPLES.glob("*.edxml"))
-    files: dict[str, Path] = {}
-    for name in names:
-        files[name] = root / name.replace(" ", "")
-        files[name].write_bytes(
-            _adapted((SAMPLES / name).read_bytes(), document=not name.startswith("status"))
-        )
-    original = root / "original.edxml"
-    original.write_bytes(_original())
-
-    def send(who: str, name: str, path: Path | None = None) -> str:
-        kind = "status" if name.startswith("status") else "edoc"
-        organ = H41 if who == "A" else G22
-        return (
-            f'{who}\tsendEdoc\t{{"from":"{organ}","servicetype":"eDoc",'
-            f'"messagetype":"{kind}"}}\t{path or files[name]}'
-        )
-
+    lines = [client("A", a, root)]
+    sent = []
     documents = [n for n in names if not n.startswith("status")]
-    results: dict[str, dict[str, Any]] = {}
+    for name in [*documents, *(f"unsigned-{n}" for n in UNSIGNED)]:
+        original = name.removeprefix("unsigned-")
+        data = _adapted((SAMPLES / original).read_bytes(), document=original.startswith("edoc"))
+        if name.startswith("unsigned-"):
+            data, removed = HEADER_SIGNATURE.subn(b"", data)
+            assert removed == 1, name
+        path = root / name.replace(" ", "")
+        path.write_bytes(data)
+        kind = "status" if name.startswith("status") else "edoc"
+        lines.append(
+            f'A\tsendEdoc\t{{"from":"{H41}","servicetype":"eDoc","messagetype":"{kind}"}}\t{path}'
+        )
+        sent.append(name)
     env = {"VDXP_SECRET_A": SECRETS["a"], "VDXP_SECRET_B": SECRETS["b"]}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         with running(a.process(logs), b.process(logs)):
-            first = play(
-                sdk_driver,
-                root,
-                [client("B", b, root), send("B", "original", original)]
-                + [send("B", n) for n in documents],
-            )
-            assert first[0]["status"] == "OK", first[0]
-            results.update(zip(documents, first[1:], strict=True))
-            wait_for(
-                a,
-                "the original",
-                lambda i: i["kind"] == "document" and i["document_id"] == NATIONAL_ID,
-            )
-            lines = [client("A", a, root)] + [send("A", n) for n in RECIPIENT_SIDE]
-            results.update(zip(RECIPIENT_SIDE, play(sdk_driver, root, lines), strict=True))
-            recall = "status_cancellation_13.edxml"
-            (results[recall],) = play(sdk_driver, root, [client("B", b, root), send("B", recall)])
-            wait_for(a, "the recall request (13)", lambda i: i["status_code"] == "13")
-            lines = [client("A", a, root)] + [send("A", n) for n in AFTER_RECALL]
-            results.update(zip(AFTER_RECALL, play(sdk_driver, root, lines), strict=True))
+            results = dict(zip(sent, play(sdk_driver, root, lines), strict=True))
+            results.update(_status_flow(sdk_driver, root, a, b))
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    assert set(results) == set(names)
     return results
 
 
 def _sample_names() -> list[Any]:
     names = sorted(p.name for p in SAMPLES.glob("*.edxml")) if SAMPLES.is_dir() else []
+    names = [n for n in names if n not in CONTENT_VERDICTS]
     return [
         pytest.param(n)
         if n in ACCEPTED_NOW
@@ -403,3 +455,40 @@ def test_a_real_national_sample_is_accepted_through_the_sdk(
     assert result["status"] == "OK", result
     assert result["errorCode"] == "0"
     assert result["docId"]
+
+
+@pytest.mark.parametrize("name", sorted(CONTENT_VERDICTS))
+def test_a_real_national_document_gets_its_verdict_through_the_sdk(
+    sample_results: dict[str, dict[str, Any]], name: str
+) -> None:
+    """Refused with our specific reason, carried in the SDK's own result."""
+    result = sample_results[name]
+    assert (result["status"], result["errorCode"], result["docId"]) == ("FAIL", "400", ""), result
+    assert result["errorDesc"].startswith(CONTENT_VERDICTS[name]), result["errorDesc"]
+
+
+@pytest.mark.parametrize("name", UNSIGNED)
+def test_a_real_national_document_without_its_broken_signature_is_accepted(
+    sample_results: dict[str, dict[str, Any]], name: str
+) -> None:
+    result = sample_results[f"unsigned-{name}"]
+    assert (result["status"], result["errorCode"]) == ("OK", "0"), result
+    assert result["docId"]
+
+
+def test_lienthong_validate_reads_the_real_documents_as_they_are() -> None:
+    """The unchanged files: the three business-flow documents (legacy signature
+    included) are valid; the other two are refused, each with its one reason."""
+    _sdk()
+    verdicts = {}
+    for name in sorted(CONTENT_VERDICTS):
+        try:
+            report = validate_file(SAMPLES / name)
+        except MalformedXml as exc:
+            verdicts[name] = exc.detail
+        else:
+            verdicts[name] = "valid" if report.valid else str(report.issues)
+    assert verdicts["edoc.edxml"].startswith(CONTENT_VERDICTS["edoc.edxml"])
+    assert verdicts["edoc_new.edxml"].startswith(CONTENT_VERDICTS["edoc_new.edxml"])
+    for name in UNSIGNED:
+        assert verdicts[name] == "valid", (name, verdicts[name])

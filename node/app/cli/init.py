@@ -245,6 +245,8 @@ name = "{peer.name}"
 url = "{peer.url}"
 organ_id = "{peer.organ_id}"
 certificate = "{_rel(peer.certificate, directory)}"   # its TLS certificate must be this one
+# organs = ["{peer.organ_id}", "*.*.*.X99"]   # organs it may speak for (default: its
+#                                   # organ_id and the routes naming it; never the default route)
 """)
     if not peers:
         parts.append("""

@@ -71,6 +71,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="an envelope without XML signature does not fail by itself",
     )
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--signers",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of [[signers]] tables (organ, may_sign_for): which certificate "
+        "organ may sign for which senders; default: each organ signs only for itself",
+    )
+    who.add_argument(
+        "--config",
+        type=Path,
+        metavar="NODE_TOML",
+        help="apply a node's own rule: its [[signers]], its local organs and what each "
+        "peer speaks for (peers[].organs)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON report")
 
 
@@ -81,7 +96,7 @@ def parse_at(text: str) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    from node.errors import MalformedXml, UnsafeXml
+    from node.errors import ConfigError, MalformedXml, UnsafeXml
     from node.modes import PdfMode, RevocationMode
     from signing.policy import VerificationPolicy
     from signing.render import render_text
@@ -92,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         at = parse_at(args.at) if args.at else None
     except ValueError:
         return _usage(f"--at {args.at!r} is not an ISO 8601 date/time")
+    try:
+        signers = _signers(args)
+    except ConfigError as exc:
+        return _usage(exc.detail)
     policy = VerificationPolicy(
         trust_dir=args.trust,
         crl_files=tuple(args.crl),
@@ -101,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         require_signature=not args.allow_unsigned,
         pdf=PdfMode(args.pdf),
         require_signed_pdf=args.require_signed_pdf,
+        signers_for=signers,
     )
     if not getattr(args, "debug", False):
         # pyHanko logs tracebacks for suspicious PDF changes; the report already says
@@ -136,6 +156,19 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.write("\n")
     return code
+
+
+def _signers(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The sender-binding pairs of ``--signers FILE`` or ``--config node.toml``."""
+    from node.config import load_config
+    from node.config.domain import explicit_signers, signers_for
+    from node.config.load import load_signers
+
+    if args.signers is not None:
+        return tuple(explicit_signers(load_signers(args.signers)))
+    if args.config is not None:
+        return signers_for(load_config(args.config, check_files=False))
+    return ()
 
 
 def _usage(message: str) -> int:
