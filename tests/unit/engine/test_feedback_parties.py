@@ -119,7 +119,7 @@ async def test_a_status_about_a_document_this_node_never_stored_is_refused(node:
 
 async def test_a_relayed_status_must_come_through_the_route_of_its_reporter(node: Node) -> None:
     doc_id = await _sent_to_vpcp(node)
-    with pytest.raises(Forbidden, match="expects peer vpcp"):
+    with pytest.raises(Forbidden, match="may not deliver messages from"):
         await receive(node, status(VPCP, doc_id, "03", T0), relayed("s-3", (UBND,)), peer="axis")
     await _nothing_reached_ubnd(node, doc_id)
 
