@@ -117,6 +117,14 @@ class Forbidden(LienthongError):
     title = "Not allowed"
 
 
+class NotAParty(Forbidden):
+    """A status about a document from an organ that is not the side allowed to
+    send it: only a recipient reports 01-06/15/16, only the sender 13 (domain §3)."""
+
+    kind = "not-a-party"
+    title = "Not a party to the document"
+
+
 class NotFound(LienthongError):
     kind = "not-found"
     http_status = 404

@@ -17,8 +17,11 @@ sent before the 13 reached the recipient crosses it in transit, and refusing it
 at the sender's node would dead-letter a true status. 13 comes from the sender;
 every other code from the recipient side, and a code from the wrong side is illegal too.
 
-A repeated 01 is illegal: redeliveries are recognised by idempotency keys
-before a status reaches these rules.
+A repeated 01 is illegal here; the engine never asks: redeliveries are
+recognised by idempotency keys, and a 01 for a pair that already has one (a
+DMS's own 01 after the node's automatic 01) is answered as a duplicate of the
+first (``node.engine.intake.status_effects``). Which side an organ is on comes
+from the node's record of the document, not from these rules.
 
 :class:`FeedbackState` is the fold of a history; it is pure and immutable.
 """

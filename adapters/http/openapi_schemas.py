@@ -117,6 +117,23 @@ TRACE = obj(
         "hops": {"type": "array", "items": ref("Hop")},
         "deliveries": {"type": "array", "items": ref("Delivery")},
         "statuses": {"type": "array", "items": ref("StatusEntry")},
+        "chain": {
+            "type": "array",
+            "description": "the document's business chain on this node (domain §4), oldest "
+            "first: the original and its updates, recalls and replacements; empty when alone",
+            "items": ref("ChainLink"),
+        },
+    }
+)
+CHAIN_LINK = obj(
+    {
+        "id": STRING,
+        "business": {"type": "string", "enum": ["new", "recall", "update", "replacement"]},
+        "received_at": TIMESTAMP,
+        "recipients": STRINGS,
+        "reason": NULLABLE_STRING,
+        "changes": {"type": "array", "items": {"enum": ["document_info", "receivers"]}},
+        "original": NULLABLE_STRING,
     }
 )
 SUMMARY = obj(
@@ -303,6 +320,7 @@ COMPONENT_SCHEMAS: dict[str, Schema] = {
     "Delivery": DELIVERY,
     "StatusEntry": STATUS,
     "Trace": TRACE,
+    "ChainLink": CHAIN_LINK,
     "MessageSummary": SUMMARY,
     "MessagePage": MESSAGE_PAGE,
     "MessageDetail": MESSAGE_DETAIL,

@@ -11,6 +11,7 @@ from typing import Any
 from node.ports.api import (
     AttemptView,
     AuditCheck,
+    ChainLink,
     DeliveryView,
     InboxItem,
     InboxPage,
@@ -96,6 +97,19 @@ def trace(value: Trace) -> JsonObject:
         "hops": [hop(h) for h in value.hops],
         "deliveries": [delivery(d) for d in value.deliveries],
         "statuses": [status(s) for s in value.statuses],
+        "chain": [link(c) for c in value.chain],
+    }
+
+
+def link(value: ChainLink) -> JsonObject:
+    return {
+        "id": value.id,
+        "business": value.business,
+        "received_at": iso(value.received_at),
+        "recipients": list(value.recipients),
+        "reason": value.reason,
+        "changes": list(value.changes),
+        "original": value.original,
     }
 
 

@@ -97,6 +97,12 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
         promulgation_date=header.promulgation_info.promulgation_date,
         document_id=header.document_id,
     )
+    # An update, recall or replacement (or an original arriving after one of
+    # them) reaches recipients who already have the DocumentId: their 01 is
+    # recorded once, for the DocumentId (domain §3).
+    organs = tuple(
+        [o for o in placement.local_organs if not await _arrived(ctx, header.document_id, o)]
+    )
     return [
         await build_status(
             ctx,
@@ -110,5 +116,10 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
             ),
             route_back(ctx.settings, env.sender, via_peer=intake.via_peer),
         )
-        for organ in placement.local_organs
+        for organ in organs
     ]
+
+
+async def _arrived(ctx: EngineContext, document_id: str, organ: str) -> bool:
+    history = await ctx.store.status_history(document_id, organ)
+    return any(h.code == StatusCode.ARRIVED.value for h in history)

@@ -4,8 +4,10 @@ dead letters, overdue items, feedback statistics, audit-log verification."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime
 
+from node.engine.business import chain
 from node.engine.context import EngineContext
 from node.engine.views import (
     check_limit,
@@ -67,9 +69,8 @@ class Admin:
         record = await self._ctx.store.trace(message_id)
         if record is None:
             raise NotFound(f"no message {message_id}")
-        return MessageDetail(
-            summary(record.message), trace_view(record), record.message.verification
-        )
+        trace = replace(trace_view(record), chain=await chain(self._ctx, record.message))
+        return MessageDetail(summary(record.message), trace, record.message.verification)
 
     async def resend(self, message_id: str, *, actor: str) -> tuple[DeliveryView, ...]:
         ctx = self._ctx

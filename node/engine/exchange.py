@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from node.engine.accepting import Intake, duplicate, store_intake
+from node.engine.accepting import ACCEPTED, Intake, duplicate, store_intake
+from node.engine.business import KEY as BUSINESS
+from node.engine.business import chain, key_suffix, links
 from node.engine.context import EngineContext
 from node.engine.intake import (
     Sealed,
@@ -93,20 +96,24 @@ class Exchange:
                 raise Conflict(f"Idempotency-Key {idem!r} was already used for different bytes")
             keys += [same, reused]
         effects = None
+        notes: dict[str, Any] = {}
         if isinstance(env.header, Status):
             key = _status_key(env.header)
             hits = await ctx.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
-            effects = await status_effects(ctx, env.header, recall_recipients=None, strict=True)
+            effects = await status_effects(ctx, env.header, relayed_to=None, strict=True)
+            if effects.already is not None:
+                return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             recipients = effects.recipients
             keys.append(key)
         else:
-            found = await self._new_recipients(env, env.recipients)
+            found = await self._new_recipients(env, env.recipients, body.sha256)
             if isinstance(found, SubmitResult):
                 return found
             recipients, doc_keys = found
             keys += doc_keys
+            notes = await _business_notes(ctx, env)
         ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
         sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
         try:
@@ -120,6 +127,7 @@ class Exchange:
                 keys=tuple(keys),
                 effects=effects,
                 tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
+                notes=notes,
             )
             return await store_intake(ctx, intake)
         finally:
@@ -127,11 +135,13 @@ class Exchange:
                 await _discard(sealed.path)
 
     async def _new_recipients(
-        self, env: Envelope, recipients: Sequence[str]
+        self, env: Envelope, recipients: Sequence[str], sha256: str
     ) -> SubmitResult | tuple[tuple[str, ...], tuple[str, ...]]:
         """The recipients this document was not yet stored for (with their keys),
-        or the first answer when it was stored for all of them."""
-        keys = document_keys(env.document_id, env.sender, recipients)
+        or the first answer when it was stored for all of them. An update,
+        recall or replacement is keyed by its business type and bytes too: it
+        shares the original's DocumentId but is a new message (domain §4)."""
+        keys = document_keys(env.document_id, env.sender, recipients, key_suffix(env, sha256))
         hits = await self._ctx.store.find_keys(keys)
         if len(hits) == len(keys):
             return duplicate(hits[keys[0]])
@@ -194,18 +204,21 @@ class Exchange:
             if hits:
                 return duplicate(hits[key])
             effects = await status_effects(
-                ctx, env.header, recall_recipients=meta.recipients, strict=False
+                ctx, env.header, relayed_to=meta.recipients, strict=False
             )
+            if effects.already is not None:
+                return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             if effects.problem:
                 notes["status_rules"] = effects.problem
             recipients = meta.recipients
             keys.append(key)
         else:
-            found = await self._new_recipients(env, meta.recipients)
+            found = await self._new_recipients(env, meta.recipients, body.sha256)
             if isinstance(found, SubmitResult):
                 return found
             recipients, doc_keys = found
             keys += doc_keys
+            notes.update(await _business_notes(ctx, env))
         local = ctx.settings.routing.local_organs
         now = ctx.clock.now()
         intake = Intake(
@@ -281,7 +294,8 @@ class Exchange:
         record = await self._ctx.store.trace(message_id)
         if record is None:
             raise NotFound(f"no message {message_id}")
-        return trace_view(record)
+        links = await chain(self._ctx, record.message, visible_to=principal.organs)
+        return replace(trace_view(record), chain=links)
 
     async def _visible(self, message_id: str, principal: DmsPrincipal) -> None:
         """A DMS sees what it sent and what reached its organs' inboxes; for
@@ -310,6 +324,11 @@ class Exchange:
             log.warning("refusal of %s not audited: %s", subject, failure.detail)
 
 
+async def _business_notes(ctx: EngineContext, env: Envelope) -> dict[str, Any]:
+    note = await links(ctx, env)
+    return {} if note is None else {BUSINESS: note}
+
+
 def _status_key(status: Status) -> str:
     return status_key(
         status.response_for.document_id,
@@ -321,11 +340,8 @@ def _status_key(status: Status) -> str:
 
 def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
     if isinstance(env.header, Status):
-        if env.header.status_code.value == "13":
-            return  # a recall goes to the recipients the sender's node recorded
-        allowed = {env.header.response_for.organ_id}
-    else:
-        allowed = set(env.recipients)
+        return  # checked against this node's record of the document (status_effects)
+    allowed = set(env.recipients)
     stray = [r for r in meta.recipients if r not in allowed]
     if stray:
         raise bad_request(

@@ -13,9 +13,11 @@ from typing import Any
 
 from node.engine.context import EngineContext, off_loop
 from node.errors import (
+    BadRequest,
     IllegalTransition,
     Issue,
     LienthongError,
+    NotAParty,
     SignatureRejected,
     SigningFailed,
     StoreUnavailable,
@@ -207,44 +209,145 @@ class StatusEffects:
     removals: tuple[tuple[str, str], ...]
     problem: str | None = None
     """Set (instead of raising) when ``strict`` is off and the rules object."""
+    already: str | None = None
+    """The message that already recorded this fact (a DMS's own 01 after the
+    node's automatic one): the status is answered as a duplicate of it."""
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who sent a document and who received it, by this node's own record of it
+    (every document message stored under its DocumentId: the original and its
+    updates, recalls and replacements)."""
+
+    document_id: str
+    sent: Mapping[str, tuple[str, ...]]
+    """sender → the recipients recorded for it."""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.sent)
+
+    def senders_to(self, organ: str) -> tuple[str, ...]:
+        return tuple(s for s, rs in self.sent.items() if organ in rs)
+
+    def describe(self) -> str:
+        return "; ".join(f"sent by {s} to {', '.join(rs)}" for s, rs in self.sent.items())
+
+
+async def document_parties(ctx: EngineContext, document_id: str) -> Parties:
+    sent: dict[str, dict[str, None]] = {}
+    for record in await ctx.store.documents(document_id):
+        sent.setdefault(record.sender, {}).update(dict.fromkeys(record.recipients))
+    return Parties(document_id, {s: tuple(rs) for s, rs in sent.items()})
+
+
+def _recall_recipients(parties: Parties, reporter: str) -> tuple[str, ...]:
+    """Those the sender ``reporter`` sent the document to; refuses a 13 from
+    anyone but the document's sender."""
+    document_id = parties.document_id
+    recorded = parties.sent.get(reporter)
+    if recorded:
+        return recorded
+    if parties.senders_to(reporter):
+        raise IllegalTransition(
+            f"status 13 for {reporter} on {document_id} must come from the document's "
+            f"sender, not from the recipient side (this node's record: {parties.describe()})"
+        )
+    if parties.known:
+        raise NotAParty(
+            f"{reporter} did not send document {document_id} (this node's record: "
+            f"{parties.describe()}): only its sender may request it back (13)"
+        )
+    raise UnknownDestination(
+        f"no record of document {document_id} sent by {reporter} on this node: "
+        "cannot route the recall request (13)"
+    )
+
+
+def _sender_of(
+    parties: Parties, reporter: str, code: StatusCode, relayed: str | None = None
+) -> str:
+    """The organ that sent the document to ``reporter``: where its status goes.
+    Refuses a status from anyone but a recipient of the document."""
+    document_id = parties.document_id
+    senders = parties.senders_to(reporter)
+    if senders:
+        return senders[0]
+    if reporter in parties.sent:
+        raise IllegalTransition(
+            f"status {code} on {document_id} must come from the recipient side, not from "
+            f"the document's sender {reporter}"
+        )
+    if parties.known:
+        raise NotAParty(
+            f"{reporter} is not a recipient of document {document_id} (this node's record: "
+            f"{parties.describe()}): only a recipient may report status {code} about it"
+        )
+    if relayed is not None and code is StatusCode.REFUSED:
+        # A peer's node refusing a document this node never stored: one that
+        # claimed to come from our organ (a forgery) gets its 02 back to the
+        # organ it named, so that the organ learns of it (domain §5).
+        return relayed
+    raise UnknownDestination(
+        f"no record of document {document_id} on this node: a status {code} is accepted "
+        "only about a document this node stored for its reporter"
+    )
 
 
 async def status_effects(
     ctx: EngineContext,
     status: Status,
     *,
-    recall_recipients: tuple[str, ...] | None,
+    relayed_to: tuple[str, ...] | None,
     strict: bool,
 ) -> StatusEffects:
-    """Check a status against the stored history of its (document, recipient) pairs.
+    """Check a status against this node's record of its document and the stored
+    history of its (document, recipient) pairs.
 
-    ``recall_recipients``: for a 13 received from a peer, the recipients it was
-    sent for; None to take those this node recorded for the document.
+    Who is the sender and who a recipient comes from the record (who sent the
+    document, who received it), never from ``ResponseFor/OrganId``, which real
+    files fill either way (domain §3): only a recipient may send 01-06/15/16,
+    and that status goes to the document's sender; only the sender may send 13,
+    and it goes to the recipients recorded for it.
+
+    ``relayed_to``: the recipients a peer sent the status for (each must be one
+    the record allows); None when a DMS submits it.
     ``strict``: raise IllegalTransition (a DMS submitting) or only report the
     problem (a peer relaying a status its own node already checked: it arrives
     even when statuses overtook each other on the way)."""
     document_id = status.response_for.document_id
     reporter = status.from_.organ_id
     code = status.status_code
-    from_sender = reporter == status.response_for.organ_id
-    if sent_by_sender(code) and not from_sender:
-        FeedbackState(document_id, reporter).apply(code, from_sender=False)  # raises: wrong side
-    if code is StatusCode.RECALL_REQUESTED:
-        recipients = recall_recipients
-        if recipients is None:
-            recipients = await ctx.store.document_recipients(document_id, reporter)
-        if not recipients:
-            raise UnknownDestination(
-                f"no record of document {document_id} sent by {reporter} on this node: "
-                "cannot route the recall request (13)"
-            )
-        pairs = recipients
+    parties = await document_parties(ctx, document_id)
+    from_sender = sent_by_sender(code)
+    if from_sender:
+        allowed = _recall_recipients(parties, reporter)
+        pairs: tuple[str, ...] = allowed
     else:
-        recipients = (status.response_for.organ_id,)
+        named = status.response_for.organ_id if relayed_to is not None else None
+        allowed = (_sender_of(parties, reporter, code, named),)
         pairs = (reporter,)
+    recipients = allowed
+    if relayed_to is not None:
+        stray = [r for r in relayed_to if r not in allowed]
+        if stray:
+            raise bad_transfer(
+                f"{', '.join(stray)} not among those status {code} on {document_id} "
+                f"from {reporter} may go to ({', '.join(allowed)})"
+            )
+        recipients = relayed_to
+        if from_sender:
+            pairs = relayed_to
     problem = None
     for recipient in pairs:
         history = await ctx.store.status_history(document_id, recipient)
+        if code is StatusCode.ARRIVED:
+            first = next((h for h in history if h.code == StatusCode.ARRIVED.value), None)
+            if first is not None and first.message_id is not None:
+                # 01 is a fact, not a step: the node's automatic 01 recorded it
+                # already; the DMS's own 01 is the same fact (recorded once).
+                return StatusEffects(recipients, (), (), already=first.message_id)
         state, _ = fold(((h.at, StatusCode(h.code)) for h in history), document_id, recipient)
         try:
             state.apply(code, from_sender=from_sender)
@@ -258,6 +361,12 @@ async def status_effects(
     )
     removals = ((document_id, reporter),) if code is StatusCode.RECALLED else ()
     return StatusEffects(tuple(recipients), entries, removals, problem)
+
+
+def bad_transfer(message: str) -> BadRequest:
+    return BadRequest(
+        f"Lienthong-Recipients: {message}", [Issue(None, "Lienthong-Recipients", message)]
+    )
 
 
 def fold(

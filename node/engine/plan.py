@@ -52,8 +52,12 @@ def route_back(settings: EngineSettings, organ: str, *, via_peer: str | None) ->
 # --------------------------------------------------------------------------- idempotency keys
 
 
-def document_keys(document_id: str, sender: str, recipients: Iterable[str]) -> tuple[str, ...]:
-    return tuple(f"doc|{document_id}|{sender}|{r}" for r in recipients)
+def document_keys(
+    document_id: str, sender: str, recipients: Iterable[str], suffix: str = ""
+) -> tuple[str, ...]:
+    """``suffix``: the business type and body hash of an update, recall or
+    replacement (``node.engine.business.key_suffix``); empty for a new document."""
+    return tuple(f"doc|{document_id}|{sender}|{r}{suffix}" for r in recipients)
 
 
 def status_key(document_id: str, reporter: str, code: str, at: datetime) -> str:

@@ -128,6 +128,24 @@ class StatusView:
 
 
 @dataclass(frozen=True)
+class ChainLink:
+    """One message of a document's business chain (domain §4): the original
+    ("new") or an update, recall or replacement of it."""
+
+    id: str
+    business: str
+    """"new", "recall", "update" or "replacement"."""
+    received_at: datetime
+    recipients: tuple[str, ...]
+    reason: str | None = None
+    changes: tuple[str, ...] = ()
+    """What an update changed: "document_info", "receivers"."""
+    original: str | None = None
+    """The id of the original message it is linked to (None: the original, or
+    an original this node never stored)."""
+
+
+@dataclass(frozen=True)
 class Trace:
     id: str
     document_id: str
@@ -139,6 +157,9 @@ class Trace:
     hops: tuple[Hop, ...]
     deliveries: tuple[DeliveryView, ...]
     statuses: tuple[StatusView, ...]
+    chain: tuple[ChainLink, ...] = ()
+    """The document's business chain on this node, oldest first; empty when
+    the document is alone (domain §4)."""
 
 
 class ExchangeApi(Protocol):

@@ -171,6 +171,12 @@ class Store(Protocol):
         """The recipients this node stored the document for (any message)."""
         ...
 
+    async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
+        """Every document message stored under this DocumentId, oldest first: the
+        original and its updates, recalls and replacements (domain §4), from
+        whichever sender; who sent it and who received it (domain §3)."""
+        ...
+
     async def feedback_facts(
         self, *, organ: str | None, since: datetime | None
     ) -> tuple[FeedbackFact, ...]: ...

@@ -256,29 +256,40 @@ DOCUMENT_ID = re.compile(rb"(<(?:\w+:)?DocumentId>)\s*([0-9A-Z.]+)(,[^<]*</)")
 HEADER_SIGNATURE = re.compile(rb"\s*<Signature[ >].*?</Signature>", re.S)
 CONTENT = "real-file content variants: interop-content branch"
 FLOW = (
-    "real-file status flow (the samples are not one flow: sent in name order, a "
-    "status after 06 or a recall from the recipient side is refused by the "
-    "engine's status rules): interop-content branch"
+    "one (document, recipient) pair cannot take both: 02 ends handling and 15 ends the "
+    "recall, while 03-06 and 16 run on the same pair; needs a second recipient organ "
+    "in the harness (flows branch)"
 )
-FLOW_SAMPLES = frozenset(
-    {
-        "status_cancellation_13.edxml",
-        "status_change-acceptance_15.edxml",
-        "status_change-rejection_16.edxml",
-        "status_inbox_ 01.edxml",
-        "status_processing_05.edxml",
-        "status_rejection_02.edxml",
-    }
-)
+FLOW_SAMPLES = frozenset({"status_change-acceptance_15.edxml", "status_rejection_02.edxml"})
 # What the real files need from the content side (see the sibling branch).
 ACCEPTED_NOW = frozenset(
     {
         "status.edxml",
         "status_acceptance_03.edxml",
         "status_assignment_04.edxml",
+        "status_cancellation_13.edxml",
+        "status_change-rejection_16.edxml",
         "status_finish_06.edxml",
+        "status_inbox_ 01.edxml",
+        "status_processing_05.edxml",
     }
 )
+NATIONAL_ID = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
+"""The DocumentId every status sample is about: G22 sent it to H41."""
+RECIPIENT_SIDE = [
+    "status.edxml",
+    "status_inbox_ 01.edxml",  # the DMS's own 01 after the node's: a duplicate, OK
+    "status_acceptance_03.edxml",
+    "status_assignment_04.edxml",
+    "status_processing_05.edxml",
+]
+RECALL = "status_cancellation_13.edxml"
+AFTER_RECALL = [
+    "status_change-rejection_16.edxml",
+    "status_finish_06.edxml",
+    "status_change-acceptance_15.edxml",
+    "status_rejection_02.edxml",
+]
 SIGNATURE_FAILS = (
     f"the document from {H41} carries a signature that fails, and the node will not "
     f"sign over it for {H41}: signature 1: "
@@ -326,19 +337,74 @@ def _adapted(data: bytes, *, document: bool = False) -> bytes:
     return ORGAN_ID.sub(by_position, data)
 
 
+def _original() -> bytes:
+    """The original the status samples are about (the national edoc_new.edxml is
+    refused: bytes before its XML declaration): ours, G22 to H41, under its
+    DocumentId."""
+    data, document_id = document(G22, (H41,))
+    return data.replace(document_id.encode(), NATIONAL_ID.encode(), 1)
+
+
+def wait_for(setup: NodeSetup, what: str, found: Any) -> None:
+    for _ in range(300):  # bounded: ~60 s
+        if any(found(i) for i in inbox(setup)):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{setup.name}'s inbox never held {what}")
+
+
+def _status_flow(
+    driver: tuple[Path, Path], root: Path, a: NodeSetup, b: NodeSetup
+) -> dict[str, dict[str, Any]]:
+    """The status samples are one flow as they are (their organ ids are already
+    ours: G22 on node B sent 7816/VPCP-TTĐT to H41 on node A, H41 reports, G22
+    asks it back with the national 13 naming the recipient in ResponseFor)."""
+    files = {}
+    for name in [*RECIPIENT_SIDE, RECALL, *AFTER_RECALL]:
+        data = (SAMPLES / name).read_bytes()
+        assert {m.group(2) for m in ORGAN_ID.finditer(data)} <= {H41.encode(), G22.encode()}
+        files[name] = root / name.replace(" ", "")
+        files[name].write_bytes(data)
+    original = root / "original.edxml"
+    original.write_bytes(_original())
+
+    def send(who: str, path: Path, kind: str = "status") -> str:
+        organ = H41 if who == "A" else G22
+        return (
+            f'{who}\tsendEdoc\t{{"from":"{organ}","servicetype":"eDoc",'
+            f'"messagetype":"{kind}"}}\t{path}'
+        )
+
+    (sent,) = play(driver, root, [client("B", b, root), send("B", original, "edoc")])
+    assert sent["status"] == "OK", sent
+    wait_for(
+        a, "the original", lambda i: i["kind"] == "document" and i["document_id"] == NATIONAL_ID
+    )
+    results: dict[str, dict[str, Any]] = {}
+    lines = [client("A", a, root)] + [send("A", files[n]) for n in RECIPIENT_SIDE]
+    results.update(zip(RECIPIENT_SIDE, play(driver, root, lines), strict=True))
+    (results[RECALL],) = play(driver, root, [client("B", b, root), send("B", files[RECALL])])
+    wait_for(a, "the recall request (13)", lambda i: i["status_code"] == "13")
+    lines = [client("A", a, root)] + [send("A", files[n]) for n in AFTER_RECALL]
+    results.update(zip(AFTER_RECALL, play(driver, root, lines), strict=True))
+    return results
+
+
 @pytest.fixture(scope="module")
 def sample_results(
     sdk_driver: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, dict[str, Any]]:
     root = tmp_path_factory.mktemp("samples")
-    a, _ = make_pair(root)
+    a, b = make_pair(root)
     register_sdk_dms(a, "a")
+    register_sdk_dms(b, "b")
     logs = root / "logs"
     logs.mkdir()
     names = sorted(p.name for p in SAMPLES.glob("*.edxml"))
     lines = [client("A", a, root)]
     sent = []
-    for name in [*names, *(f"unsigned-{n}" for n in UNSIGNED)]:
+    documents = [n for n in names if not n.startswith("status")]
+    for name in [*documents, *(f"unsigned-{n}" for n in UNSIGNED)]:
         original = name.removeprefix("unsigned-")
         data = _adapted((SAMPLES / original).read_bytes(), document=original.startswith("edoc"))
         if name.startswith("unsigned-"):
@@ -351,19 +417,20 @@ def sample_results(
             f'A\tsendEdoc\t{{"from":"{H41}","servicetype":"eDoc","messagetype":"{kind}"}}\t{path}'
         )
         sent.append(name)
-    env = {"VDXP_SECRET_A": SECRETS["a"]}
+    env = {"VDXP_SECRET_A": SECRETS["a"], "VDXP_SECRET_B": SECRETS["b"]}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        with running(a.process(logs)):
-            results = play(sdk_driver, root, lines)
+        with running(a.process(logs), b.process(logs)):
+            results = dict(zip(sent, play(sdk_driver, root, lines), strict=True))
+            results.update(_status_flow(sdk_driver, root, a, b))
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return dict(zip(sent, results, strict=True))
+    return results
 
 
 def _sample_names() -> list[Any]:

@@ -264,7 +264,25 @@ def _trace(trace: dict[str, Any]) -> str:
             ("DESCRIPTION", "description"),
         ],
     )
-    return "\n\n".join([head, hops, deliveries, attempt_table, statuses])
+    parts = [head, hops, deliveries, attempt_table, statuses]
+    chain = trace.get("chain") or []
+    if chain:
+        rows = [{**c, "this": "*" if c["id"] == trace["id"] else ""} for c in chain]
+        parts.append(
+            table.render(
+                rows,
+                [
+                    ("", "this"),
+                    ("CHAIN", "id"),
+                    ("BUSINESS", "business"),
+                    ("RECEIVED", "received_at"),
+                    ("TO", "recipients"),
+                    ("CHANGES", "changes"),
+                    ("REASON", "reason"),
+                ],
+            )
+        )
+    return "\n\n".join(parts)
 
 
 def _show(detail: dict[str, Any]) -> str:

@@ -315,6 +315,11 @@ class PostgresStore:
         async with self._conn(tx=False) as conn:
             return await reads.document_recipients(conn, self._q, document_id, sender)
 
+    async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
+        async with self._conn(tx=False) as conn:
+            rows = await conn.fetch(self._q["documents"], document_id)
+        return tuple(message_record(r) for r in rows)
+
     async def feedback_facts(
         self, *, organ: str | None, since: datetime | None
     ) -> tuple[FeedbackFact, ...]:

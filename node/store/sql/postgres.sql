@@ -144,6 +144,9 @@ WHERE document_id = $1 AND recipient = $2 ORDER BY seq;
 SELECT recipients FROM messages
 WHERE kind = 'document' AND document_id = $1 AND sender = $2 ORDER BY seq;
 
+-- name: documents
+SELECT * FROM messages WHERE kind = 'document' AND document_id = $1 ORDER BY seq;
+
 -- name: search
 SELECT * FROM messages
 WHERE ($1::text IS NULL OR state = $1)

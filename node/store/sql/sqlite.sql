@@ -149,6 +149,9 @@ WHERE document_id = :document_id AND recipient = :recipient ORDER BY seq;
 SELECT recipients FROM messages
 WHERE kind = 'document' AND document_id = :document_id AND sender = :sender ORDER BY seq;
 
+-- name: documents
+SELECT * FROM messages WHERE kind = 'document' AND document_id = :document_id ORDER BY seq;
+
 -- name: search
 SELECT * FROM messages
 WHERE (:state IS NULL OR state = :state)

@@ -286,6 +286,9 @@ class SqliteStore:
     async def document_recipients(self, document_id: str, sender: str) -> tuple[str, ...]:
         return await self._read.run(reads.document_recipients, self._q, document_id, sender)
 
+    async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
+        return await self._read.run(reads.documents, self._q, document_id)
+
     async def feedback_facts(
         self, *, organ: str | None, since: datetime | None
     ) -> tuple[FeedbackFact, ...]:

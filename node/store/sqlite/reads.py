@@ -155,6 +155,11 @@ def document_recipients(
     return tuple(found)
 
 
+def documents(conn: sqlite3.Connection, q: Queries, document_id: str) -> tuple[MessageRecord, ...]:
+    rows = conn.execute(q["documents"], {"document_id": document_id}).fetchall()
+    return tuple(message_record(r) for r in rows)
+
+
 def feedback_facts(
     conn: sqlite3.Connection, q: Queries, organ: str | None, since: datetime | None
 ) -> tuple[FeedbackFact, ...]:

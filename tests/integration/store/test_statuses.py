@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+from node.model import MessageKind
 from node.store import Store
 from node.store.records import NewStatusEntry
 from tests.integration.store.conftest import T0, message
@@ -33,6 +35,32 @@ async def test_document_recipients_are_those_recorded_for_the_sender(store: Stor
     await store.accept([message(document_id=D, recipients=(C, B))])
     assert await store.document_recipients(D, "000.00.00.H41") == (B, C)
     assert await store.document_recipients(D, "somebody.else") == ()
+
+
+async def test_documents_are_every_document_message_under_the_id_oldest_first(
+    store: Store,
+) -> None:
+    original = message(document_id=D, recipients=(B,))
+    update = replace(
+        message(document_id=D, recipients=(B, C)),
+        verification={"business": {"type": "update", "original": original.id}},
+    )
+    await store.accept([original])
+    await store.accept([message(document_id="other", recipients=(B,))])
+    await store.accept([message(document_id=D, kind=MessageKind.STATUS, status_code="01")])
+    await store.accept([update])
+    await store.accept([message(document_id=D, sender="000.00.00.G22", recipients=(C,))])
+
+    found = await store.documents(D)
+
+    assert [(d.sender, d.recipients) for d in found] == [
+        ("000.00.00.H41", (B,)),
+        ("000.00.00.H41", (B, C)),
+        ("000.00.00.G22", (C,)),
+    ]
+    assert [d.id for d in found[:2]] == [original.id, update.id]
+    assert found[1].verification["business"] == {"type": "update", "original": original.id}
+    assert await store.documents("nothing") == ()
 
 
 async def test_feedback_facts_join_tracked_documents_and_statuses(store: Store) -> None:
