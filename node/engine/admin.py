@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
+from node.deadlines import OverdueFacts, deadlines, feedback_figures, overdue
 from node.engine.context import EngineContext
 from node.engine.views import (
     check_limit,
@@ -29,7 +30,6 @@ from node.ports.api import (
 )
 from node.report import Period, SupervisionReport, build_report
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
-from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue
 
 
 class Admin:
