@@ -1,7 +1,7 @@
 """The QĐ 28 supervision report: feedback discipline per organ and period.
 
 For every tracked (document, recipient) pair stored in the period, each status
-the recipient owes is judged against its deadline (node.workdays, domain §6):
+the recipient owes is judged against its deadline (node.deadlines, domain §6):
 01 within its limit of storage, 02/03 by the end of the next working day after
 arrival, 06 by the DueDate. The figures are then summed per organ twice: by
 recipient (documents received, feedback given) and by sender (documents sent,
@@ -32,16 +32,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from node.deadlines import DeadlinePolicy, OverdueFacts, StageFact, deadlines, overdue
 from node.model import VN_TZ, StatusCode
-from node.workdays import (
-    DeadlinePolicy,
-    OverdueFacts,
-    StageFact,
-    WorkCalendar,
-    deadlines,
-    overdue,
-    vn_date,
-)
+from node.work_calendar import WorkCalendar, vn_date
 
 if TYPE_CHECKING:
     from node.store.records import FeedbackFact
@@ -387,5 +380,5 @@ def _timeline(
 
 
 def _seconds(instant: datetime) -> datetime:
-    """Judged to the second, as node.workdays does (edXML has whole seconds)."""
+    """Judged to the second, as node.deadlines does (edXML has whole seconds)."""
     return instant.replace(microsecond=0)

@@ -6,9 +6,10 @@ section."""
 from __future__ import annotations
 
 from node.config.model import Config, PeerEntry, SignerEntry, UpstreamEntry
+from node.deadlines import DeadlinePolicy
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
-from node.workdays import DeadlinePolicy, WorkCalendar
+from node.work_calendar import WorkCalendar
 
 
 def routing_table(config: Config) -> RoutingTable:

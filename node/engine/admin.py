@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 
+from node.deadlines import OverdueFacts, deadlines, feedback_figures, overdue
 from node.engine.business import chain
 from node.engine.context import EngineContext
 from node.engine.views import (
@@ -31,7 +32,6 @@ from node.ports.api import (
 )
 from node.report import Period, SupervisionReport, build_report
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
-from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue
 
 
 class Admin:

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 
+from node.deadlines import DeadlinePolicy
 from node.modes import SigningMode
 from node.organ import OrganPattern
 from node.ports.api import PeerPrincipal
 from node.ports.driven import DestinationKind
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
-from node.workdays import DeadlinePolicy, WorkCalendar
+from node.work_calendar import WorkCalendar
 
 
 @dataclass(frozen=True)

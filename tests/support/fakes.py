@@ -367,9 +367,10 @@ class FakeAdmin:
 
     async def report(self, *, start: date, end: date, organ: str | None = None) -> Any:
         """The real report over the stored documents, none answered, judged at NOW."""
+        from node.deadlines import DeadlinePolicy
         from node.report import Period, build_report
         from node.store.records import FeedbackFact
-        from node.workdays import DeadlinePolicy, WorkCalendar
+        from node.work_calendar import WorkCalendar
 
         try:
             period = Period(start, end)

@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 
+from node.deadlines import DeadlinePolicy
 from node.errors import BadRequest
 from node.report import OrganLine, Period, Verdict, build_report
 from node.report_format import format_delay, render_csv, render_text, report_dict
-from node.workdays import DeadlinePolicy, WorkCalendar
+from node.work_calendar import WorkCalendar
 from tests.unit.engine.conftest import STTTT, UBND, VPCP, Node
 from tests.unit.engine.synthetic_month import AS_OF, CALENDAR, HOLIDAY, play
 

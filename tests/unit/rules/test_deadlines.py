@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from node.deadlines import DeadlinePolicy, deadlines
 from node.model import VN_TZ
-from node.workdays import DeadlinePolicy, WorkCalendar, deadlines
+from node.work_calendar import WorkCalendar
 
 CAL = WorkCalendar(frozenset({date(2024, 9, 2), date(2024, 9, 3)}))  # National Day, Mon+Tue
 POLICY = DeadlinePolicy()

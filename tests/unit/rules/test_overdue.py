@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from node.model import StatusCode as S
-from node.workdays import (
+from node.deadlines import (
     DeadlinePolicy,
     Deadlines,
     OverdueFacts,
-    WorkCalendar,
     deadlines,
     feedback_figures,
     overdue,
 )
+from node.model import StatusCode as S
+from node.work_calendar import WorkCalendar
 
 CAL = WorkCalendar(frozenset({date(2024, 9, 2), date(2024, 9, 3)}))
 STORED = datetime(2024, 8, 29, 2, 0, tzinfo=UTC)  # Thursday 09:00 in Vietnam

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from node.model import VN_TZ
-from node.workdays import WorkCalendar, vn_date
+from node.work_calendar import WorkCalendar, vn_date
 
 NATIONAL_DAY_2024 = frozenset({date(2024, 9, 2), date(2024, 9, 3)})  # Mon, Tue
 TET_2025 = frozenset(date(2025, 1, d) for d in range(27, 32))  # Mon 27 .. Fri 31 Jan
