@@ -73,7 +73,10 @@ def test_no_route_names_the_organ() -> None:
 
 
 def test_invalid_organ_id_has_no_route_even_with_a_default(table: RoutingTable) -> None:
-    with pytest.raises(UnknownDestination, match=r"invalid recipient: organ id 'abc\.x'"):
+    with pytest.raises(UnknownDestination, match=r"invalid recipient: organ id 'ABC\.\*'"):
+        table.resolve("ABC.*")
+    # lower-case dotted names are connected systems' codes, never routed
+    with pytest.raises(UnknownDestination, match=r"invalid recipient: 'abc\.x' is a connected"):
         table.resolve("abc.x")
 
 
