@@ -85,9 +85,13 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
 
 
 async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) -> list[NewMessage]:
-    """The automatic 01 of every local recipient of a document (domain §3)."""
+    """The automatic 01 of every local recipient of a document (domain §3),
+    except those an exchange node below answers for itself."""
     env = intake.envelope
-    if not isinstance(env.header, MessageHeader) or not placement.local_organs:
+    local = ctx.settings.routing.local_organs
+    relays = ctx.settings.exchange_nodes
+    organs = [o for o in placement.local_organs if local.get(o) not in relays]
+    if not isinstance(env.header, MessageHeader) or not organs:
         return []
     header = env.header
     response_for = ResponseFor(
@@ -109,5 +113,5 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
             ),
             route_back(ctx.settings, env.sender, via_peer=intake.via_peer),
         )
-        for organ in placement.local_organs
+        for organ in organs
     ]
