@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-latest lint audit lock bench chaos clean softhsm
+.PHONY: demo test test-latest lint audit lock bench chaos clean softhsm chromium console-screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or PYTHON=...)" >&2; exit 2; }
@@ -42,7 +42,7 @@ demo: $(STAMP)
 	$(BIN)/lienthong demo
 
 # Lint first (seconds), then the whole suite: CI holds the code to both.
-test: $(STAMP) softhsm lint
+test: $(STAMP) softhsm chromium lint
 	$(BIN)/pytest -q
 
 # SoftHSM2 for the PKCS#11 tests: installed from Debian when missing and apt is
@@ -57,6 +57,26 @@ softhsm:
 	  else \
 	    echo "note: softhsm2 missing and apt-get not usable; PKCS#11 tests will be skipped" >&2; \
 	  fi; }
+
+# Debian's Chromium (and its driver) for the console's browser tests, installed
+# when missing and apt is usable as root, as SoftHSM is. Playwright drives it at
+# /usr/bin/chromium; `playwright install` (a browser download) is never used.
+# Without it the browser tests skip and say why (CI=true: they fail).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } || \
+	    echo "note: could not install chromium; console browser tests will be skipped" >&2; \
+	  else \
+	    echo "note: chromium missing and apt-get not usable; console browser tests will be skipped" >&2; \
+	  fi; }
+
+# The README's console screenshots (docs/img/console-*.png), taken by the browser test.
+console-screenshots: $(STAMP) chromium
+	LIENTHONG_CONSOLE_SHOTS=docs/img $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/e2e/test_console_browser.py -k operator
 
 # Quick-size benchmarks (numbers on stdout and bench/results/latest.json).
 bench: $(STAMP)

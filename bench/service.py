@@ -72,7 +72,7 @@ class _StandInCore:
 
 @contextlib.asynccontextmanager
 async def _core(deps: Any) -> AsyncIterator[Any]:
-    from node.bootstrap import Core
+    from node.app.bootstrap import Core
 
     del deps
     core = _StandInCore()
@@ -86,7 +86,7 @@ async def _no_transport(config: Any, environ: Any) -> AsyncIterator[Any]:
 
 
 async def serve_node(work: Path) -> str:
-    from node.bootstrap import NodeService
+    from node.app.bootstrap import NodeService
     from node.config import load_config, token_sha256
 
     (work / "trust").mkdir()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -32,7 +33,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         entry.update(context_fields(record))
-        if record.exc_info:
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
@@ -55,8 +58,66 @@ def configure_logging(
     """Route every ``lienthong.*`` and ``aiohttp.*`` record to ``stream`` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+
+
+REDACTED = "[redacted]"
+
+# A second line of defence: code never logs a header value, a token or a
+# secret; should one slip into a message, an argument, an extra field or a
+# traceback anyway, these patterns take it out before it is written.
+_SECRET_PATTERNS = (
+    # Authorization / Proxy-Authorization and Cookie headers, as "Name: value",
+    # "Name=value" or a JSON/dict item "'Name': 'value'": the whole value
+    re.compile(
+        r"(?i)((?:proxy-)?authorization|cookie|x-api-key)(['\"]?\s*[:=]\s*['\"]?)[^'\"\r\n,}]+"
+    ),
+    # the national SDK's signed headers (XroadVnpt-*): HMAC, secret, ids
+    re.compile(r"(?i)(xroadvnpt-[a-z0-9_-]+)(['\"]?\s*[:=]\s*['\"]?)[^'\"\r\n,}]+"),
+    # key=value forms of secrets (query strings, reprs, environment dumps)
+    re.compile(
+        r"(?i)\b(token|secret|password|passwd|pin|api[_-]?key)(['\"]?\s*[:=]\s*['\"]?)"
+        r"[^'\"\s,&}]+"
+    ),
+)
+# bare credentials: "Bearer x", "Basic x", and lienthong's own tokens (lt_...)
+_BARE_SECRETS = (
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"lt_[A-Za-z0-9_-]{16,}"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` without header values, tokens or secrets (see ``_SECRET_PATTERNS``)."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _BARE_SECRETS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    return _BARE_SECRETS[1].sub(REDACTED, text)
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter: every record leaves with its secrets redacted.
+
+    The message is rendered and redacted (its arguments dropped), string
+    ``extra`` fields are redacted, and a traceback is rendered into
+    ``exc_text`` and redacted (the formatters print ``exc_text`` first).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        for key, value in context_fields(record).items():
+            if isinstance(value, str):
+                setattr(record, key, redact(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

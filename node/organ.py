@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 MAX_LENGTH = 35
 _ORGAN_ID = re.compile(r"[0-9A-Z]+(?:\.[0-9A-Z]+)*")
+_SYSTEM_ID = re.compile(r"[a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+")
+"""A connected system's code (``vxp.saas.02``); the schema's SystemIdType."""
 _PATTERN_GROUP = re.compile(r"\*|[0-9A-Z]+")
 
 
@@ -16,6 +18,12 @@ def organ_id_problem(value: str) -> str | None:
         return "organ id is empty"
     if len(value) > MAX_LENGTH:
         return f"organ id {value!r} is longer than {MAX_LENGTH} characters"
+    if _SYSTEM_ID.fullmatch(value):
+        return (
+            f"{value!r} is a connected system's code (VDXP systemid), not an organ id: "
+            "name the organ by its mã định danh (e.g. 000.00.00.G22); a system code is "
+            "accepted in TraceHeader only"
+        )
     if not _ORGAN_ID.fullmatch(value):
         return (
             f"organ id {value!r} must be dot-separated groups of characters 0-9 and A-Z "

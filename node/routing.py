@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 from node.errors import LoopDetected, UnknownDestination
 from node.organ import OrganPattern, organ_id_problem
-from node.ports import Direction, Hop
+from node.ports.driven import Direction, Hop
 
 
 class TargetKind(enum.StrEnum):
@@ -95,6 +95,12 @@ class RoutingTable:
         if self.default_peer is not None:
             names.add(self.default_peer)
         return frozenset(names)
+
+    def routed_to(self, peer: str) -> tuple[OrganPattern, ...]:
+        """The patterns of the routes naming ``peer`` (the default route aside)."""
+        return tuple(
+            r.pattern for r in sorted(self._routes, key=lambda r: r.order) if r.peer == peer
+        )
 
     def resolve(self, organ_id: str) -> RouteTarget:
         """Where messages for ``organ_id`` go. Raises UnknownDestination."""

@@ -82,6 +82,9 @@ class PrologScanner:
                 raise UnsafeXml("UTF-16/UCS encodings are not accepted; edXML is UTF-8")
             if buf.startswith(_BOM):
                 pos = len(_BOM)
+            if not buf.startswith(b"<", pos) and not self._before_declaration(buf, pos):
+                self._pending = buf
+                return False
             if buf.startswith(b"<?xml", pos):
                 end = buf.find(b"?>", pos)
                 if end < 0:
@@ -122,14 +125,41 @@ class PrologScanner:
                 self.done = True
                 return True
 
+    def _before_declaration(self, buf: bytes, pos: int) -> bool:
+        """Bytes ahead of an XML declaration (``1212<?xml ...``, as one of the
+        national SDK's own samples starts) are refused with that reason, not
+        the parser's "Start tag expected": nothing before the declaration can be
+        skipped safely (it is not markup, and a signature covers the bytes as
+        sent). False when more bytes are needed to tell."""
+        window = buf[pos : pos + _DECL_LIMIT]
+        first = window.find(b"<")
+        if first > 0 and window.startswith(b"<?xml", first):
+            raise MalformedXml(_junk_message(window[:first]), line=1)
+        if first >= 0 and len(window) - first < 5 and b"<?xml".startswith(window[first:]):
+            return False  # "<?xm" so far: wait for the rest
+        return first >= 0 or len(window) >= _DECL_LIMIT
+
     def finish(self) -> None:
         """End of input: whatever is pending is scanned as a last chunk."""
+        if not self.done and self._state == "start" and self._pending:
+            pos = len(_BOM) if self._pending.startswith(_BOM) else 0
+            self._before_declaration(self._pending + b"<", pos)
         if not self.done and self._pending:
             rest = self._pending.lstrip(_SPACE)
             self._pending = b""
             between = self._state in ("start", "between")
             if between and rest.startswith(b"<!") and not rest.startswith(b"<!--"):
                 raise UnsafeXml(_UNSAFE_DECL)
+
+
+def _junk_message(junk: bytes) -> str:
+    shown = junk[:32].decode("utf-8", "replace")
+    more = "…" if len(junk) > 32 else ""
+    return (
+        f"{len(junk)} byte(s) before the XML declaration ({shown!r}{more}): an edXML "
+        "file must begin with '<?xml' (a UTF-8 byte order mark may precede it); "
+        "remove what comes before it"
+    )
 
 
 def _check_encoding(declaration: bytes) -> None:
@@ -254,8 +284,49 @@ def check_depth(root: etree._Element, limit: int = MAX_DEPTH) -> None:
         stack.extend((child, depth + 1) for child in el)
 
 
+_UNDECLARED = re.compile(r"Namespace prefix (\S+) (?:for (\S+) )?on (\S+) is not defined")
+_KNOWN_PREFIXES = {
+    "edXML": "http://www.mic.gov.vn/TBT/QCVN_102_2016",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "ds": "http://www.w3.org/2000/09/xmldsig#",
+}
+
+
+_NOT_NAMESPACE_WELL_FORMED = (
+    "the file is not namespace-well-formed XML, so neither the schema nor a "
+    "signature can be checked on it"
+)
+
+
+def _undeclared_message(match: re.Match[str]) -> str:
+    prefix, attribute, element = match.groups()
+    return undeclared_prefix_message(prefix, element, attribute)
+
+
+def undeclared_prefix_message(
+    prefix: str | None = None, element: str | None = None, attribute: str | None = None
+) -> str:
+    """A namespace prefix used but never declared: one refusal, whichever
+    parser found it (libxml2 names the prefix; expat does not, its caller may)."""
+    if prefix is None or element is None:
+        known = ", ".join(f'xmlns:{p}="{uri}"' for p, uri in _KNOWN_PREFIXES.items())
+        return (
+            f"a namespace prefix is used but never declared: {_NOT_NAMESPACE_WELL_FORMED}; "
+            f"declare it on the root element ({known})"
+        )
+    where = f"attribute {prefix}:{attribute} of {element}" if attribute else f"element {element}"
+    uri = _KNOWN_PREFIXES.get(prefix, "its namespace URI")
+    return (
+        f"namespace prefix {prefix!r} is used ({where}) but never declared: "
+        f'{_NOT_NAMESPACE_WELL_FORMED}; declare it on the root element (xmlns:{prefix}="{uri}")'
+    )
+
+
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     msg = str(exc.msg or exc).strip()
+    undeclared = _UNDECLARED.search(msg)
+    if undeclared is not None:
+        return _undeclared_message(undeclared)
     lowered = msg.lower()
     if "entity" in lowered and ("loop" in lowered or "amplification" in lowered):
         return f"entity expansion refused: {msg}"

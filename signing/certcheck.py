@@ -42,8 +42,9 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
-from node.ports import Clock
-from signing.policy import RevocationMode, VerificationPolicy
+from node.modes import RevocationMode
+from node.ports.driven import Clock
+from signing.policy import VerificationPolicy
 from signing.trust import TrustMaterial
 
 SIGNING_KEY_USAGE = KeyUsageConstraints(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.ports import Signer
+from node.ports.driven import Signer
 from signing.keys import KeyMaterialError, KeySource, PemKeyFile
 from signing.pkcs11 import Pkcs11KeySource
 from signing.xmlsign import XmlSigner

@@ -21,9 +21,9 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 
+from node.modes import PdfMode, RevocationMode
 from signing.certcheck import SIGNING_KEY_USAGE, CertChecker, close_context, validation_context
 from signing.identity import SignerInfo
-from signing.policy import PdfMode, RevocationMode
 from signing.report import AttachmentReport, SignatureKind, SignatureReport
 
 _WEAK_DIGESTS = frozenset({"md5", "sha1"})

@@ -7,40 +7,11 @@ policy (pyHanko keeps trust policy and validation context apart the same way).
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from node.modes import PdfMode, RevocationMode
 from node.organ import OrganPattern
-
-
-class RevocationMode(enum.StrEnum):
-    """How revocation (CRL, OCSP) is checked for every certificate of a path.
-
-    ``hard-fail``: a certificate's revocation status must be established from
-    a CRL or OCSP response (local files, or fetched when ``fetch`` is on);
-    otherwise the signature is not trusted.
-    ``soft-fail``: use whatever revocation data is available; a revoked
-    certificate still fails, but missing or unreachable data only warns.
-    ``off``: no revocation checking at all.
-    """
-
-    HARD_FAIL = "hard-fail"
-    SOFT_FAIL = "soft-fail"
-    OFF = "off"
-
-
-class PdfMode(enum.StrEnum):
-    """What signatures inside PDF attachments mean for the verdict.
-
-    ``enforce``: every PDF signature found must be valid and trusted.
-    ``report``: PDF signatures are checked and reported, never refused.
-    ``off``: PDF attachments are not opened.
-    """
-
-    ENFORCE = "enforce"
-    REPORT = "report"
-    OFF = "off"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from lxml import etree
 from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
 
 from signing.envelope import DS
+from signing.trust import is_ca
 
 _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _C14N = frozenset(m.value for m in CanonicalizationMethod)
@@ -141,7 +142,7 @@ def certificates_of(
         except Exception as exc:  # noqa: BLE001 - hostile bytes; any failure is the answer
             return (), f"{NOT_X509}: X509Certificate {index}: {_reason(exc)}"
     issuers = {c.issuer for c in certs}
-    leaves = [c for c in certs if c.subject not in issuers and not _is_ca(c)]
+    leaves = [c for c in certs if c.subject not in issuers and not is_ca(c)]
     if len(certs) == 1:
         leaves = certs
     if len(leaves) != 1:
@@ -166,13 +167,6 @@ def _parsed(der: bytes) -> x509.Certificate:
 def _reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except (x509.ExtensionNotFound, ValueError):
-        return False
 
 
 _DSIG11 = "http://www.w3.org/2009/xmldsig11#"

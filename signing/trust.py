@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +38,39 @@ class TrustMaterial:
     crls: tuple[bytes, ...]
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
+def is_ca(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` says it is a CA (BasicConstraints ``cA`` true).
+
+    No BasicConstraints, ``cA`` false, or extensions that do not parse (a
+    malformed or repeated extension: cryptography raises ValueError when they
+    are first read) all mean "not a CA": such a certificate is never a trust
+    anchor and may still be a signer's leaf, and reading it never fails.
+    """
     try:
-        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
-    except x509.ExtensionNotFound:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except (x509.ExtensionNotFound, ValueError):
         return False
-    return bool(constraints.value.ca)
+
+
+def ca_certificates_in(directory: Path | None) -> Iterator[tuple[Path, x509.Certificate]]:
+    """The CA certificates of the PEM files (``.pem``, ``.crt``, ``.cer``) in
+    ``directory``, for listing them; unreadable files and other certificates
+    are passed over (verification reads the directory with :func:`load_material`,
+    which refuses an unreadable file)."""
+    if directory is None:
+        return
+    try:
+        paths = sorted(directory.iterdir())
+    except OSError:
+        return
+    for path in paths:
+        if path.suffix.lower() not in (".pem", ".crt", ".cer"):
+            continue
+        try:
+            certs = x509.load_pem_x509_certificates(path.read_bytes())
+        except (ValueError, OSError):
+            continue
+        yield from ((path, cert) for cert in certs if is_ca(cert))
 
 
 def _read(path: Path) -> bytes:
@@ -85,7 +112,7 @@ def load_material(trust_dir: Path | None, crl_files: Iterable[Path]) -> TrustMat
     for path in _dir_files(trust_dir):
         suffix = path.suffix.lower()
         if suffix in CERT_SUFFIXES:
-            anchors.extend(_der(c) for c in load_cert_file(path) if _is_ca(c))
+            anchors.extend(_der(c) for c in load_cert_file(path) if is_ca(c))
         elif suffix in CRL_SUFFIXES:
             crls.append(load_crl_file(path).public_bytes(serialization.Encoding.DER))
     for path in crl_files:

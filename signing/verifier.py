@@ -19,11 +19,12 @@ from lxml import etree
 
 from node import xmlsafe
 from node.errors import LienthongError, MalformedXml, UnsafeXml
-from node.ports import Clock, SystemClock, VerificationOutcome
+from node.modes import PdfMode
+from node.ports.driven import Clock, SystemClock, VerificationOutcome
 from signing.certcheck import CertChecker, ValidationCache
 from signing.envelope import attachments, find_header, sender_of
 from signing.pdfcheck import check_pdf
-from signing.policy import PdfMode, VerificationPolicy
+from signing.policy import VerificationPolicy
 from signing.report import AttachmentReport, DocumentReport, SignatureReport
 from signing.streamverify import STREAM_AT, Streamed, verify_streamed
 from signing.trust import TrustStore

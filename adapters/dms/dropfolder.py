@@ -49,7 +49,8 @@ from pathlib import Path
 from adapters.transport.config import DropFolderEndpoint
 from adapters.transport.files import FileFacts, remove_quietly, scan_file, write_json
 from node.errors import Issue, LienthongError, MalformedXml, TooLarge, ValidationFailed
-from node.ports import Clock, DmsPrincipal, ExchangeApi, IncomingBody, SubmitResult, SystemClock
+from node.ports.api import DmsPrincipal, ExchangeApi, IncomingBody, SubmitResult
+from node.ports.driven import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

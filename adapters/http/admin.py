@@ -14,7 +14,7 @@ from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
 from node.errors import Forbidden
-from node.ports import AdminRole
+from node.modes import AdminRole
 from node.report_format import render_csv, render_text, report_dict
 
 PREFIX = "/admin/v1"
@@ -44,6 +44,7 @@ def build_admin_app() -> web.Application:
     get("/report", report, allow_head=False)
     get("/audit", audit, allow_head=False)
     get("/routes", routes, allow_head=False)
+    get("/queues", queues, allow_head=False)
     get("/peers", peers, allow_head=False)
     get("/certificates", certificates, allow_head=False)
     return app
@@ -57,9 +58,18 @@ async def search(request: web.Request) -> web.Response:
     until = params.instant("until")
     limit = params.limit()
     cursor = params.text("cursor")
+    document_id = params.text("document_id")
+    code = params.token("status_code", r"\d{2}", "must be a two-digit status code like 02")
     params.done()
     page = await request.config_dict[SERVICES].admin.search(
-        state=state, organ=organ, since=since, until=until, limit=limit, cursor=cursor
+        state=state,
+        organ=organ,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+        document_id=document_id,
+        status_code=code,
     )
     return web.json_response(views.message_page(page))
 
@@ -145,6 +155,12 @@ async def audit(request: web.Request) -> web.Response:
     Params(request.query).done()
     result = await request.config_dict[SERVICES].admin.verify_audit_log()
     return web.json_response(views.audit_check(result))
+
+
+async def queues(request: web.Request) -> web.Response:
+    Params(request.query).done()
+    items = await request.config_dict[SERVICES].admin.queues()
+    return web.json_response({"items": [views.queue(q) for q in items]})
 
 
 async def routes(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """The two web applications a node serves, assembled from the API modules.
 
 * DMS listener: ``/api/v1`` (DMS API sub-app), ``/admin/v1`` (admin sub-app),
+  ``/console/`` (the web console for operators and auditors, adapters.console),
   ``/vdxp`` (the national axis' API, for DMSs built on its SDK), ``/healthz``,
   ``/readyz``, ``/metrics``, ``/openapi.json``.
 * Peer listener (mutual TLS): ``/peer/v1/messages``.
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from adapters.console.app import add_console
 from adapters.http.admin import build_admin_app
 from adapters.http.dms import build_dms_app
 from adapters.http.openapi import serve_openapi
@@ -40,6 +42,7 @@ def build_dms_listener_app(services: HttpServices) -> web.Application:
     app.add_subapp("/api/v1", build_dms_app())
     app.add_subapp("/admin/v1", build_admin_app())
     app.add_subapp("/vdxp", build_vdxp_app())
+    add_console(app, services)
     return app
 
 
@@ -65,6 +68,7 @@ def _api_of(path: str) -> str:
         ("/admin/", "admin"),
         ("/peer/", "peer"),
         ("/vdxp/", "vdxp"),
+        ("/console", "console"),
     ):
         if path.startswith(prefix):
             return api

@@ -17,7 +17,7 @@ from adapters.http.state import DMS_PRINCIPAL, SERVICES
 from adapters.http.streaming import stream_body
 from node.errors import UnsupportedMediaType
 from node.model import MessageKind
-from node.ports import DmsPrincipal, SubmitResult
+from node.ports.api import DmsPrincipal, SubmitResult
 
 PREFIX = "/api/v1"
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/octet-stream"})

@@ -9,7 +9,8 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from adapters.http.inventory import CertificateInfo
-from node.ports import Destination, QueueSnapshot
+from node.ports.api import QueueSnapshot
+from node.ports.driven import Destination
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 

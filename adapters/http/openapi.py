@@ -89,6 +89,16 @@ ORGAN = _query("organ", ORGAN_ID, "only this organ")
 SINCE = _query("since", {"type": "string", "format": "date-time"}, "from this instant")
 UNTIL = _query("until", {"type": "string", "format": "date-time"}, "up to this instant")
 STATE = _query("state", {"type": "string", "pattern": "^[a-z-]{1,32}$"}, "message state")
+DOCUMENT_ID = _query(
+    "document_id",
+    {"type": "string", "pattern": VISIBLE_ASCII, "minLength": 1, "maxLength": 512},
+    "only messages of this DocumentId (the document and its statuses)",
+)
+STATUS_CODE = _query(
+    "status_code",
+    {"type": "string", "pattern": "^[0-9]{2}$"},
+    "only status messages with this code (02: refusals)",
+)
 XML_BODY = {
     "required": True,
     "description": "the edXML file, byte for byte",
@@ -223,7 +233,9 @@ def _admin_report() -> dict[str, Any]:
 def _admin_paths() -> dict[str, Any]:
     return {
         "/admin/v1/messages": _admin_get(
-            "Search messages", "MessagePage", [STATE, ORGAN, SINCE, UNTIL, LIMIT, CURSOR]
+            "Search messages",
+            "MessagePage",
+            [STATE, ORGAN, SINCE, UNTIL, LIMIT, CURSOR, DOCUMENT_ID, STATUS_CODE],
         ),
         "/admin/v1/messages/{id}": _admin_get(
             "One message: deliveries, attempts, hops, statuses, verification report",
@@ -249,6 +261,9 @@ def _admin_paths() -> dict[str, Any]:
         "/admin/v1/report": _admin_report(),
         "/admin/v1/audit": _admin_get("Verify the audit log's hash chain", "AuditCheck", []),
         "/admin/v1/routes": _admin_get("The routing table", "RouteList", []),
+        "/admin/v1/queues": _admin_get(
+            "Waiting deliveries per destination (pending, in flight, held)", "QueueList", []
+        ),
         "/admin/v1/peers": _admin_get("Peer nodes and their certificates", "PeerList", []),
         "/admin/v1/certificates": _admin_get(
             "Every certificate with days to expiry", "CertificateList", []
@@ -411,6 +426,8 @@ def registered_operations(app: web.Application) -> set[tuple[str, str]]:
 def _walk(app: web.Application) -> Iterator[tuple[str, str]]:
     for resource in app.router.resources():
         info = resource.get_info()
+        if resource.canonical == "/console" or resource.canonical.startswith("/console/"):
+            continue  # the web console: HTML pages for people, not part of the API
         if "app" in info:
             yield from _walk(info["app"])
             continue

@@ -252,6 +252,17 @@ AUDIT_CHECK = obj(
         "detail": STRING,
     }
 )
+QUEUE = obj(
+    {
+        "destination": obj(
+            {"kind": {"type": "string", "enum": ["peer", "webhook", "drop-folder"]}, "name": STRING}
+        ),
+        "queued": INTEGER,
+        "in_flight": INTEGER,
+        "held": INTEGER,
+        "oldest_created_at": NULLABLE_TIMESTAMP,
+    }
+)
 ROUTE = obj(
     {
         "pattern": STRING,
@@ -302,6 +313,7 @@ COMPONENT_SCHEMAS: dict[str, Schema] = {
     "AuditCheck": AUDIT_CHECK,
     "SupervisionReport": SUPERVISION_REPORT,
     "RouteList": items_of(ROUTE),
+    "QueueList": items_of(QUEUE),
     "Certificate": CERTIFICATE,
     "CertificateList": items_of(ref("Certificate")),
     "PeerList": items_of(PEER),

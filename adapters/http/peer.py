@@ -18,7 +18,7 @@ from adapters.http.state import SERVICES
 from adapters.tls import fingerprint, identify_peer
 from adapters.transport.headers import CONTENT_SHA256, parse_transfer_headers
 from node.errors import BadRequest, Forbidden, Issue, Unauthorized
-from node.ports import PeerPrincipal
+from node.ports.api import PeerPrincipal
 
 PATH = "/peer/v1/messages"
 

@@ -24,7 +24,7 @@ from aiohttp import StreamReader
 from aiohttp.client_exceptions import ClientPayloadError
 
 from node.errors import BadRequest, StoreUnavailable, TooLarge
-from node.ports import IncomingBody
+from node.ports.api import IncomingBody
 
 BATCH = 2 << 20
 """Bytes per hand-over to the writer thread; at most two batches per upload are

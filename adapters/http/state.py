@@ -12,15 +12,15 @@ from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
 from adapters.http.vdxp_auth import VdxpAuth
 from adapters.tls import PeerPin
-from node.ports import (
+from node.ports.api import (
     AdminApi,
     AdminPrincipal,
-    Clock,
     DmsPrincipal,
     ExchangeApi,
     OpsProbe,
     PeerPrincipal,
 )
+from node.ports.driven import Clock
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class PeerIdentity:
 
 @dataclass(frozen=True)
 class HttpServices:
-    """Everything the HTTP adapters need; built once by node.bootstrap."""
+    """Everything the HTTP adapters need; built once by node.app.bootstrap."""
 
     exchange: ExchangeApi
     admin: AdminApi

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from node.errors import LienthongError
-from node.ports import StoredBody
+from node.ports.driven import StoredBody
 
 CONTENT_SHA256 = "Lienthong-Content-SHA256"
 

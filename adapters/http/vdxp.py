@@ -40,7 +40,8 @@ from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
-from node.ports import InboxItem, IncomingBody, MessageSummary, StoredBody
+from node.ports.api import InboxItem, IncomingBody, MessageSummary
+from node.ports.driven import StoredBody
 
 log = logging.getLogger("lienthong.vdxp")
 
@@ -78,6 +79,22 @@ def ok(**fields: Any) -> web.Response:
     return web.json_response({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", **fields})
 
 
+def _error_desc(body: dict[str, Any]) -> str:
+    """The problem's detail, with each validation error spelled out: ErrorDesc is
+    all an SDK user sees (the SDK drops every other field of a refusal)."""
+    detail = str(body["detail"])
+    errors = body.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return detail
+    parts = []
+    for error in errors:
+        if not isinstance(error, dict) or error.get("message") == detail:
+            continue
+        line = f"line {error['line']}: " if error.get("line") else ""
+        parts.append(f"{line}{error.get('path') or '/'}: {error.get('message')}")
+    return f"{detail}: {'; '.join(parts)}" if parts else detail
+
+
 @web.middleware
 async def vdxp_answers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refusals in the VDXP shape (and the problem+json fields beside it)."""
@@ -99,7 +116,7 @@ async def vdxp_answers(request: web.Request, handler: Handler) -> web.StreamResp
     answer = {
         "status": "FAIL",
         "ErrorCode": str(status),
-        "ErrorDesc": body["detail"],
+        "ErrorDesc": _error_desc(body),
         # Every field the SDK reads with getAsString: without them it drops the
         # answer, error text included (sendEdoc reads DocId, the counts count).
         "DocId": "",

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from node.errors import BadRequest, Unauthorized
-from node.ports import Clock, DmsPrincipal
+from node.ports.api import DmsPrincipal
+from node.ports.driven import Clock
 
 PREFIX = "XroadVnpt-"
 SIGN_KEYS = PREFIX + "sign-header-key"

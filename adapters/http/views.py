@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from node.ports import (
+from node.ports.api import (
     AttemptView,
     AuditCheck,
     DeliveryView,
-    Hop,
     InboxItem,
     InboxPage,
     MessageDetail,
@@ -20,9 +19,11 @@ from node.ports import (
     MessageSummary,
     OrganStats,
     OverdueItem,
+    QueueDepth,
     StatusView,
     Trace,
 )
+from node.ports.driven import Hop
 
 JsonObject = dict[str, Any]
 
@@ -146,6 +147,16 @@ def organ_stats(value: OrganStats) -> JsonObject:
         "overdue": value.overdue,
         "on_time_rate": value.on_time_rate,
         "completeness": value.completeness,
+    }
+
+
+def queue(value: QueueDepth) -> JsonObject:
+    return {
+        "destination": {"kind": value.destination.kind.value, "name": value.destination.name},
+        "queued": value.queued,
+        "in_flight": value.in_flight,
+        "held": value.held,
+        "oldest_created_at": iso(value.oldest_created_at),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from cryptography import x509
@@ -29,16 +29,15 @@ from adapters.http.vdxp_auth import VdxpAuth, VdxpSystem
 from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
 from node.errors import ConfigError
-from node.ports import (
+from node.ports.api import (
     AdminApi,
     AdminPrincipal,
-    AdminRole,
-    Clock,
     DmsPrincipal,
     ExchangeApi,
     OpsProbe,
     PeerPrincipal,
 )
+from node.ports.driven import Clock
 
 
 def http_services(
@@ -51,10 +50,12 @@ def http_services(
     clock: Clock,
     spool_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    trust_anchors: Iterable[tuple[Path, x509.Certificate]] = (),
 ) -> HttpServices:
     """``spool_dir``: where bodies are spooled (the store's choice, so that
     storing is a rename); default ``<data_dir>/spool``. ``environ`` holds the
-    secrets the config names (VDXP HMAC secrets)."""
+    secrets the config names (VDXP HMAC secrets). ``trust_anchors``: the CA
+    certificates of trust.dir with their files, listed in the inventory."""
     return HttpServices(
         exchange=exchange,
         admin=admin,
@@ -63,10 +64,10 @@ def http_services(
             {d.token_sha256: DmsPrincipal(d.id, frozenset(d.organs)) for d in config.dms}
         ),
         admin_auth=TokenAuth(
-            {a.token_sha256: AdminPrincipal(a.name, AdminRole(a.role.value)) for a in config.admins}
+            {a.token_sha256: AdminPrincipal(a.name, a.role) for a in config.admins}
         ),
         peers=peer_identities(config),
-        inventory=inventory_from_config(config),
+        inventory=inventory_from_config(config, trust_anchors),
         metrics=metrics,
         spool=Spool(spool_dir or config.spool_dir, config.limits.max_message_bytes),
         clock=clock,
@@ -136,7 +137,9 @@ def _leaf_sha256(path: Path, key: str) -> str:
     return der_sha256(leaf.public_bytes(Encoding.DER))
 
 
-def inventory_from_config(config: Config) -> NodeInventory:
+def inventory_from_config(
+    config: Config, trust_anchors: Iterable[tuple[Path, x509.Certificate]] = ()
+) -> NodeInventory:
     peers = tuple(
         PeerInfo(
             p.name,
@@ -165,7 +168,7 @@ def inventory_from_config(config: Config) -> NodeInventory:
         name=config.node_name,
         routes=tuple(_routes(config)),
         peers=peers,
-        certificates=(*certificates, *_trust_anchors(config.trust.dir)),
+        certificates=(*certificates, *_trust_anchors(trust_anchors)),
     )
 
 
@@ -190,24 +193,12 @@ def _own_certificates(config: Config) -> Iterator[CertificateInfo]:
             )[0]
 
 
-def _trust_anchors(directory: Path | None) -> Iterator[CertificateInfo]:
-    """CA certificates found in trust.dir (other files there are ignored)."""
-    if directory is None:
-        return
-    for path in sorted(directory.iterdir()):
-        if path.suffix.lower() not in (".pem", ".crt", ".cer"):
-            continue
-        with contextlib.suppress(ValueError, OSError):
-            for cert in x509.load_pem_x509_certificates(path.read_bytes()):
-                if _is_ca(cert):
-                    yield certificate_info(cert, role="trust-anchor", name=path.stem, path=path)
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
+def _trust_anchors(anchors: Iterable[tuple[Path, x509.Certificate]]) -> Iterator[CertificateInfo]:
+    """The CA certificates of trust.dir, as the composition root found them
+    (signing.trust.ca_certificates_in: telling a CA is the signing layer's)."""
+    for path, cert in anchors:
+        with contextlib.suppress(ValueError):
+            yield certificate_info(cert, role="trust-anchor", name=path.stem, path=path)
 
 
 def tls_material(config: Config, environ: Mapping[str, str]) -> TlsMaterial:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 
-from node.ports import StoredBody
+from node.ports.driven import StoredBody
 
 CHUNK_SIZE = 1 << 20
 

@@ -37,7 +37,7 @@ from adapters.transport.vdxp_client import VdxpClient
 from adapters.transport.vdxp_upstream import UpstreamEndpoint, client_for, send_upstream
 from adapters.transport.webhook import SIGNATURE, sign_headers
 from node.errors import ConfigError
-from node.ports import (
+from node.ports.driven import (
     Clock,
     DeliveryOutcome,
     Destination,

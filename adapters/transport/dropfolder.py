@@ -43,7 +43,7 @@ from adapters.transport.files import (
 from adapters.transport.headers import message_id_problem
 from adapters.transport.peek import HeaderPeek, HeaderPeeker
 from node.errors import LienthongError
-from node.ports import Clock, DeliveryOutcome, Outcome, StoredBody, TransferMeta
+from node.ports.driven import Clock, DeliveryOutcome, Outcome, StoredBody, TransferMeta
 
 log = logging.getLogger(__name__)
 

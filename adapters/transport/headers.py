@@ -13,7 +13,7 @@ from datetime import datetime
 from node.errors import LienthongError
 from node.model import MessageKind
 from node.organ import organ_id_problem
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 
 MESSAGE_ID = "Lienthong-Message-Id"
 KIND = "Lienthong-Kind"

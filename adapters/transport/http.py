@@ -26,7 +26,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from adapters.transport.body import CHUNK_SIZE, VerifiedStream
 from adapters.transport.config import Timeouts
-from node.ports import DeliveryOutcome, Outcome, StoredBody
+from node.ports.driven import DeliveryOutcome, Outcome, StoredBody
 
 MAX_ANSWER = 64 * 1024
 MAX_DETAIL = 1000

@@ -21,9 +21,9 @@ from node.xmlsafe import MAX_DEPTH, ExternalRefused, PrologScanner, pull_parser
 
 PROLOG_BYTES = 64 * 1024
 DEFAULT_LIMIT = 4 << 20
-_KINDS = {"MessageHeader": MessageKind.DOCUMENT, "Status": MessageKind.STATUS}
-_SENDER_PATHS = {("MessageHeader", "From", "OrganId"), ("Status", "From", "OrganId")}
-_DOCUMENT_ID_PATHS = {("MessageHeader", "DocumentId"), ("Status", "ResponseFor", "DocumentId")}
+# A status is a MessageHeader holding a StatusCode (every real file, and what
+# lienthong writes) or a Status (accepted); which one is known at the header's end.
+_HEADERS = frozenset({"MessageHeader", "Status"})
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,12 @@ class HeaderPeeker:
         self._parser = pull_parser()
         self._prolog = PrologScanner()
         self._path: list[str] = []
+        self._header: str | None = None
+        self._status_code = False
         self._kind: MessageKind | None = None
         self._sender: str | None = None
-        self._document_id: str | None = None
+        self._own_id: str | None = None
+        self._response_id: str | None = None
         self.done = False
 
     def feed(self, chunk: bytes) -> bool:
@@ -76,7 +79,8 @@ class HeaderPeeker:
             self._feed_parser(chunk)
         if self._kind is None or not self.done:
             raise MalformedXml("not an edXML message: no complete MessageHeader or Status header")
-        return HeaderPeek(self._kind, self._sender, self._document_id)
+        status = self._kind is MessageKind.STATUS
+        return HeaderPeek(self._kind, self._sender, self._response_id if status else self._own_id)
 
     def _start(self, head: bytes) -> None:
         self._started = True
@@ -104,25 +108,34 @@ class HeaderPeeker:
             self._path.append(name)
             if len(self._path) > MAX_DEPTH:
                 raise UnsafeXml(f"nesting deeper than {MAX_DEPTH} levels")
-            if self._kind is None and name in _KINDS and self._parent() == "edXMLHeader":
-                self._kind = _KINDS[name]
+            if self._header is None and name in _HEADERS and self._parent() == "edXMLHeader":
+                self._header = name
             return
-        if self._kind is not None:
-            self._collect(element)
-            if name in _KINDS and self._parent() == "edXMLHeader":
+        if self._header is not None and self._kind is None:
+            if self._path[-3:-1] == ["edXMLHeader", self._header]:
+                self._child_of_header(name, element)
+            elif self._path[-3:-1] == [self._header, "From"] and name == "OrganId":
+                self._sender = self._sender or _text(element)
+            elif self._path[-3:-1] == [self._header, "ResponseFor"] and name == "DocumentId":
+                self._response_id = self._response_id or _text(element)
+            elif name == self._header and self._parent() == "edXMLHeader":
+                status = self._header == "Status" or self._status_code
+                self._kind = MessageKind.STATUS if status else MessageKind.DOCUMENT
                 self.done = True
         self._path.pop()
 
     def _parent(self) -> str | None:
         return self._path[-2] if len(self._path) >= 2 else None
 
-    def _collect(self, element: etree._Element) -> None:
-        tail3, tail2 = tuple(self._path[-3:]), tuple(self._path[-2:])
-        text = (element.text or "").strip() or None
-        if tail3 in _SENDER_PATHS and self._sender is None:
-            self._sender = text
-        elif (tail2 in _DOCUMENT_ID_PATHS or tail3 in _DOCUMENT_ID_PATHS) and not self._document_id:
-            self._document_id = text
+    def _child_of_header(self, name: str, element: etree._Element) -> None:
+        if name == "StatusCode":
+            self._status_code = True
+        elif name == "DocumentId":
+            self._own_id = self._own_id or _text(element)
+
+
+def _text(element: etree._Element) -> str | None:
+    return (element.text or "").strip() or None
 
 
 def peek_bytes(data: bytes) -> HeaderPeek:

@@ -44,15 +44,8 @@ from adapters.transport.vdxp_client import ReceivedItem, VdxpCallFailed, VdxpCli
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import LienthongError, StoreUnavailable
 from node.model import MessageKind, Status
-from node.ports import (
-    Clock,
-    Direction,
-    ExchangeApi,
-    Hop,
-    IncomingBody,
-    PeerPrincipal,
-    TransferMeta,
-)
+from node.ports.api import ExchangeApi, IncomingBody, PeerPrincipal
+from node.ports.driven import Clock, Direction, Hop, TransferMeta
 
 log = logging.getLogger("lienthong.upstream")
 MESSAGE_TYPES = ("edoc", "status")

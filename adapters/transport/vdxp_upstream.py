@@ -30,7 +30,7 @@ from adapters.transport.peek import HeaderPeeker
 from adapters.transport.vdxp_client import VdxpCallFailed, VdxpClient
 from node.errors import ConfigError, LienthongError
 from node.model import MessageKind
-from node.ports import Clock, DeliveryOutcome, Outcome, StoredBody, TransferMeta
+from node.ports.driven import Clock, DeliveryOutcome, Outcome, StoredBody, TransferMeta
 
 BUSINESS_TYPES = {"0": "edoc", "1": "revocation", "2": "update", "3": "replacement"}
 _BUSINESS = re.compile(rb"<(?:\w+:)?BussinessDocType>\s*([0-9])\s*<")

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.cli.init import free_port
+from node.app.cli.init import free_port
 
 A_ORGAN, B_ORGAN = "000.00.00.H41", "000.00.00.G22"
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 def cli(*args: str, timeout: float = 120) -> str:
@@ -70,7 +70,7 @@ class Node:
             if profile:
                 out_file = Path(profile) / f"{self.name}-{os.getpid()}-{time.time_ns()}.prof"
                 prefix = [sys.executable, "-m", "cProfile", "-o", str(out_file)]
-                prefix += ["-m", "node.cli.main"]
+                prefix += ["-m", "node.app.cli.main"]
             self.proc = subprocess.Popen(
                 [*prefix, "serve", "--config", str(self.config)],
                 stdout=out,

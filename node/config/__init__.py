@@ -12,7 +12,6 @@ from node.config.load import (
 )
 from node.config.model import (
     AdminEntry,
-    AdminRoleName,
     Config,
     Delivery,
     DmsEntry,
@@ -20,17 +19,16 @@ from node.config.model import (
     LogLevel,
     OrganEntry,
     PeerEntry,
-    Revocation,
     RouteEntry,
-    SigningMode,
     UpstreamEntry,
 )
 from node.config.reference import ConfigKey, config_reference, render_markdown
 from node.config.secrets import Secret, new_token, secret_from_env, token_sha256
+from node.modes import AdminRole, PdfMode, RevocationMode, SigningMode
 
 __all__ = [
     "AdminEntry",
-    "AdminRoleName",
+    "AdminRole",
     "Config",
     "ConfigKey",
     "Delivery",
@@ -39,8 +37,9 @@ __all__ = [
     "LogFormat",
     "LogLevel",
     "OrganEntry",
+    "PdfMode",
     "PeerEntry",
-    "Revocation",
+    "RevocationMode",
     "RouteEntry",
     "Secret",
     "SigningMode",

@@ -5,7 +5,7 @@ section."""
 
 from __future__ import annotations
 
-from node.config.model import Config
+from node.config.model import Config, PeerEntry, SignerEntry, UpstreamEntry
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.workdays import DeadlinePolicy, WorkCalendar
@@ -19,6 +19,48 @@ def routing_table(config: Config) -> RoutingTable:
         default_peer=config.routing.default_peer or None,
         node_organ=config.node.organ_id,
     )
+
+
+def peer_organs(config: Config) -> dict[str, tuple[str, ...]]:
+    """Peer (and upstream) name → the organ-id patterns it may speak for.
+
+    ``organs`` when the entry lists them; otherwise (configs older than the
+    key) the peer's own organ_id and the patterns of the routes naming it.
+    ``routing.default_peer`` grants nothing by itself: being where unknown
+    organs are sent does not make a peer their voice (issue 14, hole 7).
+    """
+    entries: tuple[PeerEntry | UpstreamEntry, ...] = (*config.peers, *config.upstreams)
+    routed: dict[str, list[str]] = {}
+    for route in config.routes:
+        routed.setdefault(route.peer, []).append(route.pattern)
+    return {
+        entry.name: tuple(
+            dict.fromkeys(entry.organs or (entry.organ_id, *routed.get(entry.name, ())))
+        )
+        for entry in entries
+    }
+
+
+def signers_for(config: Config) -> tuple[tuple[str, str], ...]:
+    """Who may sign for whom: (signer organ, organ-id pattern) pairs.
+
+    This node's organ signs for its local organs (statuses and notices of
+    organs without a key of their own), each peer's organ for the organs the
+    peer speaks for (:func:`peer_organs`), and every ``[[signers]]`` entry
+    for its patterns. Any other organ's signature binds only itself.
+    """
+    pairs = [(config.node.organ_id, organ.id) for organ in config.organs]
+    entries: tuple[PeerEntry | UpstreamEntry, ...] = (*config.peers, *config.upstreams)
+    organ_of = {e.name: e.organ_id for e in entries}
+    for name, patterns in peer_organs(config).items():
+        pairs += [(organ_of[name], pattern) for pattern in patterns]
+    pairs += explicit_signers(config.signers)
+    return tuple(dict.fromkeys(pairs))
+
+
+def explicit_signers(entries: tuple[SignerEntry, ...]) -> list[tuple[str, str]]:
+    """``[[signers]]`` tables as (signer organ, pattern) pairs."""
+    return [(entry.organ, pattern) for entry in entries for pattern in entry.may_sign_for]
 
 
 def retry_policy(config: Config) -> RetryPolicy:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from node.config.domain import DOMAIN_BUILDERS
 from node.config.fields import load_table
-from node.config.model import Config, Delivery, DmsEntry, SigningMode
+from node.config.model import Config, Delivery, DmsEntry, SignerEntry, SignersFile
 from node.errors import ConfigError
+from node.modes import SigningMode
 
 
 def load_config(path: Path | str, *, check_files: bool = True) -> Config:
@@ -35,6 +36,22 @@ def load_config(path: Path | str, *, check_files: bool = True) -> Config:
     if check_files:
         _check_files(config)
     return config
+
+
+def load_signers(path: Path | str) -> tuple[SignerEntry, ...]:
+    """A file of ``[[signers]]`` tables alone (``lienthong verify --signers``),
+    checked as node.toml's are: unknown keys and bad values name the key."""
+    source = Path(path).expanduser()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source.name}: not valid TOML: {exc}") from None
+    loaded: SignersFile = load_table(SignersFile, data, source.parent)
+    return loaded.signers
 
 
 def parse_config(text: str, source: Path) -> Config:

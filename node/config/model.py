@@ -29,38 +29,13 @@ from node.config.fields import (
     sha256_hex,
     storage_url,
 )
-
-
-class SigningMode(enum.StrEnum):
-    NODE = "node"
-    """The node signs for the organ with the organ's key (ký số tổ chức)."""
-    DMS = "dms"
-    """The organ's DMS signs; the node verifies."""
+from node.modes import AdminRole, PdfMode, RevocationMode, SigningMode
 
 
 class Delivery(enum.StrEnum):
     PULL = "pull"
     WEBHOOK = "webhook"
     DROP_FOLDER = "drop-folder"
-
-
-class Revocation(enum.StrEnum):
-    HARD_FAIL = "hard-fail"
-    SOFT_FAIL = "soft-fail"
-    OFF = "off"
-
-
-class PdfCheck(enum.StrEnum):
-    ENFORCE = "enforce"
-    """Every signature in a PDF attachment must be valid and trusted."""
-    REPORT = "report"
-    """PDF signatures are checked and reported, never refused."""
-    OFF = "off"
-
-
-class AdminRoleName(enum.StrEnum):
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
 
 
 class LogLevel(enum.StrEnum):
@@ -138,8 +113,8 @@ class TrustSection:
         metadata=doc("trust anchors (CA certificates) and CRLs for organisation signatures"),
     )
     crls: tuple[Path, ...] = field(default=(), metadata=doc("extra local CRL files"))
-    revocation: Revocation = field(
-        default=Revocation.SOFT_FAIL, metadata=doc("revocation checking policy")
+    revocation: RevocationMode = field(
+        default=RevocationMode.SOFT_FAIL, metadata=doc("revocation checking policy")
     )
     allow_legacy: bool = field(
         default=False, metadata=doc("accept SHA-1 signatures (reported as weak)")
@@ -148,8 +123,8 @@ class TrustSection:
         default=False,
         metadata=doc("fetch CRLs and OCSP answers from the URLs in certificates"),
     )
-    pdf: PdfCheck = field(
-        default=PdfCheck.ENFORCE, metadata=doc("what PDF attachment signatures mean")
+    pdf: PdfMode = field(
+        default=PdfMode.ENFORCE, metadata=doc("what PDF attachment signatures mean")
     )
     require_signed_pdf: bool = field(
         default=False, metadata=doc("refuse PDF attachments that carry no signature")
@@ -266,6 +241,15 @@ class PeerEntry:
             "either one is accepted until you remove this key"
         ),
     )
+    organs: tuple[str, ...] = field(
+        default=(),
+        metadata=doc(
+            "organ-id patterns this peer may speak for: the From of what it delivers, "
+            "and the organs its node's signature binds; empty: its organ_id and the "
+            "patterns of the routes naming it (routing.default_peer grants nothing)",
+            check=organ_pattern,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +281,39 @@ class UpstreamEntry:
     directory_sync: bool = field(
         default=False,
         metadata=doc("keep the organ directory in step with the axis (getAgenciesList)"),
+    )
+    organs: tuple[str, ...] = field(
+        default=(),
+        metadata=doc(
+            "organ-id patterns the axis may speak for (as peers[].organs); empty: its "
+            "organ_id and the patterns of the routes naming it; the national axis as "
+            'the default route typically needs organs = ["*"]',
+            check=organ_pattern,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SignerEntry:
+    organ: str = field(
+        metadata=doc(
+            "organ id in a signing certificate (its UID), e.g. a provincial axis", check=organ_id
+        )
+    )
+    may_sign_for: tuple[str, ...] = field(
+        metadata=doc(
+            'organ-id patterns whose messages that organ\'s signature binds, e.g. ["*.*.*.H41"]',
+            check=organ_pattern,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SignersFile:
+    """A file of ``[[signers]]`` tables alone: ``lienthong verify --signers FILE``."""
+
+    signers: tuple[SignerEntry, ...] = field(
+        default=(), metadata=doc("who may sign for whom, besides each organ for itself")
     )
 
 
@@ -434,7 +451,7 @@ class DeadlinesSection:
 @dataclass(frozen=True)
 class AdminEntry:
     name: str = field(metadata=doc("operator or auditor name (audit log)", check=name_token))
-    role: AdminRoleName = field(metadata=doc("operator: read + resend; auditor: read-only"))
+    role: AdminRole = field(metadata=doc("operator: read + resend; auditor: read-only"))
     token_sha256: str = field(
         metadata=doc("SHA-256 (hex) of the admin's bearer token", check=sha256_hex, secret=True),
         repr=False,
@@ -501,6 +518,10 @@ class Config:
         default=(), metadata=doc("national axes reached over VDXP (routes name them as peers)")
     )
     routes: tuple[RouteEntry, ...] = field(default=(), metadata=doc("routes to peers"))
+    signers: tuple[SignerEntry, ...] = field(
+        default=(),
+        metadata=doc("who may sign for whom, besides each organ for itself (the sender binding)"),
+    )
     routing: RoutingSection = field(default_factory=RoutingSection, metadata=doc("routing"))
     retry: RetrySection = field(default_factory=RetrySection, metadata=doc("delivery retries"))
     workers: WorkersSection = field(default_factory=WorkersSection, metadata=doc("workers"))

@@ -21,7 +21,7 @@ from lxml import etree
 
 from node.edxml.base64content import Base64Content, DecodedContent
 from node.errors import MalformedXml, UnsafeXml
-from node.xmlsafe import MAX_DEPTH, PrologScanner
+from node.xmlsafe import MAX_DEPTH, PrologScanner, undeclared_prefix_message
 
 CHUNK = 1 << 16
 MAX_TEXT = 10_000_000
@@ -62,6 +62,9 @@ def read_stream(stream: Readable) -> StreamedTree:
         prolog.finish()
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
+        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]:
+            message = undeclared_prefix_message(*builder.unbound(parser.ErrorByteIndex))
+            raise MalformedXml(message, line=exc.lineno) from None
         raise MalformedXml(expat.ErrorString(exc.code), line=exc.lineno) from None
     except ValueError as exc:  # names or namespace URIs that expat accepts but lxml does not
         raise MalformedXml(str(exc), line=parser.CurrentLineNumber) from None
@@ -78,6 +81,10 @@ def _split(name: str) -> tuple[str, str]:
     return (f"{{{uri}}}{local}" if uri else local), local
 
 
+_START_TAG = re.compile(
+    rb"<(?:(?P<prefix>[A-Za-z_][\w.-]*):)?(?P<local>[A-Za-z_][\w.-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
+)
+_ATTR_NAME = re.compile(rb"\s([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)\s*=")
 _START_TAG_REST = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
@@ -88,6 +95,7 @@ class _Builder:
         self._names: list[str] = []
         self._elements: list[etree._Element] = []
         self._nsmap: dict[str | None, str] = {}
+        self._declared: set[str] = set()
         self._window = b""
         self._window_start = 0
         self._base64: Base64Content | None = None
@@ -130,8 +138,29 @@ class _Builder:
             line = MAX_LINE
         el.sourceline = line  # type: ignore[assignment]  # lxml-stubs: read-only
 
+    def unbound(self, index: int) -> tuple[str | None, str | None, str | None]:
+        """(prefix, element, attribute) of the first prefix the start tag at byte
+        ``index`` uses without any declaration seen; Nones when it cannot tell."""
+        at = index - self._window_start
+        tag = _START_TAG.match(self._window, at) if at >= 0 else None
+        if tag is None:
+            return None, None, None
+        element = tag["prefix"], tag["local"]
+        names = [(element, None), *(((a[0], a[1]), a[1]) for a in _ATTR_NAME.findall(tag[0]))]
+        for (prefix, _local), attribute in names:
+            name = prefix.decode("utf-8", "replace") if prefix else None
+            if name and name not in self._declared and name not in ("xml", "xmlns"):
+                return (
+                    name,
+                    element[1].decode("utf-8", "replace"),
+                    (attribute.decode("utf-8", "replace") if attribute else None),
+                )
+        return None, None, None
+
     def _namespace(self, prefix: str | None, uri: str) -> None:
         self._nsmap[prefix or None] = uri
+        if prefix:
+            self._declared.add(prefix)
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         self._count += 1

@@ -3,8 +3,11 @@
 Canonical means: UTF-8, the current namespace declared as the default on the
 root and again with the prefix ``edXML`` on the envelope (as real files do), the
 element order of the shared samples, two-space indentation, text in Unicode NFC,
-``Status`` as the wrapper of status messages, ``Bussiness`` (sic), timestamps in
-Vietnam time. ``build(parse(build(e))) == build(e)`` for every envelope.
+``MessageHeader`` as the wrapper of status messages too (as every real file and
+the national edXML library's ``StatusXmlParser`` have it: that parser reads the
+header's ``MessageHeader`` child only, and a ``Status`` wrapper reads as all
+null there), ``Bussiness`` (sic), timestamps in Vietnam time.
+``build(parse(build(e))) == build(e)`` for every envelope.
 
 Signatures are never emitted: a signer adds them to the built bytes.
 """
@@ -161,7 +164,7 @@ def _other_info(el: etree._Element, info: OtherInfo) -> None:
 
 
 def _status(parent: etree._Element, s: Status) -> None:
-    el = _sub(parent, "Status")
+    el = _sub(parent, "MessageHeader")  # a status: a MessageHeader holding StatusCode
     _organ(el, "From", s.from_)
     _response_for(el, s.response_for)
     _staff(el, s.staff_info)

@@ -22,10 +22,11 @@ from node.engine.admin import Admin
 from node.engine.context import EngineContext
 from node.engine.exchange import Exchange
 from node.engine.observer import EngineObserver, NoopObserver
-from node.engine.settings import EngineSettings, SigningMode
+from node.engine.settings import EngineSettings
 from node.engine.workers import DeliveryWorkers
 from node.errors import StoreUnavailable
-from node.ports import Clock, KeyRing, Transport, Verifier
+from node.modes import SigningMode
+from node.ports.driven import Clock, KeyRing, Transport, Verifier
 from node.store.port import Store
 from node.store.records import StoreMetrics
 

@@ -13,7 +13,8 @@ from node.engine.intake import Sealed, StatusEffects
 from node.engine.plan import Placement, place, route_back
 from node.engine.statuses import ARRIVED_TEXT, StatusDraft, build_status
 from node.model import Envelope, MessageHeader, ResponseFor, Status, StatusCode
-from node.ports import Hop, SubmitResult
+from node.ports.api import SubmitResult
+from node.ports.driven import Hop
 from node.store.records import KeyHit, NewMessage, Source, new_id
 
 ACCEPTED = "accepted"

@@ -17,7 +17,16 @@ from node.engine.views import (
 )
 from node.errors import BadRequest, Conflict, Issue, NotFound
 from node.model import StatusCode
-from node.ports import AuditCheck, DeliveryView, MessageDetail, MessagePage, OrganStats, OverdueItem
+from node.ports.api import (
+    AuditCheck,
+    AuditEntryView,
+    DeliveryView,
+    MessageDetail,
+    MessagePage,
+    OrganStats,
+    OverdueItem,
+    QueueDepth,
+)
 from node.report import Period, SupervisionReport, build_report
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
 from node.workdays import OverdueFacts, deadlines, feedback_figures, overdue
@@ -36,9 +45,19 @@ class Admin:
         until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        document_id: str | None = None,
+        status_code: str | None = None,
     ) -> MessagePage:
+        where = SearchFilter(
+            state=state,
+            organ=organ,
+            since=since,
+            until=until,
+            document_id=document_id,
+            status_code=status_code,
+        )
         records, after = await self._ctx.store.search(
-            SearchFilter(state=state, organ=organ, since=since, until=until),
+            where,
             limit=check_limit(limit),
             after=decode_cursor(cursor),
         )
@@ -136,6 +155,20 @@ class Admin:
                 "the chain was rewritten",
             )
         return check
+
+    async def queues(self) -> tuple[QueueDepth, ...]:
+        return await self._ctx.store.queue_depths()
+
+    async def audit_trail(self, message_id: str, *, limit: int = 100) -> tuple[AuditEntryView, ...]:
+        message = await self._ctx.store.message(message_id)
+        if message is None:
+            raise NotFound(f"no message {message_id}")
+        # statuses are recorded against the document id, the rest against the message
+        subjects = (message_id, message.document_id)
+        entries = await self._ctx.store.audit_of(subjects, limit=check_limit(limit))
+        return tuple(
+            AuditEntryView(e.seq, e.at, e.actor, e.action, e.subject, e.details) for e in entries
+        )
 
     async def report(
         self, *, start: date, end: date, organ: str | None = None

@@ -25,15 +25,8 @@ from node.checkpoints import CheckpointSigner, Timestamper, checkpoint_payload, 
 from node.engine.context import off_loop
 from node.errors import LienthongError, StoreUnavailable
 from node.model import MessageKind
-from node.ports import (
-    Clock,
-    DmsPrincipal,
-    ExchangeApi,
-    IncomingBody,
-    PeerPrincipal,
-    SubmitResult,
-    TransferMeta,
-)
+from node.ports.api import DmsPrincipal, ExchangeApi, IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.driven import Clock, TransferMeta
 from node.store.port import Store
 from node.store.records import Checkpoint, NewAuditEntry, NewCheckpoint
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 from node.engine.budget import MemoryBudget
 from node.engine.observer import EngineObserver, NoopObserver
 from node.engine.settings import EngineSettings
-from node.ports import Clock, KeyRing, Transport, Verifier
+from node.ports.driven import Clock, KeyRing, Transport, Verifier
 from node.store.port import Store
 
 T = TypeVar("T")

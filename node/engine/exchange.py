@@ -32,18 +32,8 @@ from node.errors import (
     UnknownDestination,
 )
 from node.model import Envelope, MessageKind, Status
-from node.ports import (
-    Direction,
-    DmsPrincipal,
-    Hop,
-    InboxPage,
-    IncomingBody,
-    PeerPrincipal,
-    StoredBody,
-    SubmitResult,
-    Trace,
-    TransferMeta,
-)
+from node.ports.api import DmsPrincipal, InboxPage, IncomingBody, PeerPrincipal, SubmitResult, Trace
+from node.ports.driven import Direction, Hop, StoredBody, TransferMeta
 from node.routing import check_hops
 from node.store.records import AckResult, NewAuditEntry, Source
 
@@ -121,7 +111,7 @@ class Exchange:
             recipients, doc_keys = found
             keys += doc_keys
         ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(ctx, body, env.sender)
+        sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
         try:
             intake = Intake(
                 envelope=env,
@@ -240,6 +230,22 @@ class Exchange:
         return await store_intake(ctx, intake)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
+        """A peer delivers only what comes From an organ it speaks for
+        (``peers[].organs``), never From a local organ, and only along the
+        route back to that sender."""
+        settings = self._ctx.settings
+        if sender in settings.routing.local_organs:
+            raise Forbidden(
+                f"peer {peer.peer_id} may not deliver messages from {sender}: "
+                "it is an organ of this node"
+            )
+        patterns = settings.speaks_for(peer)
+        if not any(p.matches(sender) for p in patterns):
+            spoken = ", ".join(str(p) for p in patterns) or "no organ"
+            raise Forbidden(
+                f"peer {peer.peer_id} may not deliver messages from {sender}: "
+                f"it speaks for {spoken} (peers[].organs)"
+            )
         try:
             expected = self._ctx.settings.routing.peer_expected_for(sender)
         except UnknownDestination:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from node.engine.context import EngineContext, off_loop
-from node.engine.settings import SigningMode
 from node.errors import (
     IllegalTransition,
     Issue,
@@ -24,7 +23,9 @@ from node.errors import (
     ValidationFailed,
 )
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
-from node.ports import IncomingBody, Signer, VerificationOutcome
+from node.modes import SigningMode
+from node.ports.api import IncomingBody
+from node.ports.driven import Signer, VerificationOutcome
 from node.status_rules import FeedbackState, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import ValidationReport, validate_file
@@ -106,9 +107,18 @@ def rejected(outcome: VerificationOutcome, what: str) -> SignatureRejected:
     )
 
 
-async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) -> Sealed:
+async def seal_submission(
+    ctx: EngineContext, body: IncomingBody, organ: str, *, signed: bool = False
+) -> Sealed:
     """Per organ: the node signs (the signed bytes go to a new spool file beside
-    the original) or verifies the DMS's signature."""
+    the original) or verifies the DMS's signature.
+
+    ``signed``: the envelope already carries a signature (the DMS's, or one it
+    passed on; legacy ones in the edXML namespace count). Where the node signs,
+    those are verified first, and a document whose own signature fails is
+    refused with the failing signature's reasons (docs/signing.md, "A foreign
+    signature where the node signs"): sealing it would deliver a document that
+    every recipient, and ``lienthong verify``, finds broken."""
     path = body.path
     if ctx.settings.signing_mode(organ) is SigningMode.DMS:
         outcome, report = await verify(ctx, path, body.size)
@@ -118,10 +128,37 @@ async def seal_submission(ctx: EngineContext, body: IncomingBody, organ: str) ->
     signer = ctx.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
+    verification: dict[str, Any] = {"signed_by_node": organ}
+    if signed:
+        outcome, report = await verify(ctx, path, body.size)
+        failing = failing_signatures(outcome)
+        if failing:
+            raise SignatureRejected(
+                f"the document from {organ} carries a signature that fails, and the node "
+                f"will not sign over it for {organ}: {'; '.join(failing)}",
+                failing,
+            )
+        verification["earlier_signatures"] = report
     target = path.with_name(path.name + ".signed")
     async with ctx.signatures.hold(body.size, "the message"):
         size, digest = await off_loop(sign_file, signer, path, target)
-    return Sealed(target, size, digest, {"signed_by_node": organ})
+    return Sealed(target, size, digest, verification)
+
+
+def failing_signatures(outcome: VerificationOutcome) -> tuple[str, ...]:
+    """The reasons of the envelope signatures that fail on their own (broken,
+    untrusted, revoked, too weak): what the node's own signature cannot mend.
+    Whether a signature binds the sender is left out (the node's signature will),
+    and so are the attachments (checked where the document is verified)."""
+    signatures = outcome.report.get("signatures")
+    if not isinstance(signatures, list):  # no report: the verifier could not read it
+        return outcome.reasons if not outcome.accepted else ()
+    return tuple(
+        f"signature {sig.get('index')}: {problem}"
+        for sig in signatures
+        if isinstance(sig, dict)
+        for problem in sig.get("problems") or ()
+    )
 
 
 def sign_file(signer: Signer, source: Path, target: Path) -> tuple[int, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from node.model import MessageKind
-from node.ports import Destination, Outcome
+from node.ports.driven import Destination, Outcome
 from node.store.records import Source
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from node.engine.settings import EngineSettings
 from node.errors import UnknownDestination
-from node.ports import Destination, DestinationKind
+from node.ports.driven import Destination, DestinationKind
 from node.routing import RoutingPlan
 from node.store.records import NewDelivery, NewInboxEntry, new_id
 from node.store.rows import iso

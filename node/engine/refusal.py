@@ -10,7 +10,7 @@ from node.engine.context import EngineContext
 from node.engine.plan import route_back
 from node.engine.statuses import StatusDraft, build_status
 from node.model import Envelope, MessageHeader, ResponseFor, StatusCode
-from node.ports import TransferMeta, VerificationOutcome
+from node.ports.driven import TransferMeta, VerificationOutcome
 from node.store.records import NewMessage
 
 

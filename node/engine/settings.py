@@ -3,23 +3,18 @@ engine never reads TOML)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 
-from node.ports import DestinationKind
+from node.modes import SigningMode
+from node.organ import OrganPattern
+from node.ports.api import PeerPrincipal
+from node.ports.driven import DestinationKind
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.workdays import DeadlinePolicy, WorkCalendar
-
-
-class SigningMode(enum.StrEnum):
-    NODE = "node"
-    """The node signs the organ's messages with the organ's key (KeyRing)."""
-    DMS = "dms"
-    """The DMS signs; the node verifies (Verifier) and refuses what fails."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +22,9 @@ class EngineSettings:
     node_organ: str
     """This node's own organ id: hops, failure notices, fallback signer."""
     routing: RoutingTable
+    peer_organs: Mapping[str, tuple[OrganPattern, ...]] = field(default_factory=dict)
+    """Peer name → the organ-id patterns it may speak for (``peers[].organs``);
+    a peer not listed speaks for its own organ and the routes naming it."""
     hop_limit: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
@@ -56,6 +54,7 @@ class EngineSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "signing", MappingProxyType(dict(self.signing)))
         object.__setattr__(self, "push", MappingProxyType(dict(self.push)))
+        object.__setattr__(self, "peer_organs", MappingProxyType(dict(self.peer_organs)))
         problems = []
         if self.routing.node_organ != self.node_organ:
             problems.append(
@@ -76,6 +75,13 @@ class EngineSettings:
             )
         if problems:
             raise ValueError("; ".join(problems))
+
+    def speaks_for(self, peer: PeerPrincipal) -> tuple[OrganPattern, ...]:
+        """The organ-id patterns ``peer`` may deliver messages From (issue 14, hole 7)."""
+        listed = self.peer_organs.get(peer.peer_id)
+        if listed is not None:
+            return listed
+        return (OrganPattern.parse(peer.node_organ), *self.routing.routed_to(peer.peer_id))
 
     def signing_mode(self, organ: str) -> SigningMode:
         return self.signing.get(organ, self.default_signing)

@@ -24,7 +24,7 @@ from node.model import (
     StatusCode,
     TraceHeader,
 )
-from node.ports import Direction, Hop
+from node.ports.driven import Direction, Hop
 from node.store.records import NewMessage, NewStatusEntry, Source, new_id
 
 log = logging.getLogger(__name__)

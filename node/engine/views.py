@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from node.errors import BadRequest, Issue
-from node.ports import DeliveryView, MessageSummary, Trace
+from node.ports.api import DeliveryView, MessageSummary, Trace
 from node.store.records import DeliveryRecord, MessageRecord, TraceRecord
 
 MAX_PAGE = 500

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from node.engine.context import EngineContext
 from node.engine.notices import failure_notice
 from node.errors import LienthongError, StoreUnavailable
-from node.ports import (
-    AttemptView,
+from node.ports.api import AttemptView
+from node.ports.driven import (
     DeliveryOutcome,
     Destination,
     DestinationKind,

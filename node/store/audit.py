@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from node.ports import AuditCheck
+from node.ports.api import AuditCheck
 from node.store.records import AuditEntry, NewAuditEntry, NewMessage, Source
 
 GENESIS = "0" * 64

@@ -14,15 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.records import (
     AcceptOutcome,
     AckResult,
@@ -191,6 +184,14 @@ class Store(Protocol):
     async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]: ...
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics: ...
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        """Waiting deliveries (pending or in flight) per destination."""
+        ...
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        """Entries whose subject is one of ``subjects``, newest first."""
+        ...
 
     # ------------------------------------------------------------------ audit checkpoints
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from node.model import MessageKind
-from node.ports import AttemptView, Destination, Hop, StatusView
+from node.ports.api import AttemptView, StatusView
+from node.ports.driven import Destination, Hop
 
 
 def new_id() -> str:
@@ -250,6 +251,8 @@ class SearchFilter:
     organ: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    document_id: str | None = None
+    status_code: str | None = None
 
 
 @dataclass(frozen=True)

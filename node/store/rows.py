@@ -12,15 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from node.model import MessageKind
-from node.ports import (
-    AttemptView,
-    Destination,
-    DestinationKind,
-    Direction,
-    Hop,
-    Outcome,
-    StatusView,
-)
+from node.ports.api import AttemptView, QueueDepth, StatusView
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome
 from node.store.records import (
     AuditEntry,
     Checkpoint,
@@ -112,6 +105,16 @@ def attempt(row: Row) -> AttemptView:
 
 def destination(row: Row) -> Destination:
     return Destination(DestinationKind(row["kind"]), row["destination"])
+
+
+def queue_depth(row: Row) -> QueueDepth:
+    return QueueDepth(
+        destination=destination(row),
+        queued=int(row["queued"]),
+        in_flight=int(row["in_flight"]),
+        held=int(row["held"]),
+        oldest_created_at=opt_ts(row["oldest"]),
+    )
 
 
 def delivery_record(row: Row, attempts: Sequence[AttemptView]) -> DeliveryRecord:

@@ -14,7 +14,7 @@ from node.config import load_config, token_sha256
 from tests.support.tlspki import write_pki_layout
 
 H41, S41 = "000.00.00.H41", "000.00.12.H41"
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 @pytest.mark.parametrize(

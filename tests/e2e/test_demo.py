@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-DEMO = [sys.executable, "-m", "node.cli.main", "demo"]
+DEMO = [sys.executable, "-m", "node.app.cli.main", "demo"]
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"}
 
 

@@ -20,14 +20,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from node.cli.init import free_port
+from node.app.cli.init import free_port
 from tests.support.tlspki import TestCa
 from tests.unit.engine.messages import document, status
 
 pytestmark = pytest.mark.slow
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 async def lienthong(*args: str) -> tuple[int, str, str]:

@@ -212,7 +212,7 @@ def _sample(data: bytes) -> str:
 
 def fuzz_validate(original: bytes, count: int, seed: int, workdir: Path) -> FuzzReport:
     """In process: ``lienthong --debug validate FILE`` (so a bug shows its traceback)."""
-    from node.cli.main import main
+    from node.app.cli.main import main
 
     report = FuzzReport("validate")
     started = time.monotonic()

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 READY_TIMEOUT = 60.0
 
 

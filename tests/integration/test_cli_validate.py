@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -59,7 +59,7 @@ def test_invalid_prints_one_line_per_error_and_exits_1(files: dict[str, Path]) -
     lines = result.stdout.splitlines()
     assert lines[0] == f"{files['status']}: valid status"
     assert lines[1:] == [
-        f"{files['bad']}:7: /edXML/edXMLEnvelope/edXMLHeader/Status/From/OrganId: "
+        f"{files['bad']}:7: /edXML/edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId: "
         "organ id '000.00.12.h41' must be dot-separated groups of characters 0-9 and A-Z "
         "(e.g. 000.00.00.G22)",
     ]
@@ -71,8 +71,8 @@ def test_rule_errors_have_lines_and_paths(files: dict[str, Path], sample_status:
     result = _run(files["bad"])
     assert result.returncode == 1
     assert result.stdout == (
-        f"{files['bad']}:22: /edXML/edXMLEnvelope/edXMLHeader/Status/StatusCode: unknown status "
-        "code '42'; known codes: 01, 02, 03, 04, 05, 06, 13, 15, 16\n"
+        f"{files['bad']}:22: /edXML/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode: "
+        "unknown status code '42'; known codes: 01, 02, 03, 04, 05, 06, 13, 15, 16\n"
     )
 
 
@@ -128,7 +128,7 @@ def test_json_output(files: dict[str, Path]) -> None:
     assert payload[1]["kind"] == "status"
     assert payload[1]["errors"][0] == {
         "line": 7,
-        "path": "/edXML/edXMLEnvelope/edXMLHeader/Status/From/OrganId",
+        "path": "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId",
         "message": "organ id '000.00.12.h41' must be dot-separated groups of characters 0-9 "
         "and A-Z (e.g. 000.00.00.G22)",
     }

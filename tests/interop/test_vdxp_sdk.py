@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from node.errors import MalformedXml
+from node.validation import validate_file
 from tests.harness.fixtures import running
 from tests.harness.nodes import G22, H41, NodeSetup, edit, make_pair
 from tests.unit.engine.messages import document
@@ -250,6 +252,8 @@ SAMPLES = Path(os.environ.get("LIENTHONG_VDXP_SDK", ROOT.parent / "shared" / "vd
     "samples"
 )
 ORGAN_ID = re.compile(rb"(<(?:\w+:)?OrganId>)\s*([0-9A-Za-z.]+\.[A-Z]\d\d)\s*(</)")
+DOCUMENT_ID = re.compile(rb"(<(?:\w+:)?DocumentId>)\s*([0-9A-Z.]+)(,[^<]*</)")
+HEADER_SIGNATURE = re.compile(rb"\s*<Signature[ >].*?</Signature>", re.S)
 CONTENT = "real-file content variants: interop-content branch"
 FLOW = (
     "real-file status flow (the samples are not one flow: sent in name order, a "
@@ -275,20 +279,51 @@ ACCEPTED_NOW = frozenset(
         "status_finish_06.edxml",
     }
 )
+SIGNATURE_FAILS = (
+    f"the document from {H41} carries a signature that fails, and the node will not "
+    f"sign over it for {H41}: signature 1: "
+)
+# The real documents, sent through the SDK as they are (organ ids made ours):
+# what lienthong answers, and why (docs/domain.md §1 "Variants real files carry").
+CONTENT_VERDICTS = {
+    # a load-test template: edXML:/xlink: prefixes used outside their declaration
+    "edoc.edxml": "namespace prefix 'xlink' is used (attribute xlink:href of Reference) "
+    "but never declared",
+    "edoc_new.edxml": "4 byte(s) before the XML declaration ('1212')",
+    # their legacy signature (edXML namespace, rsa-sha1) was broken by changing
+    # the organ ids, and its certificate is no valid base64 even in the original
+    "edoc_replacement.edxml": SIGNATURE_FAILS,
+    "edoc_revocation.edxml": SIGNATURE_FAILS,
+    "edoc_update.edxml": SIGNATURE_FAILS,
+}
+# The same three without their (broken) signature: the content is accepted.
+UNSIGNED = ("edoc_replacement.edxml", "edoc_revocation.edxml", "edoc_update.edxml")
 
 
-def _adapted(data: bytes) -> bytes:
+def _adapted(data: bytes, *, document: bool = False) -> bytes:
     """The sample with its organ ids made ours: the first (From) → H41, the
-    others → G22 (routes and keys exist for those only)."""
-    seen = 0
+    others → G22 (routes and keys exist for those only). In a document the
+    organ part of each DocumentId follows too (a DocumentId starts with its
+    sender's organ id)."""
+    ours: dict[bytes, bytes] = {}
+    for match in ORGAN_ID.finditer(data):
+        ours.setdefault(match.group(2), (G22 if ours else H41).encode())
 
     def swap(match: re.Match[bytes]) -> bytes:
+        return match.group(1) + ours.get(match.group(2), G22.encode()) + match.group(3)
+
+    if document:
+        data = DOCUMENT_ID.sub(swap, data)
+        return ORGAN_ID.sub(swap, data)
+    seen = 0
+
+    def by_position(match: re.Match[bytes]) -> bytes:
         nonlocal seen
         seen += 1
         organ = H41 if seen == 1 else G22
         return match.group(1) + organ.encode() + match.group(3)
 
-    return ORGAN_ID.sub(swap, data)
+    return ORGAN_ID.sub(by_position, data)
 
 
 @pytest.fixture(scope="module")
@@ -302,13 +337,20 @@ def sample_results(
     logs.mkdir()
     names = sorted(p.name for p in SAMPLES.glob("*.edxml"))
     lines = [client("A", a, root)]
-    for name in names:
+    sent = []
+    for name in [*names, *(f"unsigned-{n}" for n in UNSIGNED)]:
+        original = name.removeprefix("unsigned-")
+        data = _adapted((SAMPLES / original).read_bytes(), document=original.startswith("edoc"))
+        if name.startswith("unsigned-"):
+            data, removed = HEADER_SIGNATURE.subn(b"", data)
+            assert removed == 1, name
         path = root / name.replace(" ", "")
-        path.write_bytes(_adapted((SAMPLES / name).read_bytes()))
+        path.write_bytes(data)
         kind = "status" if name.startswith("status") else "edoc"
         lines.append(
             f'A\tsendEdoc\t{{"from":"{H41}","servicetype":"eDoc","messagetype":"{kind}"}}\t{path}'
         )
+        sent.append(name)
     env = {"VDXP_SECRET_A": SECRETS["a"]}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -321,11 +363,12 @@ def sample_results(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return dict(zip(names, results, strict=True))
+    return dict(zip(sent, results, strict=True))
 
 
 def _sample_names() -> list[Any]:
     names = sorted(p.name for p in SAMPLES.glob("*.edxml")) if SAMPLES.is_dir() else []
+    names = [n for n in names if n not in CONTENT_VERDICTS]
     return [
         pytest.param(n)
         if n in ACCEPTED_NOW
@@ -345,3 +388,40 @@ def test_a_real_national_sample_is_accepted_through_the_sdk(
     assert result["status"] == "OK", result
     assert result["errorCode"] == "0"
     assert result["docId"]
+
+
+@pytest.mark.parametrize("name", sorted(CONTENT_VERDICTS))
+def test_a_real_national_document_gets_its_verdict_through_the_sdk(
+    sample_results: dict[str, dict[str, Any]], name: str
+) -> None:
+    """Refused with our specific reason, carried in the SDK's own result."""
+    result = sample_results[name]
+    assert (result["status"], result["errorCode"], result["docId"]) == ("FAIL", "400", ""), result
+    assert result["errorDesc"].startswith(CONTENT_VERDICTS[name]), result["errorDesc"]
+
+
+@pytest.mark.parametrize("name", UNSIGNED)
+def test_a_real_national_document_without_its_broken_signature_is_accepted(
+    sample_results: dict[str, dict[str, Any]], name: str
+) -> None:
+    result = sample_results[f"unsigned-{name}"]
+    assert (result["status"], result["errorCode"]) == ("OK", "0"), result
+    assert result["docId"]
+
+
+def test_lienthong_validate_reads_the_real_documents_as_they_are() -> None:
+    """The unchanged files: the three business-flow documents (legacy signature
+    included) are valid; the other two are refused, each with its one reason."""
+    _sdk()
+    verdicts = {}
+    for name in sorted(CONTENT_VERDICTS):
+        try:
+            report = validate_file(SAMPLES / name)
+        except MalformedXml as exc:
+            verdicts[name] = exc.detail
+        else:
+            verdicts[name] = "valid" if report.valid else str(report.issues)
+    assert verdicts["edoc.edxml"].startswith(CONTENT_VERDICTS["edoc.edxml"])
+    assert verdicts["edoc_new.edxml"].startswith(CONTENT_VERDICTS["edoc_new.edxml"])
+    for name in UNSIGNED:
+        assert verdicts[name] == "valid", (name, verdicts[name])

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from node.bootstrap import Core, CoreDeps
+from node.app.bootstrap import Core, CoreDeps
 from node.errors import BadRequest, Forbidden, Issue, LienthongError, NotFound, ValidationFailed
 from node.model import MessageKind
 from node.ports import (
@@ -46,6 +46,7 @@ from node.ports import (
     Trace,
     TransferMeta,
 )
+from node.ports.api import AuditEntryView, QueueDepth
 from node.xmlsafe import parse_bytes
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -279,6 +280,7 @@ def delivery_of(message: Stored) -> DeliveryView:
         attempts=(),
         next_attempt_at=None,
         last_error="peer refused",
+        message_id=message.id,
     )
 
 
@@ -301,13 +303,17 @@ class FakeAdmin:
         until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        document_id: str | None = None,
+        status_code: str | None = None,
     ) -> MessagePage:
         del state, since, until, cursor
         self.exchange._maybe_fail()
         items = [
             m
             for m in self.exchange.messages.values()
-            if organ is None or organ == m.sender or organ in m.recipients
+            if (organ is None or organ == m.sender or organ in m.recipients)
+            and (document_id is None or document_id == m.document_id)
+            and status_code is None
         ]
         return MessagePage(tuple(self._summary(m) for m in items[:limit]), None)
 
@@ -348,6 +354,16 @@ class FakeAdmin:
 
     async def verify_audit_log(self) -> AuditCheck:
         return AuditCheck(entries=len(self.exchange.messages), intact=True)
+
+    async def queues(self) -> tuple[QueueDepth, ...]:
+        return tuple(
+            QueueDepth(delivery_of(m).destination, 1, 0, 0, m.received_at)
+            for m in list(self.exchange.messages.values())[:1]
+        )
+
+    async def audit_trail(self, message_id: str, *, limit: int = 100) -> tuple[AuditEntryView, ...]:
+        m = self._get(message_id)
+        return (AuditEntryView(1, m.received_at, "dms", "accept", m.id, {}),)[:limit]
 
     async def report(self, *, start: date, end: date, organ: str | None = None) -> Any:
         """The real report over the stored documents, none answered, judged at NOW."""

@@ -14,13 +14,13 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from node.app.cli.audit import ExportUnreadable, read_export
 from node.checkpoints import (
     SignatureFacts,
     check_export,
     checkpoint_payload,
     payload_digest,
 )
-from node.cli.audit import ExportUnreadable, read_export
 from node.store.audit import GENESIS, entry_hash
 from node.store.records import AuditEntry, Checkpoint
 

@@ -3,7 +3,7 @@ broken with where and why."""
 
 from __future__ import annotations
 
-from node.cli.admin import _human
+from node.app.cli.admin import _human
 
 
 def test_intact_chain_is_one_line_without_repetition() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node.cli.table import pairs, render
+from node.app.cli.table import pairs, render
 
 
 def test_columns_align_and_values_read_well() -> None:

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from node.cli import main
+from node.app.cli import main
 
 
 def _emit(module: str) -> list[warnings.WarningMessage]:
@@ -25,7 +25,7 @@ def test_a_dependency_warning_is_silenced(module: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["node", "node.cli.verify", "signing.pdfcheck", "adapters.http.app", "schemas"]
+    "module", ["node", "node.app.cli.verify", "signing.pdfcheck", "adapters.http.app", "schemas"]
 )
 def test_our_own_warning_still_follows_the_interpreter_filters(module: str) -> None:
     assert [str(w.message) for w in _emit(module)] == ["old API"]

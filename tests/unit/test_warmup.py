@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
+from node.app.warmup import probe_message, use_warm_executor, warm_thread
 from node.validation import validate_bytes
-from node.warmup import probe_message, use_warm_executor, warm_thread
 
 
 def test_the_probe_message_is_valid() -> None:
@@ -29,10 +29,10 @@ async def test_validations_in_a_burst_on_fresh_threads_all_pass() -> None:
 
 
 def test_a_failing_warm_up_does_not_break_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    import node.warmup
+    import node.app.warmup
 
     def broken() -> bytes:
         raise RuntimeError("no schema")
 
-    monkeypatch.setattr(node.warmup, "probe_message", broken)
+    monkeypatch.setattr(node.app.warmup, "probe_message", broken)
     warm_thread()  # an exception here would make every later task of the pool fail

@@ -14,15 +14,8 @@ from typing import Any
 import asyncpg
 
 from node.errors import StoreUnavailable
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.postgres import reads, writes
 from node.store.postgres.connection import (
     check_schema_name,
@@ -340,6 +333,14 @@ class PostgresStore:
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         async with self._conn() as conn:
             return await reads.metrics(conn, self._q, now)
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        async with self._conn(tx=False) as conn:
+            return await reads.queue_depths(conn, self._q)
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        async with self._conn(tx=False) as conn:
+            return await reads.audit_of(conn, self._q, subjects, limit)
 
     # ------------------------------------------------------------------ audit checkpoints
 

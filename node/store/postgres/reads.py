@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from node.model import MessageKind
-from node.ports import AttemptView, AuditCheck, InboxItem, StatusView
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
 from node.store.audit import GENESIS, ChainVerifier
 from node.store.postgres.connection import translated
 from node.store.records import (
@@ -30,6 +30,7 @@ from node.store.rows import (
     hop,
     message_record,
     opt_date,
+    queue_depth,
     split_organs,
     status_view,
     ts,
@@ -66,7 +67,15 @@ async def search(
     conn: Conn, q: Queries, where: SearchFilter, limit: int, after: int | None
 ) -> tuple[tuple[MessageRecord, ...], int | None]:
     rows = await conn.fetch(
-        q["search"], where.state, where.organ, where.since, where.until, after, limit + 1
+        q["search"],
+        where.state,
+        where.organ,
+        where.since,
+        where.until,
+        after,
+        limit + 1,
+        where.document_id,
+        where.status_code,
     )
     records = tuple(message_record(r) for r in rows[:limit])
     return records, (records[-1].seq if len(rows) > limit and records else None)
@@ -193,3 +202,14 @@ async def checkpoints(
 async def last_checkpoint(conn: Conn, q: Queries) -> Checkpoint | None:
     row = await conn.fetchrow(q["checkpoint_last"])
     return None if row is None else checkpoint(row)
+
+
+async def queue_depths(conn: Conn, q: Queries) -> tuple[QueueDepth, ...]:
+    return tuple(queue_depth(r) for r in await conn.fetch(q["queue_by_destination"]))
+
+
+async def audit_of(
+    conn: Conn, q: Queries, subjects: Sequence[str], limit: int
+) -> tuple[AuditEntry, ...]:
+    rows = await conn.fetch(q["audit_of_subjects"], list(subjects), limit)
+    return tuple(audit_entry(r) for r in rows)

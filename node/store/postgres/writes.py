@@ -9,7 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from node.ports import AttemptView, DestinationKind, Hop
+from node.ports.api import AttemptView
+from node.ports.driven import DestinationKind, Hop
 from node.store.audit import (
     GENESIS,
     canonical_details,

@@ -151,6 +151,8 @@ WHERE ($1::text IS NULL OR state = $1)
     AND ($3::timestamptz IS NULL OR received_at >= $3)
     AND ($4::timestamptz IS NULL OR received_at < $4)
     AND ($5::bigint IS NULL OR seq < $5)
+    AND ($7::text IS NULL OR document_id = $7)
+    AND ($8::text IS NULL OR status_code = $8)
 ORDER BY seq DESC LIMIT $6;
 
 -- name: inbox
@@ -204,6 +206,18 @@ SELECT
     (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL) AS queued,
     (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL AND state = 'in-flight') AS in_flight,
     (SELECT COUNT(*) FROM deliveries WHERE state = 'dead') AS dead;
+
+-- name: queue_by_destination
+-- Waiting deliveries (pending or in flight) per destination, for the console.
+SELECT kind, destination, COUNT(*) AS queued,
+    COUNT(*) FILTER (WHERE state = 'in-flight') AS in_flight,
+    COUNT(*) FILTER (WHERE held) AS held,
+    MIN(created_at) AS oldest
+FROM deliveries WHERE due_at IS NOT NULL
+GROUP BY kind, destination ORDER BY kind, destination;
+
+-- name: audit_of_subjects
+SELECT * FROM audit_log WHERE subject = ANY($1::text[]) ORDER BY seq DESC LIMIT $2;
 
 -- name: metrics_oldest
 SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;

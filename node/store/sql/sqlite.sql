@@ -155,6 +155,8 @@ WHERE (:state IS NULL OR state = :state)
     AND (:organ IS NULL OR sender = :organ OR (',' || recipients || ',') LIKE ('%,' || :organ || ',%'))
     AND (:since IS NULL OR received_at >= :since)
     AND (:until IS NULL OR received_at < :until)
+    AND (:document_id IS NULL OR document_id = :document_id)
+    AND (:status_code IS NULL OR status_code = :status_code)
     AND (:after IS NULL OR seq < :after)
 ORDER BY seq DESC LIMIT :limit;
 
@@ -209,6 +211,19 @@ SELECT
     (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL) AS queued,
     (SELECT COUNT(*) FROM deliveries WHERE due_at IS NOT NULL AND state = 'in-flight') AS in_flight,
     (SELECT COUNT(*) FROM deliveries WHERE state = 'dead') AS dead;
+
+-- name: queue_by_destination
+-- Waiting deliveries (pending or in flight) per destination, for the console.
+SELECT kind, destination, COUNT(*) AS queued,
+    SUM(CASE WHEN state = 'in-flight' THEN 1 ELSE 0 END) AS in_flight,
+    SUM(CASE WHEN held = 1 THEN 1 ELSE 0 END) AS held,
+    MIN(created_at) AS oldest
+FROM deliveries WHERE due_at IS NOT NULL
+GROUP BY kind, destination ORDER BY kind, destination;
+
+-- name: audit_of_subjects
+SELECT * FROM audit_log WHERE subject IN (SELECT value FROM json_each(:subjects))
+ORDER BY seq DESC LIMIT :limit;
 
 -- name: metrics_oldest
 SELECT MIN(created_at) AS oldest FROM deliveries WHERE due_at IS NOT NULL;

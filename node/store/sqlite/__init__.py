@@ -11,15 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from node.errors import StoreUnavailable
-from node.ports import (
-    AttemptView,
-    AuditCheck,
-    Destination,
-    Hop,
-    InboxItem,
-    StatusView,
-    StoredBody,
-)
+from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Destination, Hop, StoredBody
 from node.store.records import (
     AcceptOutcome,
     AckResult,
@@ -311,6 +304,12 @@ class SqliteStore:
 
     async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
         return await self._read.run(reads.metrics, self._q, now)
+
+    async def queue_depths(self) -> tuple[QueueDepth, ...]:
+        return await self._read.run(reads.queue_depths, self._q)
+
+    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
+        return await self._read.run(reads.audit_of, self._q, subjects, limit)
 
     # ------------------------------------------------------------------ audit checkpoints
 

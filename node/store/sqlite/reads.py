@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from node.model import MessageKind
-from node.ports import AuditCheck, Hop, InboxItem, StatusView
+from node.ports.api import AuditCheck, InboxItem, QueueDepth, StatusView
+from node.ports.driven import Hop
 from node.store.audit import GENESIS, ChainVerifier
 from node.store.records import (
     AuditEntry,
@@ -29,6 +30,7 @@ from node.store.rows import (
     iso,
     message_record,
     opt_date,
+    queue_depth,
     split_organs,
     status_view,
     ts,
@@ -97,6 +99,8 @@ def search(
             "organ": where.organ,
             "since": iso(where.since) if where.since else None,
             "until": iso(where.until) if where.until else None,
+            "document_id": where.document_id,
+            "status_code": where.status_code,
             "after": after,
             "limit": limit + 1,
         },
@@ -233,3 +237,16 @@ def checkpoints(
 def last_checkpoint(conn: sqlite3.Connection, q: Queries) -> Checkpoint | None:
     row = conn.execute(q["checkpoint_last"]).fetchone()
     return None if row is None else checkpoint(row)
+
+
+def queue_depths(conn: sqlite3.Connection, q: Queries) -> tuple[QueueDepth, ...]:
+    return tuple(queue_depth(r) for r in conn.execute(q["queue_by_destination"]))
+
+
+def audit_of(
+    conn: sqlite3.Connection, q: Queries, subjects: Sequence[str], limit: int
+) -> tuple[AuditEntry, ...]:
+    rows = conn.execute(
+        q["audit_of_subjects"], {"subjects": json.dumps(list(subjects)), "limit": limit}
+    )
+    return tuple(audit_entry(r) for r in rows)

@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from node.ports import AttemptView, Destination, DestinationKind, Hop
+from node.ports.api import AttemptView
+from node.ports.driven import Destination, DestinationKind, Hop
 from node.store.audit import (
     GENESIS,
     canonical_details,

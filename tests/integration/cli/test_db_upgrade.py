@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from node.cli.main import main
+from node.app.cli.main import main
 from node.store.sqlfiles import load_migrations
 from tests.conftest import PostgresSchema
 

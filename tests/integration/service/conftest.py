@@ -1,5 +1,5 @@
 """A running node (real aiohttp listeners on 127.0.0.1, OS-assigned ports)
-wired through node.bootstrap with the in-memory core of tests/support/fakes."""
+wired through node.app.bootstrap with the in-memory core of tests/support/fakes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node.bootstrap import NodeService, running_node
+from node.app.bootstrap import NodeService, running_node
 from node.config import Config
-from node.ports import Transport
+from node.ports import Clock, Transport
 from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, FixedClock, RecordingTransport
 from tests.support.nodes import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
 
@@ -69,7 +69,9 @@ def recording(transport: RecordingTransport):  # type: ignore[no-untyped-def]
 
 
 @contextlib.asynccontextmanager
-async def harness(directory: Path, **node_options: object) -> AsyncIterator[Harness]:
+async def harness(
+    directory: Path, *, clock: Clock | None = None, **node_options: object
+) -> AsyncIterator[Harness]:
     test = make_node(directory / "node", **node_options)  # type: ignore[arg-type]
     core = FakeCore(directory / "store")
     transport = RecordingTransport()
@@ -78,7 +80,7 @@ async def harness(directory: Path, **node_options: object) -> AsyncIterator[Harn
             test.config,
             core_factory=core,
             transport_factory=recording(transport),
-            clock=FixedClock(),
+            clock=clock or FixedClock(),
             environ={},
         ) as service,
         aiohttp.ClientSession() as http,

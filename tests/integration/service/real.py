@@ -12,8 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from node.bootstrap import NodeService, running_node
-from node.cli.init import InitResult, init_node
+from node.app.bootstrap import NodeService, running_node
+from node.app.cli.init import InitResult, init_node
 from node.config import load_config
 
 H41, S41 = "000.00.00.H41", "000.00.12.H41"

@@ -67,6 +67,9 @@ async def test_auditor_reads_everything(node: Harness, sample_document: bytes) -
             in b["items"]
         ),
         "/admin/v1/peers": lambda b: b["items"] == [],
+        "/admin/v1/queues": lambda b: (
+            b["items"][0]["destination"] == {"kind": "peer", "name": "up"}
+        ),
         "/admin/v1/certificates": lambda b: b["items"][0]["role"] == "trust-anchor",
     }
     for path, check in expectations.items():
@@ -114,3 +117,23 @@ async def test_the_report_answers_csv_and_text_and_checks_its_period(
     ) as resp:
         assert resp.status == 400
         assert "before it starts" in (await resp.json())["detail"]
+
+
+async def test_search_by_document_id_and_status_code_is_checked(
+    node: Harness, sample_document: bytes
+) -> None:
+    message_id = await _submit(node, sample_document)
+    document_id = node.exchange.messages[message_id].document_id
+    async with node.http.get(
+        f"{node.url}/admin/v1/messages", params={"document_id": document_id}, headers=AUDIT
+    ) as resp:
+        assert [i["id"] for i in (await resp.json())["items"]] == [message_id]
+    async with node.http.get(
+        f"{node.url}/admin/v1/messages", params={"document_id": "other"}, headers=AUDIT
+    ) as resp:
+        assert (await resp.json())["items"] == []
+    async with node.http.get(
+        f"{node.url}/admin/v1/messages", params={"status_code": "2"}, headers=AUDIT
+    ) as resp:
+        assert resp.status == 400
+        assert [e["path"] for e in (await resp.json())["errors"]] == ["query.status_code"]

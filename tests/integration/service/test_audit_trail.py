@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from node.bootstrap import running_node
-from node.cli.init import init_node
+from node.app.bootstrap import running_node
+from node.app.cli.init import init_node
 from node.config import load_config
 from node.engine.checkpoints import Checkpointer
 from signing.pki import make_test_pki
@@ -28,7 +28,7 @@ from tests.integration.service.real import H41, S41
 from tests.support.tsa import local_tsa
 from tests.unit.engine.messages import document
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 XML = {"Content-Type": "application/xml"}
 
 

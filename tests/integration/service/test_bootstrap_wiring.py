@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.dms.dropfolder import DropFolderWatcher
-from node.bootstrap import NodeService
+from node.app.bootstrap import NodeService
 from node.config import load_config
 from node.errors import ConfigError
 from tests.support.fakes import FakeCore

@@ -13,7 +13,7 @@ import pytest
 from tests.integration.service.conftest import Harness
 from tests.support.nodes import AUDITOR, OPERATOR, TOKENS
 
-LIENTHONG = [sys.executable, "-m", "node.cli.main"]
+LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 
 
 async def lienthong(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -78,7 +78,7 @@ async def test_send_refused_prints_detail_and_errors(
 async def test_send_usage_problems_exit_2(
     tmp_path: Path, sample_document: bytes, case: str
 ) -> None:
-    from node.cli.init import free_port
+    from node.app.cli.init import free_port
 
     doc = _file(tmp_path, "doc.edxml", sample_document)
     args = ["send", "--node", f"http://127.0.0.1:{free_port()}", "--token", "t", doc]
@@ -105,6 +105,11 @@ async def test_admin_tables_and_json(node: Harness, tmp_path: Path, sample_docum
     assert message_id in out
     code, out, _ = await lienthong(*base, "--json", "list", "--organ", "000.00.00.H41")
     assert json.loads(out)["items"][0]["id"] == message_id
+    document_id = node.exchange.messages[message_id].document_id
+    code, out, _ = await lienthong(*base, "--json", "list", "--document-id", document_id)
+    assert [i["id"] for i in json.loads(out)["items"]] == [message_id]
+    code, out, _ = await lienthong(*base, "queues")
+    assert (code, out.split()[:2]) == (0, ["KIND", "DESTINATION"])
     for action in (
         ["show", message_id],
         ["trace", message_id],
@@ -112,6 +117,7 @@ async def test_admin_tables_and_json(node: Harness, tmp_path: Path, sample_docum
         ["stats"],
         ["overdue"],
         ["routes"],
+        ["queues"],
         ["peers"],
         ["certs"],
     ):

@@ -59,7 +59,7 @@ async def test_in_flight_submit_completes_while_new_connections_are_refused(
 
 
 async def test_workers_stop_after_listeners_and_before_the_core_closes(tmp_path: Path) -> None:
-    from node.bootstrap import NodeService
+    from node.app.bootstrap import NodeService
     from tests.integration.service.conftest import recording
     from tests.support.fakes import FakeCore, RecordingTransport
     from tests.support.nodes import make_node

@@ -11,8 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from node.cli.init import free_port
-from node.cli.serve import serve
+from node.app.cli.init import free_port
+from node.app.cli.serve import serve
 from node.config import load_config
 from tests.integration.service.conftest import recording
 from tests.support.fakes import FakeCore, RecordingTransport

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from node.app.wiring import make_key_ring, make_verifier
 from node.config import parse_config
 from node.errors import ConfigError
-from node.wiring import make_key_ring, make_verifier
 from signing.pki import make_test_pki
 from tests.support.fakes import FixedClock
 

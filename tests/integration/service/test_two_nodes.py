@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from node.bootstrap import NodeService, running_node
+from node.app.bootstrap import NodeService, running_node
 from node.config import load_config, token_sha256
 from node.model import MessageKind
 from node.ports import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta

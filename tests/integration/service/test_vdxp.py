@@ -160,6 +160,20 @@ async def test_refusals_are_specific_and_store_nothing(
         assert (await resp.json())["items"] == []
 
 
+async def test_validation_errors_are_spelled_out_in_error_desc(node: RealNode) -> None:
+    """ErrorDesc is all an SDK user sees: each validation error is in it."""
+    data, _ = document(H41, (S41,))
+    bad = data.replace(b"<edXML:DueDate>2026/12/04<", b"<edXML:DueDate>2026/02/30<", 1)
+    assert bad != data
+    got, answer = await call(node, "POST", "sendEdoc", send_headers(bad), bad)
+    assert got == 400, answer
+    assert answer["ErrorDesc"].startswith("1 validation error(s): line ")
+    assert (
+        "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/DueDate: '2026/02/30' is not a real "
+        "calendar date" in answer["ErrorDesc"]
+    )
+
+
 async def test_an_old_timestamp_is_accepted_as_the_sdk_sends_it(node: RealNode) -> None:
     """The SDK fixes its timestamp once per client object: hours old is normal."""
     old = stamp(datetime.now(UTC) - timedelta(hours=3))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from node.modes import RevocationMode
 from signing.pki import TestPki
-from signing.policy import RevocationMode
 from tests.signing_support import SENDER, Checker, sample_document, signer_for, signer_from
 
 REVINFO_MISSING = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from node.cli.main import main
+from node.app.cli.main import main
 from signing.pki import TestPki
 from tests.signing_support import SAMPLES, SENDER
 

@@ -9,10 +9,10 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from node.modes import PdfMode
 from signing.keys import PemKeyFile, load_certificates
 from signing.pdfsample import minimal_pdf, sign_pdf
 from signing.pki import TestPki
-from signing.policy import PdfMode
 from signing.report import DocumentReport
 from tests.signing_support import SENDER, Checker, sample_document, signer_for, with_attachment
 

@@ -7,11 +7,12 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+from node.modes import RevocationMode
 from node.ports import SystemClock
 from signing.certcheck import CertChecker, ValidationCache
 from signing.keys import load_certificates
 from signing.pki import TestPki
-from signing.policy import RevocationMode, VerificationPolicy
+from signing.policy import VerificationPolicy
 from signing.trust import load_material
 from signing.verifier import DocumentVerifier
 from tests.signing_support import SENDER, sample_document, signer_for, signer_from

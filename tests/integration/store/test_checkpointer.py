@@ -22,6 +22,7 @@ from node.engine.checkpoints import (
     GatedExchange,
     TsaPolicy,
 )
+from node.modes import RevocationMode
 from node.ports import IncomingBody
 from node.store import Store
 from node.store.audit import entry_hash
@@ -29,7 +30,7 @@ from node.store.records import NewAuditEntry
 from signing.auditsign import CheckpointChecker, KeyCheckpointSigner, Rfc3161Timestamper
 from signing.keys import load_certificates, load_private_key
 from signing.pki import TestPki, make_test_pki
-from signing.policy import RevocationMode, VerificationPolicy
+from signing.policy import VerificationPolicy
 from signing.trust import load_material
 from tests.integration.store.conftest import Target, message
 from tests.support.tsa import LocalTsa, local_tsa

@@ -12,7 +12,7 @@ from node.config import (
     Config,
     Delivery,
     HostPort,
-    Revocation,
+    RevocationMode,
     SigningMode,
     parse_config,
     token_sha256,
@@ -142,7 +142,7 @@ def test_minimal_config_gets_safe_defaults(tmp_path: Path) -> None:
     assert config.listen.dms == HostPort("127.0.0.1", 8080)
     assert config.listen.peer is None
     assert config.limits.max_message_bytes == 268435456
-    assert config.trust.revocation is Revocation.SOFT_FAIL
+    assert config.trust.revocation is RevocationMode.SOFT_FAIL
     assert config.trust.allow_legacy is False
     assert config.retry.max_age == timedelta(days=3)
     assert config.source == tmp_path / "node.toml"

@@ -76,7 +76,7 @@ def test_missing_secret_names_the_key() -> None:
 def test_new_tokens_never_look_like_command_line_options() -> None:
     """``lienthong send --token T``: a token starting with "-" (1 in 64 of
     bare url-safe tokens) was read by argparse as an option."""
-    from node.cli.main import build_parser
+    from node.app.cli.main import build_parser
     from node.config import new_token
 
     tokens = {new_token() for _ in range(500)}

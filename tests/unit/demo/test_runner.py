@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from node.demo import runner
-from node.demo.console import Console
-from node.demo.processes import StepFailed
-from node.demo.world import World
+from node.app.demo import runner
+from node.app.demo.console import Console
+from node.app.demo.processes import StepFailed
+from node.app.demo.world import World
 
 
 class Utf8(io.StringIO):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from node.cli.main import build_parser
+from node.app.cli.main import build_parser
 from node.config.model import WorkersSection
 
 UNIT = Path(__file__).resolve().parents[3] / "deploy" / "lienthong.service"

@@ -205,7 +205,7 @@ def test_input_variants_same_on_both_paths(sample_document: bytes, sample_status
     variants = [
         sample_document.replace(NAMESPACE.encode(), LEGACY_NAMESPACE.encode()),
         sample_document.replace(b"edXML:Bussiness>", b"edXML:Business>"),
-        sample_status.replace(b"edXML:Status>", b"edXML:MessageHeader>"),
+        sample_status.replace(b"edXML:MessageHeader>", b"edXML:Status>"),
         sample_document.replace(b"<edXML:Subject>", b"<edXML:Subject><!-- c --><?pi x?>"),
     ]
     for data in variants:

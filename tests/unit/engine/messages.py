@@ -9,7 +9,7 @@ from datetime import date, datetime
 from itertools import count
 from pathlib import Path
 
-from node.demo import messages as demo_messages
+from node.app.demo import messages as demo_messages
 from node.model import StatusCode
 from node.ports import IncomingBody
 

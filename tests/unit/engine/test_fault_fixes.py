@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from node.engine.settings import SigningMode
 from node.errors import Conflict, SignatureRejected, StoreUnavailable
 from node.model import MessageKind
+from node.modes import SigningMode
 from node.ports import TransferMeta
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status_code

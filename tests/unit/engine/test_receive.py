@@ -71,7 +71,7 @@ async def test_a_redelivered_transfer_is_answered_like_the_first_time(node: Node
 
 async def test_a_message_from_an_unexpected_peer_is_forbidden(node: Node) -> None:
     data, _ = document(VPCP, (STTTT,))
-    with pytest.raises(Forbidden, match="expects peer vpcp"):
+    with pytest.raises(Forbidden, match=r"it speaks for 000\.00\.00\.A00 "):
         await receive(node, data, meta(), peer=PeerPrincipal("axis", "000.00.00.A00"))
     entries = await node.store.audit_entries(limit=10, after=None)
     assert [(e.actor, e.action, e.subject) for e in entries] == [("peer:axis", "refuse", "m-1")]
@@ -79,8 +79,49 @@ async def test_a_message_from_an_unexpected_peer_is_forbidden(node: Node) -> Non
 
 async def test_a_message_claiming_a_local_sender_is_forbidden(node: Node) -> None:
     data, _ = document(UBND, (STTTT,))
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="it is an organ of this node"):
         await receive(node, data, meta())
+
+
+AXIS = PeerPrincipal("axis", "000.00.00.A00")
+UNROUTED = "000.00.00.G01"  # no route names it: the default route (axis) would carry it
+
+
+async def test_the_default_peer_may_not_claim_an_organ_it_does_not_serve(node: Node) -> None:
+    """Issue 14, hole 7: being the default route is no licence to speak for
+    every organ no route names."""
+    data, _ = document(UNROUTED, (STTTT,))
+    with pytest.raises(
+        Forbidden, match=r"peer axis may not deliver messages from 000\.00\.00\.G01"
+    ):
+        await receive(node, data, meta(), peer=AXIS)
+    assert (await node.exchange.inbox(DMS_STTTT, limit=10, cursor=None)).items == ()
+
+
+async def test_a_peer_speaks_for_its_own_organ_without_a_route(node: Node) -> None:
+    data, _ = document(AXIS.node_organ, (STTTT,))
+    result = await receive(node, data, meta(), peer=AXIS)
+    assert not result.duplicate
+
+
+async def test_explicit_organ_patterns_decide_what_a_peer_speaks_for(make_node) -> None:  # type: ignore[no-untyped-def]
+    from node.organ import OrganPattern
+
+    node = await make_node(peer_organs={"axis": (OrganPattern.parse("000.00.*.G01"),)})
+    data, _ = document(UNROUTED, (STTTT,))
+    assert not (await receive(node, data, meta(), peer=AXIS)).duplicate
+    own, _ = document(AXIS.node_organ, (STTTT,))  # not listed: the list replaces the default
+    with pytest.raises(Forbidden, match=r"it speaks for 000\.00\.\*\.G01 "):
+        await receive(node, own, meta("m-2"), peer=AXIS)
+
+
+async def test_speaking_for_an_organ_is_not_enough_without_the_route_back(make_node) -> None:  # type: ignore[no-untyped-def]
+    from node.organ import OrganPattern
+
+    node = await make_node(peer_organs={"axis": (OrganPattern.parse("*.*.*.G22"),)})
+    data, _ = document(VPCP, (STTTT,))  # routed to vpcp: the 01 goes back there
+    with pytest.raises(Forbidden, match="expects peer vpcp"):
+        await receive(node, data, meta(), peer=AXIS)
 
 
 async def test_a_message_that_passed_this_node_is_a_loop(node: Node) -> None:

@@ -37,6 +37,48 @@ def test_status_header_refers_to_the_document() -> None:
     )
 
 
+WRAPPED = STATUS.replace(b"edXML:MessageHeader>", b"edXML:Status>")
+
+
+def test_a_status_in_a_message_header_is_a_status() -> None:
+    """Real files and lienthong's own statuses wrap a status in MessageHeader
+    (the sample does): its StatusCode makes it a status, its ResponseFor names
+    the document. The Status wrapper is a status too."""
+    assert b"<edXML:MessageHeader>" in STATUS
+    assert b"<edXML:Status>" in WRAPPED
+    assert peek_bytes(WRAPPED) == peek_bytes(STATUS)
+    peek = peek_bytes(STATUS)
+    assert (peek.kind, peek.sender, peek.document_id) == (
+        MessageKind.STATUS,
+        "000.00.12.H41",
+        DOC_ID,
+    )
+
+
+def test_a_document_answering_another_keeps_its_own_id() -> None:
+    answer = DOCUMENT.replace(
+        b"<edXML:SteeringType>",
+        b"<edXML:ResponseFor><edXML:OrganId>000.00.00.G22</edXML:OrganId>"
+        b"<edXML:Code>1/VPCP</edXML:Code>"
+        b"<edXML:DocumentId>000.00.00.G22,2026/11/01,1/VPCP</edXML:DocumentId>"
+        b"</edXML:ResponseFor><edXML:SteeringType>",
+        1,
+    )
+    assert answer != DOCUMENT
+    peek = peek_bytes(answer)
+    assert (peek.kind, peek.document_id) == (MessageKind.DOCUMENT, DOC_ID)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=len(WRAPPED)), max_size=8))
+def test_any_chunking_gives_the_same_answer_for_a_wrapped_status(cuts: list[int]) -> None:
+    peeker = HeaderPeeker()
+    points = [0, *sorted(set(cuts)), len(WRAPPED)]
+    for start, end in itertools.pairwise(points):
+        if peeker.feed(WRAPPED[start:end]):
+            break
+    assert peeker.result() == peek_bytes(WRAPPED)
+
+
 @given(st.lists(st.integers(min_value=1, max_value=len(DOCUMENT)), max_size=8))
 def test_any_chunking_gives_the_same_answer(cuts: list[int]) -> None:
     peeker = HeaderPeeker()
