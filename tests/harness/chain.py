@@ -120,7 +120,7 @@ def upstream(organ: str, g22_url: str) -> str:
     return (
         f'\n[[upstreams]]\nname = "{UPSTREAM}"\nurl = "{g22_url}/vdxp"\norgan_id = "{G22}"\n'
         f'system_id = "{SYSTEMS[organ]}"\nsecret_env = "{SECRET_ENV[organ]}"\n'
-        'poll_interval = "200ms"\nmax_poll_interval = "2s"\n'
+        'poll_interval = "200ms"\nmax_poll_interval = "2s"\norgans = ["*"]\n'
     )
 
 
