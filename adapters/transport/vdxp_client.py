@@ -225,8 +225,8 @@ class VdxpClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             ) as resp:
-                raw = await resp.content.read(MAX_ANSWER)
                 status = resp.status
+                raw = await _read_all(resp, name)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise VdxpCallFailed(
                 name,
@@ -252,6 +252,25 @@ class VdxpClient:
     def _at(self) -> datetime:
         at: datetime = self.now()
         return at
+
+
+async def _read_all(resp: aiohttp.ClientResponse, call: str) -> bytes:
+    """The whole answer, at most MAX_ANSWER bytes. (``StreamReader.read(n)``
+    returns what has arrived so far, not n bytes: a getEdoc answer larger than
+    one network read would be cut and taken for a non-VDXP answer.)"""
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):  # bounded by MAX_ANSWER
+        total += len(chunk)
+        if total > MAX_ANSWER:
+            raise VdxpCallFailed(
+                call,
+                f"answer larger than {MAX_ANSWER} bytes",
+                reachable=True,
+                http_status=resp.status,
+            )
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 async def _with_crlf(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -297,6 +297,7 @@ def engine_settings(config: Config) -> Any:
         deadlines=deadline_policy(config),
         signing={o.id: o.signing for o in config.organs},
         push={d.id: push_kinds[d.delivery] for d in config.dms if d.delivery in push_kinds},
+        exchange_nodes=frozenset(d.id for d in config.dms if d.exchange_node),
         concurrency=workers.concurrency,
         claim_batch=workers.claim_batch,
         lease=workers.lease,

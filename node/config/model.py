@@ -216,6 +216,14 @@ class DmsEntry:
             check=name_token,
         ),
     )
+    exchange_node: bool = field(
+        default=False,
+        metadata=doc(
+            "this DMS is another exchange node (a province polling this node over "
+            "VDXP as its national axis): it answers 01 for its organs itself, so this "
+            "node does not, and its statuses may arrive in any order"
+        ),
+    )
 
 
 @dataclass(frozen=True)

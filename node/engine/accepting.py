@@ -86,9 +86,13 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
 
 
 async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) -> list[NewMessage]:
-    """The automatic 01 of every local recipient of a document (domain §3)."""
+    """The automatic 01 of every local recipient of a document (domain §3),
+    except those an exchange node below answers for itself."""
     env = intake.envelope
-    if not isinstance(env.header, MessageHeader) or not placement.local_organs:
+    local = ctx.settings.routing.local_organs
+    relays = ctx.settings.exchange_nodes
+    organs = [o for o in placement.local_organs if local.get(o) not in relays]
+    if not isinstance(env.header, MessageHeader) or not organs:
         return []
     header = env.header
     response_for = ResponseFor(
@@ -100,9 +104,7 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
     # An update, recall or replacement (or an original arriving after one of
     # them) reaches recipients who already have the DocumentId: their 01 is
     # recorded once, for the DocumentId (domain §3).
-    organs = tuple(
-        [o for o in placement.local_organs if not await _arrived(ctx, header.document_id, o)]
-    )
+    organs = [o for o in organs if not await _arrived(ctx, header.document_id, o)]
     return [
         await build_status(
             ctx,

@@ -35,6 +35,11 @@ class EngineSettings:
     default_signing: SigningMode = SigningMode.DMS
     push: Mapping[str, DestinationKind] = field(default_factory=dict)
     """Local DMS client id → WEBHOOK or DROP_FOLDER; clients not listed pull their inbox."""
+    exchange_nodes: frozenset[str] = frozenset()
+    """Local DMS client ids that are exchange nodes themselves (a province
+    polling this node over VDXP as its national axis): they answer 01 for their
+    organs, and relay statuses their own node already checked, so this node
+    emits no 01 for those organs and takes their statuses in any order."""
     concurrency: int = 8
     """Deliveries in flight at once, per process."""
     claim_batch: int = 16

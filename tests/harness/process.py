@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -26,12 +27,20 @@ class NodeProcess:
     pipe can never block the node."""
 
     def __init__(
-        self, name: str, config: Path, dms_url: str, peer_port: int | None, log_dir: Path
+        self,
+        name: str,
+        config: Path,
+        dms_url: str,
+        peer_port: int | None,
+        log_dir: Path,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.config = config
         self.dms_url = dms_url
         self.peer_port = peer_port
+        self.env = dict(env or {})
+        """Extra environment (secrets named by the config's *_env keys)."""
         self.log = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -53,7 +62,7 @@ class NodeProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
             )
         self.starts += 1
 

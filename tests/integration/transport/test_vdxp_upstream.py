@@ -348,3 +348,15 @@ async def test_counts_and_agencies_read_the_sdk_fields(axis: tuple[FakeAxis, str
     assert agencies[0].name == "Tỉnh H22"
     assert fake.problems == []
     assert json.dumps(fake.calls)
+
+
+async def test_a_large_get_edoc_answer_is_read_whole(axis: tuple[FakeAxis, str]) -> None:
+    """An answer longer than one network read (the SDK reads to the end)."""
+    fake, url = axis
+    data = os.urandom(3 << 20)
+    fake.offered = [Offered("big", data, "edoc")]
+    t = await transport(url)
+    try:
+        assert await t.upstream_client("national").get_edoc("big") == data
+    finally:
+        await t.close()
