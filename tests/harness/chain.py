@@ -22,7 +22,6 @@ province's node answers 01 itself when it takes the document in)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.harness.nodes import FAST, FAST_RETRY, NodeSetup, edit, free_port, lienthong
+from tests.harness.nodes import FAST, NodeSetup, edit, free_port, init_node, lienthong
 from tests.harness.process import NodeProcess
 
 H41, G22, H22 = "000.00.00.H41", "000.00.00.G22", "000.00.00.H22"
@@ -71,23 +70,7 @@ class Chain:
 
 def _init(root: Path, pki: Path, name: str, organ: str) -> NodeSetup:
     dms_port, peer_port = free_port(), free_port()
-    out = lienthong(
-        "init",
-        str(root / name),
-        "--organ",
-        organ,
-        "--pki",
-        str(pki),
-        "--json",
-        "--listen-dms",
-        f"127.0.0.1:{dms_port}",
-        "--listen-peer",
-        f"127.0.0.1:{peer_port}",
-    )
-    result = json.loads(out)
-    config = Path(result["config"])
-    for old, new in FAST_RETRY.items():
-        edit(config, old, new)
+    result, config = init_node(root / name, organ, pki, dms_port, peer_port)
     config.write_text(config.read_text() + FAST)
     return NodeSetup(
         name,

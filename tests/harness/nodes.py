@@ -11,6 +11,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.harness.process import LIENTHONG, NodeProcess
 
@@ -95,6 +96,32 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def init_node(
+    directory: Path, organ: str, pki: Path, dms_port: int, peer_port: int, *extra: str
+) -> tuple[dict[str, Any], Path]:
+    """``lienthong init`` of one node on loopback ports, with the fast retry
+    schedule the tests run on: (init's JSON answer, the config's path)."""
+    out = lienthong(
+        "init",
+        str(directory),
+        "--organ",
+        organ,
+        "--pki",
+        str(pki),
+        "--json",
+        "--listen-dms",
+        f"127.0.0.1:{dms_port}",
+        "--listen-peer",
+        f"127.0.0.1:{peer_port}",
+        *extra,
+    )
+    result = json.loads(out)
+    config = Path(result["config"])
+    for old, new in FAST_RETRY.items():
+        edit(config, old, new)
+    return result, config
+
+
 def make_pair(
     root: Path,
     *,
@@ -112,28 +139,18 @@ def make_pair(
         (("a", H41, "g22", G22, "b"), ("b", G22, "h41", H41, "a"))
     ):
         dms_port, peer_port = ports[name]
-        out = lienthong(
-            "init",
-            str(root / name),
-            "--organ",
+        result, config = init_node(
+            root / name,
             organ,
-            "--pki",
-            str(pki),
-            "--json",
-            "--listen-dms",
-            f"127.0.0.1:{dms_port}",
-            "--listen-peer",
-            f"127.0.0.1:{peer_port}",
+            pki,
+            dms_port,
+            peer_port,
             "--peer",
             f"{peer_name}=https://127.0.0.1:{ports[other][1]},{peer_organ},"
             f"{pki / f'{peer_organ}.tls.pem'}",
             "--default-peer",
             peer_name,
         )
-        result = json.loads(out)
-        config = Path(result["config"])
-        for old, new in FAST_RETRY.items():
-            edit(config, old, new)
         url = storage[index]
         if url is not None:
             edit(config, "[storage]\n", f'[storage]\nurl = "{url}"\n')

@@ -39,7 +39,7 @@ from tests.integration.engine.test_signed_round_trip import (
     _drain,
     _incoming,
 )
-from tests.interop.test_vdxp_sdk import _sdk
+from tests.interop.test_vdxp_sdk import compile_against_sdk
 from tests.unit.engine.messages import document, status
 
 pytestmark = pytest.mark.slow
@@ -53,15 +53,7 @@ COUNT = 30
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    sdk = _sdk()
-    out = tmp_path_factory.mktemp("edxml-probe")
-    subprocess.run(
-        ["javac", "-cp", f"{sdk}/lib/*", "-d", str(out), str(PROBE)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return sdk, out
+    return compile_against_sdk(PROBE, tmp_path_factory.mktemp("edxml-probe"))
 
 
 def run_probe(probe: tuple[Path, Path], work: Path, lines: list[str]) -> list[dict[str, Any]]:

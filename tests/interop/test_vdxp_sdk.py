@@ -49,17 +49,22 @@ def _sdk() -> Path:
     return sdk
 
 
-@pytest.fixture(scope="module")
-def sdk_driver(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def compile_against_sdk(source: Path, out: Path) -> tuple[Path, Path]:
+    """``source`` (a Java program of ours) compiled into ``out`` against the
+    SDK's jars, unchanged: (the SDK's directory, the classes' directory)."""
     sdk = _sdk()
-    out = tmp_path_factory.mktemp("sdk-driver")
     subprocess.run(
-        ["javac", "-cp", f"{sdk}/lib/*", "-d", str(out), str(DRIVER)],
+        ["javac", "-cp", f"{sdk}/lib/*", "-d", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=120,
     )
     return sdk, out
+
+
+@pytest.fixture(scope="module")
+def sdk_driver(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return compile_against_sdk(DRIVER, tmp_path_factory.mktemp("sdk-driver"))
 
 
 def play(driver: tuple[Path, Path], work: Path, lines: list[str]) -> list[dict[str, Any]]:
