@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 
 import pytest
 
-from node.logs import configure_logging
 from tests.integration.service.conftest import UBND, XML, Harness
+from tests.support.logs import node_log
 from tests.support.nodes import TOKENS
 
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    configure_logging("info", "json", stream)
-    try:
+    with node_log("info") as stream:
         yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 async def test_json_lines_with_message_ids_and_no_tokens(

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from node.logs import configure_logging
 from tests.integration.service.conftest import Harness
+from tests.support.logs import node_log
 from tests.support.nodes import TOKENS
 
 TOKEN = TOKENS["ubnd"]
@@ -66,18 +66,8 @@ CASES = {
 @pytest.fixture
 def log_text() -> Iterator[io.StringIO]:
     """What the node writes to its log, through the real formatter and filter."""
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    configure_logging("debug", "json", stream)
-    try:
+    with node_log("debug") as stream:
         yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 async def raw_exchange(url: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
