@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from node.app.cli.db import _safe, add_store_arguments, store_url
+
 NAME = "audit"
 HELP = "export the audit log with signed checkpoints; verify an export offline"
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -33,13 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         description="Write the audit log, its signed checkpoints and their certificates "
         "to FILE as JSON lines (a header line, then entries, then checkpoints).",
     )
-    where = export.add_mutually_exclusive_group(required=True)
-    where.add_argument(
-        "--config", type=Path, metavar="NODE_TOML", help="take storage.url from this config"
-    )
-    where.add_argument(
-        "--url", metavar="URL", help="sqlite:///path/node.db or postgresql://user@host/db"
-    )
+    add_store_arguments(export)
     export.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE", help="file to write"
     )
@@ -81,9 +77,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from node.app.cli.db import _safe, _url_from_config
 
-    url = args.url if args.url is not None else _url_from_config(args.config)
+    url = store_url(args)
     try:
         handle = args.output.open("w", encoding="utf-8")
     except OSError as exc:

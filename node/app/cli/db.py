@@ -22,18 +22,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         description="Apply pending schema migrations (the node also does this at start) "
         "and print the schema version.",
     )
-    where = upgrade.add_mutually_exclusive_group(required=True)
-    where.add_argument(
-        "--config", type=Path, metavar="NODE_TOML", help="take storage.url from this config"
-    )
-    where.add_argument(
-        "--url", metavar="URL", help="sqlite:///path/node.db or postgresql://user@host/db"
-    )
+    add_store_arguments(upgrade)
     upgrade.add_argument("--json", action="store_true", help='print {"url": ..., "version": N}')
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.url if args.url is not None else _url_from_config(args.config)
+    url = store_url(args)
     version = asyncio.run(_upgrade(url))
     if args.json:
         print(json.dumps({"url": _safe(url), "version": version}))
@@ -51,6 +45,22 @@ async def _upgrade(url: str) -> int:
         return await store.schema_version()
     finally:
         await store.close()
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """--config NODE_TOML | --url URL: which node's store a command opens."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--config", type=Path, metavar="NODE_TOML", help="take storage.url from this config"
+    )
+    where.add_argument(
+        "--url", metavar="URL", help="sqlite:///path/node.db or postgresql://user@host/db"
+    )
+
+
+def store_url(args: argparse.Namespace) -> str:
+    """The store URL that add_store_arguments' options name."""
+    return str(args.url) if args.url is not None else _url_from_config(args.config)
 
 
 def _url_from_config(path: Path) -> str:
