@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema, ref
+from adapters.http.models import component_schemas, ref
+from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema
 from adapters.http.openapi_vdxp import VDXP_SCHEMAS, vdxp_paths
 from adapters.transport import headers as wire
 from node import __version__
@@ -387,7 +388,7 @@ def openapi_document() -> dict[str, Any]:
             **vdxp_paths(),
         },
         "components": {
-            "schemas": {**COMPONENT_SCHEMAS, **VDXP_SCHEMAS},
+            "schemas": {**COMPONENT_SCHEMAS, **component_schemas(), **VDXP_SCHEMAS},
             "securitySchemes": {
                 "dmsToken": {
                     "type": "http",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.http.openapi_schemas import STRING, Schema, obj, ref
+from adapters.http.models import ref
+from adapters.http.openapi_schemas import STRING, Schema, obj
 
 VDXP_ANSWER = {
     "type": "object",

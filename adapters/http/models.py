@@ -1,0 +1,292 @@
+"""Every JSON body the HTTP APIs answer with, each shape written once.
+
+A shape is a frozen dataclass: the core's views (:mod:`node.ports.api`) and
+the few this adapter adds below (list wrappers, certificates, health). From
+that one definition come both the body (:func:`wire`) and its OpenAPI 3.1
+component schema (:func:`component_schemas`), so the two cannot drift apart.
+
+The rules, applied the same way to both:
+
+- every field is on the wire, always (``required``), and nothing else is
+  (``additionalProperties: false``);
+- a field's ``metadata["json"]`` is its wire name (``from_`` is ``from``);
+  ``None`` keeps it out of the body (it is told another way, e.g. the status);
+- ``metadata["schema"]`` adds JSON Schema keywords (a description, bounds);
+- enums and ``Literal`` are their values, instants ISO 8601 with their offset
+  (``+00:00``), tuples arrays, mappings objects;
+- a dataclass named in :data:`COMPONENTS` is a ``$ref`` to its component,
+  any other is written inline.
+
+Only the paths table (:mod:`adapters.http.openapi`) is written by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import Field, dataclass, fields, is_dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from aiohttp import web
+
+from adapters.http.inventory import CertificateInfo, CertificateRole, PeerInfo, RouteInfo
+from node.ports.api import (
+    AttemptView,
+    AuditCheck,
+    ChainLink,
+    DeliveryView,
+    InboxItem,
+    InboxPage,
+    MessageDetail,
+    MessagePage,
+    MessageSummary,
+    OrganStats,
+    OverdueItem,
+    QueueDepth,
+    StatusView,
+    SubmitResult,
+    Trace,
+)
+from node.ports.driven import Hop
+
+Schema = dict[str, Any]
+
+# ------------------------------------------------------------------- the adapter's own shapes
+
+
+@dataclass(frozen=True)
+class DeliveryList:
+    items: tuple[DeliveryView, ...]
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    deliveries: tuple[DeliveryView, ...]
+
+
+@dataclass(frozen=True)
+class OverdueList:
+    items: tuple[OverdueItem, ...]
+
+
+@dataclass(frozen=True)
+class StatsList:
+    items: tuple[OrganStats, ...]
+
+
+@dataclass(frozen=True)
+class QueueList:
+    items: tuple[QueueDepth, ...]
+
+
+@dataclass(frozen=True)
+class RouteList:
+    items: tuple[RouteInfo, ...]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate the node holds, with its days to expiry as of the answer."""
+
+    role: CertificateRole
+    name: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    days_left: float
+    sha256: str
+
+    @classmethod
+    def of(cls, info: CertificateInfo, now: datetime) -> Certificate:
+        return cls(
+            role=info.role,
+            name=info.name,
+            subject=info.subject,
+            issuer=info.issuer,
+            serial=info.serial,
+            not_before=info.not_before,
+            not_after=info.not_after,
+            days_left=round(info.days_left(now), 1),
+            sha256=info.sha256,
+        )
+
+
+@dataclass(frozen=True)
+class CertificateList:
+    items: tuple[Certificate, ...]
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    url: str
+    organ_id: str
+    certificate: Certificate
+
+    @classmethod
+    def of(cls, info: PeerInfo, now: datetime) -> Peer:
+        return cls(info.name, info.url, info.organ_id, Certificate.of(info.certificate, now))
+
+
+@dataclass(frozen=True)
+class PeerList:
+    items: tuple[Peer, ...]
+
+
+@dataclass(frozen=True)
+class Health:
+    status: Literal["ok"] = "ok"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    status: Literal["ready", "not-ready"]
+    checks: Mapping[str, str]
+    """Each check by name: "ok", else why it fails."""
+
+
+COMPONENTS: Mapping[str, type] = {
+    "SubmitResult": SubmitResult,
+    "InboxItem": InboxItem,
+    "InboxPage": InboxPage,
+    "Hop": Hop,
+    "Attempt": AttemptView,
+    "Delivery": DeliveryView,
+    "StatusEntry": StatusView,
+    "Trace": Trace,
+    "ChainLink": ChainLink,
+    "MessageSummary": MessageSummary,
+    "MessagePage": MessagePage,
+    "MessageDetail": MessageDetail,
+    "DeliveryList": DeliveryList,
+    "ResendResult": ResendResult,
+    "OverdueList": OverdueList,
+    "StatsList": StatsList,
+    "AuditCheck": AuditCheck,
+    "RouteList": RouteList,
+    "QueueList": QueueList,
+    "Certificate": Certificate,
+    "CertificateList": CertificateList,
+    "PeerList": PeerList,
+    "Health": Health,
+    "Readiness": Readiness,
+}
+"""Component name -> the dataclass it describes (the paths table names these)."""
+
+# --------------------------------------------------------------------------- bodies
+
+
+@functools.cache
+def _wire_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(Python name, wire name) of each field of ``cls`` that is on the wire."""
+    found = ((f.name, f.metadata.get("json", f.name)) for f in fields(cls))
+    return tuple((name, json) for name, json in found if json is not None)
+
+
+def wire(value: Any) -> Any:
+    """``value`` as JSON-ready data (also any plain data inside a view, e.g.
+    the verification report; what JSON cannot hold becomes its ``str``)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {json: wire(getattr(value, name)) for name, json in _wire_fields(type(value))}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def json_response(value: Any, *, status: int = 200, **kwargs: Any) -> web.Response:
+    return web.json_response(wire(value), status=status, **kwargs)
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def component_schemas(components: Mapping[str, type] = COMPONENTS) -> dict[str, Schema]:
+    names = {cls: name for name, cls in components.items()}
+    return {name: _object(cls, names) for name, cls in components.items()}
+
+
+_SCALARS: Mapping[Any, Schema] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    datetime: {"type": "string", "format": "date-time"},
+    date: {"type": "string", "format": "date"},
+}
+
+
+def _object(cls: type, names: Mapping[type, str]) -> Schema:
+    hints = typing.get_type_hints(cls)
+    by_name = {f.name: f for f in fields(cls)}
+    properties = {
+        json: {**_schema(hints[name], names), **_extra(by_name[name])}
+        for name, json in _wire_fields(cls)
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _extra(field: Field[Any]) -> Schema:
+    return dict(field.metadata.get("schema", {}))
+
+
+def _schema(tp: Any, names: Mapping[type, str]) -> Schema:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in _SCALARS:
+        return dict(_SCALARS[tp])
+    if origin in (types.UnionType, typing.Union):
+        return _nullable(tp, args, names)
+    if origin is Literal:
+        return {"type": "string", "enum": list(args)}
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return {"type": "array", "items": _schema(args[0], names)}
+    if origin in (Mapping, dict):
+        value = args[1] if args else Any
+        return (
+            {"type": "object"}
+            if value is Any
+            else {
+                "type": "object",
+                "additionalProperties": _schema(value, names),
+            }
+        )
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return {"type": "string", "enum": [member.value for member in tp]}
+    if isinstance(tp, type) and is_dataclass(tp):
+        return ref(names[tp]) if tp in names else _object(tp, names)
+    raise TypeError(f"no JSON Schema for {tp!r}: give it one in adapters/http/models.py")
+
+
+def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[type, str]) -> Schema:
+    others = [a for a in args if a is not type(None)]
+    if len(others) != 1 or len(others) == len(args):
+        raise TypeError(f"only `X | None` unions are on the wire, not {tp!r}")
+    schema = _schema(others[0], names)
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+__all__ = ["COMPONENTS", "component_schemas", "json_response", "ref", "wire"]
