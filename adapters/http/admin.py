@@ -7,19 +7,7 @@ import logging
 
 from aiohttp import web
 
-from adapters.http.models import (
-    Certificate,
-    CertificateList,
-    DeliveryList,
-    OverdueList,
-    Peer,
-    PeerList,
-    QueueList,
-    ResendResult,
-    RouteList,
-    StatsList,
-    json_response,
-)
+from adapters.http.models import Certificate, Items, Peer, ResendResult, json_response
 from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
@@ -117,7 +105,7 @@ async def dead_letters(request: web.Request) -> web.Response:
     limit = params.limit()
     params.done()
     items = await request.config_dict[SERVICES].admin.dead_letters(limit=limit)
-    return json_response(DeliveryList(items))
+    return json_response(Items(items))
 
 
 async def overdue(request: web.Request) -> web.Response:
@@ -125,7 +113,7 @@ async def overdue(request: web.Request) -> web.Response:
     organ = params.organ()
     params.done()
     items = await request.config_dict[SERVICES].admin.overdue(organ)
-    return json_response(OverdueList(items))
+    return json_response(Items(items))
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -134,7 +122,7 @@ async def stats(request: web.Request) -> web.Response:
     since = params.instant("since")
     params.done()
     items = await request.config_dict[SERVICES].admin.feedback_stats(organ, since=since)
-    return json_response(StatsList(items))
+    return json_response(Items(items))
 
 
 async def report(request: web.Request) -> web.Response:
@@ -170,19 +158,19 @@ async def audit(request: web.Request) -> web.Response:
 async def queues(request: web.Request) -> web.Response:
     Params(request.query).done()
     items = await request.config_dict[SERVICES].admin.queues()
-    return json_response(QueueList(items))
+    return json_response(Items(items))
 
 
 async def routes(request: web.Request) -> web.Response:
     Params(request.query).done()
-    return json_response(RouteList(request.config_dict[SERVICES].inventory.routes))
+    return json_response(Items(request.config_dict[SERVICES].inventory.routes))
 
 
 async def peers(request: web.Request) -> web.Response:
     Params(request.query).done()
     services = request.config_dict[SERVICES]
     now = services.clock.now()
-    return json_response(PeerList(tuple(Peer.of(p, now) for p in services.inventory.peers)))
+    return json_response(Items(tuple(Peer.of(p, now) for p in services.inventory.peers)))
 
 
 async def certificates(request: web.Request) -> web.Response:
@@ -190,4 +178,4 @@ async def certificates(request: web.Request) -> web.Response:
     services = request.config_dict[SERVICES]
     now = services.clock.now()
     items = tuple(Certificate.of(c, now) for c in services.inventory.certificates)
-    return json_response(CertificateList(items))
+    return json_response(Items(items))

@@ -4,7 +4,7 @@ and every certificate it holds with its days to expiry (also a metric)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -35,7 +35,8 @@ class CertificateInfo:
     not_before: datetime
     not_after: datetime
     sha256: str
-    path: Path
+    path: Path = field(metadata={"json": None})
+    """Where it was read (not shown in the admin API)."""
 
     def days_left(self, now: datetime) -> float:
         return (self.not_after - now).total_seconds() / 86400

@@ -27,13 +27,13 @@ import functools
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import Field, dataclass, fields, is_dataclass
+from dataclasses import Field, dataclass, field, fields, is_dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from aiohttp import web
 
-from adapters.http.inventory import CertificateInfo, CertificateRole, PeerInfo, RouteInfo
+from adapters.http.inventory import CertificateInfo, PeerInfo, RouteInfo
 from node.ports.api import (
     AttemptView,
     AuditCheck,
@@ -54,13 +54,16 @@ from node.ports.api import (
 from node.ports.driven import Hop
 
 Schema = dict[str, Any]
+T = TypeVar("T")
 
 # ------------------------------------------------------------------- the adapter's own shapes
 
 
 @dataclass(frozen=True)
-class DeliveryList:
-    items: tuple[DeliveryView, ...]
+class Items(Generic[T]):
+    """A list answer: ``{"items": [...]}``."""
+
+    items: tuple[T, ...]
 
 
 @dataclass(frozen=True)
@@ -69,57 +72,15 @@ class ResendResult:
 
 
 @dataclass(frozen=True)
-class OverdueList:
-    items: tuple[OverdueItem, ...]
-
-
-@dataclass(frozen=True)
-class StatsList:
-    items: tuple[OrganStats, ...]
-
-
-@dataclass(frozen=True)
-class QueueList:
-    items: tuple[QueueDepth, ...]
-
-
-@dataclass(frozen=True)
-class RouteList:
-    items: tuple[RouteInfo, ...]
-
-
-@dataclass(frozen=True)
-class Certificate:
+class Certificate(CertificateInfo):
     """A certificate the node holds, with its days to expiry as of the answer."""
 
-    role: CertificateRole
-    name: str
-    subject: str
-    issuer: str
-    serial: str
-    not_before: datetime
-    not_after: datetime
-    days_left: float
-    sha256: str
+    days_to_expiry: float = field(metadata={"json": "days_left"})
 
     @classmethod
     def of(cls, info: CertificateInfo, now: datetime) -> Certificate:
-        return cls(
-            role=info.role,
-            name=info.name,
-            subject=info.subject,
-            issuer=info.issuer,
-            serial=info.serial,
-            not_before=info.not_before,
-            not_after=info.not_after,
-            days_left=round(info.days_left(now), 1),
-            sha256=info.sha256,
-        )
-
-
-@dataclass(frozen=True)
-class CertificateList:
-    items: tuple[Certificate, ...]
+        facts = {f.name: getattr(info, f.name) for f in fields(CertificateInfo)}
+        return cls(**facts, days_to_expiry=round(info.days_left(now), 1))
 
 
 @dataclass(frozen=True)
@@ -135,11 +96,6 @@ class Peer:
 
 
 @dataclass(frozen=True)
-class PeerList:
-    items: tuple[Peer, ...]
-
-
-@dataclass(frozen=True)
 class Health:
     status: Literal["ok"] = "ok"
 
@@ -151,7 +107,7 @@ class Readiness:
     """Each check by name: "ok", else why it fails."""
 
 
-COMPONENTS: Mapping[str, type] = {
+COMPONENTS: Mapping[str, Any] = {
     "SubmitResult": SubmitResult,
     "InboxItem": InboxItem,
     "InboxPage": InboxPage,
@@ -164,20 +120,21 @@ COMPONENTS: Mapping[str, type] = {
     "MessageSummary": MessageSummary,
     "MessagePage": MessagePage,
     "MessageDetail": MessageDetail,
-    "DeliveryList": DeliveryList,
+    "DeliveryList": Items[DeliveryView],
     "ResendResult": ResendResult,
-    "OverdueList": OverdueList,
-    "StatsList": StatsList,
+    "OverdueList": Items[OverdueItem],
+    "StatsList": Items[OrganStats],
     "AuditCheck": AuditCheck,
-    "RouteList": RouteList,
-    "QueueList": QueueList,
+    "RouteList": Items[RouteInfo],
+    "QueueList": Items[QueueDepth],
     "Certificate": Certificate,
-    "CertificateList": CertificateList,
-    "PeerList": PeerList,
+    "CertificateList": Items[Certificate],
+    "PeerList": Items[Peer],
     "Health": Health,
     "Readiness": Readiness,
 }
-"""Component name -> the dataclass it describes (the paths table names these)."""
+"""Component name -> the dataclass (or ``Items[...]``) it describes; the paths
+table names these."""
 
 # --------------------------------------------------------------------------- bodies
 
@@ -218,9 +175,9 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def component_schemas(components: Mapping[str, type] = COMPONENTS) -> dict[str, Schema]:
-    names = {cls: name for name, cls in components.items()}
-    return {name: _object(cls, names) for name, cls in components.items()}
+def component_schemas(components: Mapping[str, Any] = COMPONENTS) -> dict[str, Schema]:
+    names = {tp: name for name, tp in components.items()}
+    return {name: _object(tp, names) for name, tp in components.items()}
 
 
 _SCALARS: Mapping[Any, Schema] = {
@@ -233,8 +190,11 @@ _SCALARS: Mapping[Any, Schema] = {
 }
 
 
-def _object(cls: type, names: Mapping[type, str]) -> Schema:
-    hints = typing.get_type_hints(cls)
+def _object(tp: Any, names: Mapping[Any, str]) -> Schema:
+    """A dataclass, or a generic one with its parameters (``Items[Peer]``)."""
+    cls = typing.get_origin(tp) or tp
+    bound = dict(zip(getattr(cls, "__parameters__", ()), typing.get_args(tp), strict=True))
+    hints = {k: _bind(h, bound) for k, h in typing.get_type_hints(cls).items()}
     by_name = {f.name: f for f in fields(cls)}
     properties = {
         json: {**_schema(hints[name], names), **_extra(by_name[name])}
@@ -248,11 +208,18 @@ def _object(cls: type, names: Mapping[type, str]) -> Schema:
     }
 
 
-def _extra(field: Field[Any]) -> Schema:
-    return dict(field.metadata.get("schema", {}))
+def _bind(hint: Any, bound: Mapping[Any, Any]) -> Any:
+    if hint in bound:
+        return bound[hint]
+    parameters = getattr(hint, "__parameters__", ())
+    return hint[tuple(bound[p] for p in parameters)] if parameters else hint
 
 
-def _schema(tp: Any, names: Mapping[type, str]) -> Schema:
+def _extra(f: Field[Any]) -> Schema:
+    return dict(f.metadata.get("schema", {}))
+
+
+def _schema(tp: Any, names: Mapping[Any, str]) -> Schema:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp in _SCALARS:
         return dict(_SCALARS[tp])
@@ -279,7 +246,7 @@ def _schema(tp: Any, names: Mapping[type, str]) -> Schema:
     raise TypeError(f"no JSON Schema for {tp!r}: give it one in adapters/http/models.py")
 
 
-def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[type, str]) -> Schema:
+def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[Any, str]) -> Schema:
     others = [a for a in args if a is not type(None)]
     if len(others) != 1 or len(others) == len(args):
         raise TypeError(f"only `X | None` unions are on the wire, not {tp!r}")
@@ -289,4 +256,4 @@ def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[type, str]) -> Sche
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-__all__ = ["COMPONENTS", "component_schemas", "json_response", "ref", "wire"]
+__all__ = ["COMPONENTS", "Items", "component_schemas", "json_response", "ref", "wire"]

@@ -10,6 +10,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.http.models import COMPONENTS, component_schemas, wire
+from adapters.http.models import COMPONENTS, Items, component_schemas, wire
 from adapters.http.openapi import openapi_document
 from node.model import MessageKind
 from node.ports.api import InboxItem, SubmitResult
@@ -34,6 +35,8 @@ INSTANTS = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours
 def values(tp: Any) -> st.SearchStrategy[Any]:
     """Every value of a view's field type (floats are shares and days: finite)."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Items:
+        return st.builds(Items, items=values(tuple[args[0], ...]))
     if is_dataclass(tp) and isinstance(tp, type):
         hints = typing.get_type_hints(tp)
         return st.builds(tp, **{f.name: _field(f, hints[f.name]) for f in fields(tp)})
@@ -50,6 +53,8 @@ def values(tp: Any) -> st.SearchStrategy[Any]:
         return INSTANTS
     if tp is type(None):
         return st.none()
+    if tp is Path:
+        return st.sampled_from([Path("/etc/lienthong/tls.pem"), Path("ca.pem")])
     return st.from_type(tp)
 
 
