@@ -7,13 +7,13 @@ import logging
 
 from aiohttp import web
 
-from adapters.http.models import Certificate, Items, Peer, ResendResult, json_response
+from adapters.http.models import Certificate, Items, Peer, ResendResult, json_response, report_json
 from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
 from node.errors import Forbidden
 from node.modes import AdminRole
-from node.report_format import render_csv, render_text, report_dict
+from node.report_format import render_csv, render_text
 
 PREFIX = "/admin/v1"
 
@@ -136,7 +136,7 @@ async def report(request: web.Request) -> web.Response:
     assert start is not None  # done() raised otherwise
     assert end is not None
     result = await request.config_dict[SERVICES].admin.report(start=start, end=end, organ=organ)
-    data = report_dict(result)
+    data = report_json(result)
     if fmt == "csv":
         name = f"report-{start.isoformat()}-{end.isoformat()}.csv"
         return web.Response(

@@ -12,7 +12,8 @@ The rules, applied the same way to both:
 - a field's ``metadata["json"]`` is its wire name (``from_`` is ``from``);
   ``None`` keeps it out of the body (it is told another way, e.g. the status);
 - ``metadata["schema"]`` adds JSON Schema keywords (a description, bounds);
-- enums and ``Literal`` are their values, instants ISO 8601 with their offset
+- enums and ``Literal`` are their values (a mapping keyed by an enum has every
+  member), instants ISO 8601 with their offset
   (``+00:00``), tuples arrays, mappings objects;
 - a dataclass named in :data:`COMPONENTS` is a ``$ref`` to its component,
   any other is written inline.
@@ -34,6 +35,7 @@ from typing import Any, Generic, Literal, TypeVar
 from aiohttp import web
 
 from adapters.http.inventory import CertificateInfo, PeerInfo, RouteInfo
+from adapters.http.report_body import ReportBody
 from node.ports.api import (
     AttemptView,
     AuditCheck,
@@ -52,6 +54,7 @@ from node.ports.api import (
     Trace,
 )
 from node.ports.driven import Hop
+from node.report import SupervisionReport
 
 Schema = dict[str, Any]
 T = TypeVar("T")
@@ -130,6 +133,7 @@ COMPONENTS: Mapping[str, Any] = {
     "Certificate": Certificate,
     "CertificateList": Items[Certificate],
     "PeerList": Items[Peer],
+    "SupervisionReport": ReportBody,
     "Health": Health,
     "Readiness": Readiness,
 }
@@ -156,12 +160,22 @@ def wire(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): wire(v) for k, v in value.items()}
+        return {_key(k): wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [wire(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _key(key: Any) -> str:
+    return str(key.value) if isinstance(key, enum.Enum) else str(key)
+
+
+def report_json(report: SupervisionReport) -> dict[str, Any]:
+    """The supervision report as the admin API answers it (and the console shows it)."""
+    data: dict[str, Any] = wire(ReportBody.of(report))
+    return data
 
 
 def json_response(value: Any, *, status: int = 200, **kwargs: Any) -> web.Response:
@@ -229,6 +243,10 @@ def _schema(tp: Any, names: Mapping[Any, str]) -> Schema:
         return {"type": "string", "enum": list(args)}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _schema(args[0], names)}
+    if origin in (Mapping, dict) and isinstance(args[0], type) and issubclass(args[0], enum.Enum):
+        every = {member.value: _schema(args[1], names) for member in args[0]}
+        return {"type": "object", "properties": every, "required": list(every),
+                "additionalProperties": False}  # fmt: skip
     if origin in (Mapping, dict):
         value = args[1] if args else Any
         return (
@@ -256,4 +274,12 @@ def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[Any, str]) -> Schem
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-__all__ = ["COMPONENTS", "Items", "component_schemas", "json_response", "ref", "wire"]
+__all__ = [
+    "COMPONENTS",
+    "Items",
+    "component_schemas",
+    "json_response",
+    "ref",
+    "report_json",
+    "wire",
+]

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.http.models import ref
-from adapters.http.openapi_schemas import STRING, Schema, obj
+from adapters.http.models import Schema, ref
+
+STRING: Schema = {"type": "string"}
+
+
+def _closed(properties: dict[str, Schema]) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
 
 VDXP_ANSWER = {
     "type": "object",
@@ -21,10 +32,10 @@ VDXP_SCHEMAS: dict[str, Schema] = {
     "VdxpList": {
         "allOf": [
             ref("VdxpAnswer"),
-            obj({"data": {"type": "array", "items": {"type": "object"}}}),
+            _closed({"data": {"type": "array", "items": {"type": "object"}}}),
         ]
     },
-    "VdxpCount": {"allOf": [ref("VdxpAnswer"), obj({"count": {"type": "integer"}})]},
+    "VdxpCount": {"allOf": [ref("VdxpAnswer"), _closed({"count": {"type": "integer"}})]},
 }
 SIGNATURE_HEADERS = [
     {

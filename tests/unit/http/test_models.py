@@ -10,6 +10,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ INSTANTS = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours
 
 
 def values(tp: Any) -> st.SearchStrategy[Any]:
-    """Every value of a view's field type (floats are shares and days: finite)."""
+    """Every value of a view's field type (floats are shares and days: finite; a
+    mapping keyed by an enum has every member, as the schema says)."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Items:
         return st.builds(Items, items=values(tuple[args[0], ...]))
@@ -44,6 +46,8 @@ def values(tp: Any) -> st.SearchStrategy[Any]:
         return st.one_of([values(a) for a in args])
     if origin is tuple:
         return st.lists(values(args[0]), max_size=3).map(tuple)
+    if origin in (Mapping, dict) and isinstance(args[0], type) and issubclass(args[0], Enum):
+        return st.fixed_dictionaries({member: values(args[1]) for member in args[0]})
     if origin in (Mapping, dict):
         inner = JSON_VALUES if args[1] is Any else values(args[1])
         return st.dictionaries(st.text(max_size=5), inner, max_size=3)
