@@ -1,7 +1,8 @@
 """Every JSON body the HTTP APIs answer with, each shape written once.
 
-A shape is a frozen dataclass: the core's views (:mod:`node.ports.api`) and
-the few this adapter adds below (list wrappers, certificates, health). From
+A shape is a frozen dataclass: the core's views (:mod:`node.ports.api`), the
+few this adapter adds below (list answers, certificates, health) and the
+supervision report's (:mod:`adapters.http.report_body`). From
 that one definition come both the body (:func:`wire`) and its OpenAPI 3.1
 component schema (:func:`component_schemas`), so the two cannot drift apart.
 
@@ -12,13 +13,14 @@ The rules, applied the same way to both:
 - a field's ``metadata["json"]`` is its wire name (``from_`` is ``from``);
   ``None`` keeps it out of the body (it is told another way, e.g. the status);
 - ``metadata["schema"]`` adds JSON Schema keywords (a description, bounds);
-- enums and ``Literal`` are their values (a mapping keyed by an enum has every
-  member), instants ISO 8601 with their offset
-  (``+00:00``), tuples arrays, mappings objects;
+- enums and ``Literal`` are their values, instants ISO 8601 with their offset
+  (``+00:00``), tuples arrays, mappings objects (one keyed by an enum has
+  every member);
 - a dataclass named in :data:`COMPONENTS` is a ``$ref`` to its component,
   any other is written inline.
 
-Only the paths table (:mod:`adapters.http.openapi`) is written by hand.
+Written by hand in :mod:`adapters.http.openapi`: the paths table and the
+problem details (an open dict); the VDXP answers in ``openapi_vdxp``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import functools
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import Field, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -210,10 +212,16 @@ def _object(tp: Any, names: Mapping[Any, str]) -> Schema:
     bound = dict(zip(getattr(cls, "__parameters__", ()), typing.get_args(tp), strict=True))
     hints = {k: _bind(h, bound) for k, h in typing.get_type_hints(cls).items()}
     by_name = {f.name: f for f in fields(cls)}
-    properties = {
-        json: {**_schema(hints[name], names), **_extra(by_name[name])}
-        for name, json in _wire_fields(cls)
-    }
+    return _closed(
+        {
+            json: {**_schema(hints[name], names), **dict(by_name[name].metadata.get("schema", {}))}
+            for name, json in _wire_fields(cls)
+        }
+    )
+
+
+def _closed(properties: dict[str, Schema]) -> Schema:
+    """Every property present, none other."""
     return {
         "type": "object",
         "properties": properties,
@@ -229,10 +237,6 @@ def _bind(hint: Any, bound: Mapping[Any, Any]) -> Any:
     return hint[tuple(bound[p] for p in parameters)] if parameters else hint
 
 
-def _extra(f: Field[Any]) -> Schema:
-    return dict(f.metadata.get("schema", {}))
-
-
 def _schema(tp: Any, names: Mapping[Any, str]) -> Schema:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp in _SCALARS:
@@ -243,20 +247,13 @@ def _schema(tp: Any, names: Mapping[Any, str]) -> Schema:
         return {"type": "string", "enum": list(args)}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _schema(args[0], names)}
-    if origin in (Mapping, dict) and isinstance(args[0], type) and issubclass(args[0], enum.Enum):
-        every = {member.value: _schema(args[1], names) for member in args[0]}
-        return {"type": "object", "properties": every, "required": list(every),
-                "additionalProperties": False}  # fmt: skip
     if origin in (Mapping, dict):
-        value = args[1] if args else Any
-        return (
-            {"type": "object"}
-            if value is Any
-            else {
-                "type": "object",
-                "additionalProperties": _schema(value, names),
-            }
-        )
+        key, value = args or (str, Any)
+        if isinstance(key, type) and issubclass(key, enum.Enum):
+            return _closed({member.value: _schema(value, names) for member in key})
+        if value is Any:
+            return {"type": "object"}
+        return {"type": "object", "additionalProperties": _schema(value, names)}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return {"type": "string", "enum": [member.value for member in tp]}
     if isinstance(tp, type) and is_dataclass(tp):

@@ -70,8 +70,16 @@ class OverdueFeedback:
     @classmethod
     def of(cls, o: OverdueLine) -> OverdueFeedback:
         late = format_delay(o.late_by)
-        return cls(o.document_id, o.message_id, o.sender, o.recipient, o.owed, o.due_at,
-                   int(o.late_by.total_seconds()), late)  # fmt: skip
+        return cls(
+            o.document_id,
+            o.message_id,
+            o.sender,
+            o.recipient,
+            o.owed,
+            o.due_at,
+            int(o.late_by.total_seconds()),
+            late,
+        )
 
 
 @dataclass(frozen=True)
@@ -114,8 +122,17 @@ class DocumentFeedback:
     @classmethod
     def of(cls, d: DocumentLine) -> DocumentFeedback:
         stages = tuple(Stage.of(s) for s in d.stages)
-        return cls(d.document_id, d.message_id, d.sender, d.recipient, d.stored_at,
-                   d.due_date, stages, d.complete, d.last_code)  # fmt: skip
+        return cls(
+            d.document_id,
+            d.message_id,
+            d.sender,
+            d.recipient,
+            d.stored_at,
+            d.due_date,
+            stages,
+            d.complete,
+            d.last_code,
+        )
 
 
 @dataclass(frozen=True)
