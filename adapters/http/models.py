@@ -212,7 +212,7 @@ def _object(tp: Any, names: Mapping[Any, str]) -> Schema:
     bound = dict(zip(getattr(cls, "__parameters__", ()), typing.get_args(tp), strict=True))
     hints = {k: _bind(h, bound) for k, h in typing.get_type_hints(cls).items()}
     by_name = {f.name: f for f in fields(cls)}
-    return _closed(
+    return closed(
         {
             json: {**_schema(hints[name], names), **dict(by_name[name].metadata.get("schema", {}))}
             for name, json in _wire_fields(cls)
@@ -220,7 +220,7 @@ def _object(tp: Any, names: Mapping[Any, str]) -> Schema:
     )
 
 
-def _closed(properties: dict[str, Schema]) -> Schema:
+def closed(properties: dict[str, Schema]) -> Schema:
     """Every property present, none other."""
     return {
         "type": "object",
@@ -250,7 +250,7 @@ def _schema(tp: Any, names: Mapping[Any, str]) -> Schema:
     if origin in (Mapping, dict):
         key, value = args or (str, Any)
         if isinstance(key, type) and issubclass(key, enum.Enum):
-            return _closed({member.value: _schema(value, names) for member in key})
+            return closed({member.value: _schema(value, names) for member in key})
         if value is Any:
             return {"type": "object"}
         return {"type": "object", "additionalProperties": _schema(value, names)}
@@ -274,6 +274,7 @@ def _nullable(tp: Any, args: tuple[Any, ...], names: Mapping[Any, str]) -> Schem
 __all__ = [
     "COMPONENTS",
     "Items",
+    "closed",
     "component_schemas",
     "json_response",
     "ref",

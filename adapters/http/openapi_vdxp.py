@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.http.models import Schema, ref
+from adapters.http.models import Schema, closed, ref
 
 STRING: Schema = {"type": "string"}
-
-
-def _closed(properties: dict[str, Schema]) -> Schema:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
 
 
 VDXP_ANSWER = {
@@ -32,10 +23,10 @@ VDXP_SCHEMAS: dict[str, Schema] = {
     "VdxpList": {
         "allOf": [
             ref("VdxpAnswer"),
-            _closed({"data": {"type": "array", "items": {"type": "object"}}}),
+            closed({"data": {"type": "array", "items": {"type": "object"}}}),
         ]
     },
-    "VdxpCount": {"allOf": [ref("VdxpAnswer"), _closed({"count": {"type": "integer"}})]},
+    "VdxpCount": {"allOf": [ref("VdxpAnswer"), closed({"count": {"type": "integer"}})]},
 }
 SIGNATURE_HEADERS = [
     {
