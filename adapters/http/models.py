@@ -2,7 +2,8 @@
 
 A shape is a frozen dataclass: the core's views (:mod:`node.ports.api`), the
 few this adapter adds below (list answers, certificates, health) and the
-supervision report's (:mod:`adapters.http.report_body`). From
+supervision report's (:mod:`adapters.http.report_body`) and the VDXP answers
+(:mod:`adapters.http.vdxp_body`). From
 that one definition come both the body (:func:`wire`) and its OpenAPI 3.1
 component schema (:func:`component_schemas`), so the two cannot drift apart.
 
@@ -20,7 +21,8 @@ The rules, applied the same way to both:
   any other is written inline.
 
 Written by hand in :mod:`adapters.http.openapi`: the paths table and the
-problem details (an open dict); the VDXP answers in ``openapi_vdxp``.
+problem details (an open dict); in ``openapi_vdxp``, the VDXP paths and
+refusals.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ from aiohttp import web
 
 from adapters.http.inventory import CertificateInfo, PeerInfo, RouteInfo
 from adapters.http.report_body import ReportBody
+from adapters.http.vdxp_body import (
+    VdxpAgencyList,
+    VdxpCount,
+    VdxpReceivedList,
+    VdxpSent,
+    VdxpSentList,
+    VdxpUpdated,
+)
 from node.ports.api import (
     AttemptView,
     AuditCheck,
@@ -138,6 +148,12 @@ COMPONENTS: Mapping[str, Any] = {
     "SupervisionReport": ReportBody,
     "Health": Health,
     "Readiness": Readiness,
+    "VdxpSent": VdxpSent,
+    "VdxpUpdated": VdxpUpdated,
+    "VdxpCount": VdxpCount,
+    "VdxpReceivedList": VdxpReceivedList,
+    "VdxpSentList": VdxpSentList,
+    "VdxpAgencyList": VdxpAgencyList,
 }
 """Component name -> the dataclass (or ``Items[...]``) it describes; the paths
 table names these."""
