@@ -31,7 +31,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -168,11 +168,16 @@ def _wire_fields(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((name, json) for name, json in found if json is not None)
 
 
+Encode = Callable[[Any], Any]
+
+
 def wire(value: Any) -> Any:
-    """``value`` as JSON-ready data (also any plain data inside a view, e.g.
-    the verification report; what JSON cannot hold becomes its ``str``)."""
+    """``value`` as JSON-ready data. A view is encoded by its class's encoder
+    (:func:`_encoder`, built once from the field types); plain data inside
+    one (the verification report) by its values, what JSON cannot hold
+    becoming its ``str``."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {json: wire(getattr(value, name)) for name, json in _wire_fields(type(value))}
+        return _encoder(type(value))(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -184,6 +189,48 @@ def wire(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _encoder(tp: Any) -> Encode:
+    """The encoder of a field type: the same walk as :func:`_schema`, so a
+    value goes out exactly as its schema says (``_same``: JSON already)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in (str, int, float, bool, type(None)) or origin is Literal:
+        return _same
+    if tp in (datetime, date):
+        return _isoformat
+    if origin in (types.UnionType, typing.Union):
+        inner = _encoder(next(a for a in args if a is not type(None)))
+        return _same if inner is _same else lambda v: None if v is None else inner(v)
+    if origin is tuple:
+        item = _encoder(args[0])
+        return list if item is _same else lambda v: [item(x) for x in v]
+    if origin in (Mapping, dict):
+        _, value = args or (str, Any)
+        if value is Any:
+            return wire
+        item = _encoder(value)
+        return lambda v: {_key(k): item(x) for k, x in v.items()}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _value
+    if isinstance(tp, type) and is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        plan = tuple((name, json, _encoder(hints[name])) for name, json in _wire_fields(tp))
+        return lambda v: {json: enc(getattr(v, name)) for name, json, enc in plan}
+    return wire  # a type parameter (Items[T]) or Any: by the value
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _value(member: enum.Enum) -> Any:
+    return member.value
 
 
 def _key(key: Any) -> str:
