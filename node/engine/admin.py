@@ -1,4 +1,4 @@
-"""The admin facade (:class:`node.ports.AdminApi`): search, detail, resend,
+"""The admin facade (:class:`node.ports.api.AdminApi`): search, detail, resend,
 dead letters, overdue items, feedback statistics, audit-log verification."""
 
 from __future__ import annotations

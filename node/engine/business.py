@@ -13,7 +13,7 @@ from typing import Any
 
 from node.engine.context import EngineContext
 from node.model import BusinessDocType, Envelope, MessageHeader, MessageKind
-from node.ports import ChainLink
+from node.ports.api import ChainLink
 from node.store.records import MessageRecord
 
 KEY = "business"

@@ -1,4 +1,4 @@
-"""The exchange facade (:class:`node.ports.ExchangeApi`): what the DMS API and
+"""The exchange facade (:class:`node.ports.api.ExchangeApi`): what the DMS API and
 the peer API call."""
 
 from __future__ import annotations

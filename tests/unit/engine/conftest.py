@@ -18,7 +18,7 @@ import pytest
 
 from node.engine import Engine, EngineSettings
 from node.model import MessageKind
-from node.ports import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.store import store_from_url

@@ -8,7 +8,7 @@ import pytest
 
 from node.errors import Forbidden
 from node.model import MessageKind
-from node.ports import DeliveryOutcome, Destination, Outcome
+from node.ports.driven import DeliveryOutcome, Destination, Outcome
 from node.store.records import Source
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, UBND, VPCP
 from tests.unit.engine.messages import document

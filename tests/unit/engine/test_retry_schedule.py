@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from node.ports import DeliveryOutcome, Outcome
+from node.ports.driven import DeliveryOutcome, Outcome
 from node.retry import RetryPolicy
 from tests.unit.engine.conftest import T0, UBND, VPCP
 from tests.unit.engine.messages import document
