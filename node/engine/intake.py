@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
 from node.modes import SigningMode
 from node.ports.api import IncomingBody
 from node.ports.driven import Signer, VerificationOutcome
-from node.status_rules import FeedbackState, sent_by_sender
+from node.status_rules import fold, sent_by_sender
 from node.store.records import NewStatusEntry
 from node.validation import ValidationReport, validate_file
 
@@ -367,34 +366,6 @@ def bad_transfer(message: str) -> BadRequest:
     return BadRequest(
         f"Lienthong-Recipients: {message}", [Issue(None, "Lienthong-Recipients", message)]
     )
-
-
-def fold(
-    history: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    """The state of a stored history. Entries the rules refuse are skipped and
-    reported instead of poisoning the pair. Taken in the order recorded; if that
-    breaks the rules, in the order of the statuses' own timestamps (statuses may
-    overtake each other between nodes), whichever breaks fewer."""
-    entries = list(history)
-    recorded = _fold(entries, document_id, recipient)
-    if not recorded[1]:
-        return recorded
-    stamped = _fold(sorted(entries, key=lambda item: item[0]), document_id, recipient)
-    return stamped if len(stamped[1]) < len(recorded[1]) else recorded
-
-
-def _fold(
-    entries: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    state = FeedbackState(document_id=document_id, recipient=recipient)
-    problems: list[str] = []
-    for _, code in entries:
-        try:
-            state = state.apply(code, from_sender=sent_by_sender(code))
-        except IllegalTransition as exc:
-            problems.append(exc.detail)
-    return state, tuple(problems)
 
 
 def document_header(envelope: Envelope) -> MessageHeader:
