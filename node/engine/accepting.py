@@ -4,39 +4,15 @@ automatic status 01 of each local recipient, routed back to the sender."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from node.engine.context import EngineContext
-from node.engine.intake import Sealed, StatusEffects
+from node.engine.intake import Intake
 from node.engine.plan import Placement, place, route_back
 from node.engine.statuses import ARRIVED_TEXT, StatusDraft, build_status
-from node.model import Envelope, MessageHeader, ResponseFor, Status, StatusCode
+from node.model import MessageHeader, ResponseFor, Status, StatusCode
 from node.ports.api import SubmitResult
-from node.ports.driven import Hop
 from node.store.records import KeyHit, NewMessage, Source, new_id
 
 ACCEPTED = "accepted"
-
-
-@dataclass(frozen=True)
-class Intake:
-    """A message that passed every check, ready to be stored."""
-
-    envelope: Envelope
-    sealed: Sealed
-    source: Source
-    source_name: str
-    recipients: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    keys: tuple[str, ...]
-    origin_id: str | None = None
-    """The wire id it came with (peers); None: this node assigns one."""
-    via_peer: str | None = None
-    effects: StatusEffects | None = None
-    tracked: tuple[str, ...] = ()
-    notes: Mapping[str, Any] = field(default_factory=dict)
 
 
 def duplicate(hit: KeyHit) -> SubmitResult:

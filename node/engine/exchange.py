@@ -10,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from node.engine.accepting import ACCEPTED, Intake, duplicate, store_intake
+from node.engine.accepting import ACCEPTED, duplicate, store_intake
 from node.engine.business import KEY as BUSINESS
 from node.engine.business import chain, key_suffix, links
 from node.engine.context import EngineContext
 from node.engine.intake import (
+    Intake,
     Sealed,
     rejected,
     seal_submission,

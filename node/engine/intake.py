@@ -1,12 +1,13 @@
 """The checks a message passes before it is stored: validation, signatures
-(sign for the organ, or verify), and the status rules against stored history."""
+(sign for the organ, or verify), and the status rules against stored history;
+an :class:`Intake` is a message that passed them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ from node.errors import (
 from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
 from node.modes import SigningMode
 from node.ports.api import IncomingBody
-from node.ports.driven import Signer, VerificationOutcome
+from node.ports.driven import Hop, Signer, VerificationOutcome
 from node.status_rules import fold, sent_by_sender
-from node.store.records import NewStatusEntry
+from node.store.records import NewStatusEntry, Source
 from node.validation import ValidationReport, validate_file
 
 log = logging.getLogger(__name__)
@@ -366,6 +367,25 @@ def bad_transfer(message: str) -> BadRequest:
     return BadRequest(
         f"Lienthong-Recipients: {message}", [Issue(None, "Lienthong-Recipients", message)]
     )
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A message that passed every check, ready to be stored."""
+
+    envelope: Envelope
+    sealed: Sealed
+    source: Source
+    source_name: str
+    recipients: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    keys: tuple[str, ...]
+    origin_id: str | None = None
+    """The wire id it came with (peers); None: this node assigns one."""
+    via_peer: str | None = None
+    effects: StatusEffects | None = None
+    tracked: tuple[str, ...] = ()
+    notes: Mapping[str, Any] = field(default_factory=dict)
 
 
 def document_header(envelope: Envelope) -> MessageHeader:
