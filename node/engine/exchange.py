@@ -14,6 +14,7 @@ from node.engine.accepting import ACCEPTED, duplicate, store_intake
 from node.engine.business import KEY as BUSINESS
 from node.engine.business import chain, key_suffix, links
 from node.engine.context import EngineContext
+from node.engine.idempotency import client_keys, document_keys, status_key, transfer_key
 from node.engine.intake import (
     Intake,
     Sealed,
@@ -23,7 +24,6 @@ from node.engine.intake import (
     validated,
     verify,
 )
-from node.engine.plan import client_keys, document_keys, status_key, transfer_key
 from node.engine.refusal import refuse_document
 from node.engine.views import bad_request, check_limit, decode_cursor, encode_cursor, trace_view
 from node.errors import (

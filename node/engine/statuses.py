@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from node import edxml
 from node.engine.context import EngineContext, off_loop
-from node.engine.plan import Placement, status_key
+from node.engine.idempotency import status_key
+from node.engine.plan import Placement
 from node.model import (
     VN_TZ,
     Envelope,
