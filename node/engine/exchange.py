@@ -1,18 +1,17 @@
 """The exchange facade (:class:`node.ports.api.ExchangeApi`): what the DMS API and
-the peer API call."""
+the peer API call. Ingest is here; the DMS's mailbox is :mod:`node.engine.mailbox`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from node.engine.accepting import ACCEPTED, duplicate, store_intake
 from node.engine.business import KEY as BUSINESS
-from node.engine.business import chain, key_suffix, links
+from node.engine.business import key_suffix, links
 from node.engine.context import EngineContext
 from node.engine.idempotency import client_keys, document_keys, status_key, transfer_key
 from node.engine.intake import (
@@ -24,31 +23,31 @@ from node.engine.intake import (
     validated,
     verify,
 )
+from node.engine.mailbox import Mailbox
 from node.engine.refusal import refuse_document
-from node.engine.views import bad_request, check_limit, decode_cursor, encode_cursor, trace_view
+from node.engine.views import bad_request
 from node.errors import (
     Conflict,
     Forbidden,
     LienthongError,
-    NotFound,
     SignatureRejected,
     StoreUnavailable,
     UnknownDestination,
 )
 from node.model import Envelope, MessageKind, Status
-from node.ports.api import DmsPrincipal, InboxPage, IncomingBody, PeerPrincipal, SubmitResult, Trace
-from node.ports.driven import Direction, Hop, StoredBody, TransferMeta
+from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.driven import Direction, Hop, TransferMeta
 from node.routing import check_hops
-from node.store.records import AckResult, NewAuditEntry, Source
+from node.store.records import NewAuditEntry, Source
 
 log = logging.getLogger("lienthong.engine")
 MAX_KEY = 200
 """Longest Idempotency-Key accepted."""
 
 
-class Exchange:
-    def __init__(self, ctx: EngineContext) -> None:
-        self._ctx = ctx
+class Exchange(Mailbox):
+    """What comes in (a DMS submitting, a peer delivering); the mailbox the DMS
+    reads is the base class's."""
 
     # ------------------------------------------------------------------ submit (DMS)
 
@@ -270,47 +269,6 @@ class Exchange:
                 f"peer {peer.peer_id} may not deliver messages from {sender}: "
                 f"the routing table expects {where}"
             )
-
-    # ------------------------------------------------------------------ inbox
-
-    async def inbox(self, principal: DmsPrincipal, *, limit: int, cursor: str | None) -> InboxPage:
-        items, after = await self._ctx.store.inbox(
-            sorted(principal.organs), limit=check_limit(limit), after=decode_cursor(cursor)
-        )
-        return InboxPage(items, encode_cursor(after))
-
-    async def open_message(self, message_id: str, principal: DmsPrincipal) -> StoredBody:
-        await self._visible(message_id, principal)
-        return await self._ctx.store.body(message_id)
-
-    async def ack(self, message_id: str, principal: DmsPrincipal) -> None:
-        result = await self._ctx.store.ack(
-            message_id,
-            sorted(principal.organs),
-            at=self._ctx.clock.now(),
-            actor=f"dms:{principal.client_id}",
-        )
-        if result is AckResult.NOT_FOUND:
-            raise NotFound(f"message {message_id} is not in the inbox of {principal.client_id}")
-
-    async def trace(self, message_id: str, principal: DmsPrincipal) -> Trace:
-        await self._visible(message_id, principal)
-        record = await self._ctx.store.trace(message_id)
-        if record is None:
-            raise NotFound(f"no message {message_id}")
-        links = await chain(self._ctx, record.message, visible_to=principal.organs)
-        return replace(trace_view(record), chain=links)
-
-    async def _visible(self, message_id: str, principal: DmsPrincipal) -> None:
-        """A DMS sees what it sent and what reached its organs' inboxes; for
-        anything else the answer is the same as for a message that does not exist."""
-        record = await self._ctx.store.message(message_id)
-        if record is not None and (
-            record.sender in principal.organs
-            or await self._ctx.store.in_inbox_of(message_id, sorted(principal.organs))
-        ):
-            return
-        raise NotFound(f"no message {message_id} for {principal.client_id}")
 
     # ------------------------------------------------------------------ helpers
 
