@@ -11,16 +11,20 @@ import contextlib
 import functools
 import logging
 import os
+import random
 import secrets
 import socket
 import time
 from datetime import datetime, timedelta
 
-from node.engine.context import EngineContext
 from node.engine.notices import failure_notice
+from node.engine.observer import EngineObserver
+from node.engine.settings import EngineSettings
+from node.engine.statuses import StatusWriter
 from node.errors import LienthongError, StoreUnavailable
 from node.ports.api import AttemptView
 from node.ports.driven import (
+    Clock,
     DeliveryOutcome,
     Destination,
     DestinationKind,
@@ -28,7 +32,9 @@ from node.ports.driven import (
     Hop,
     Outcome,
     TransferMeta,
+    Transport,
 )
+from node.store.port import Store
 from node.store.records import ClaimedDelivery, NewAuditEntry
 
 log = logging.getLogger("lienthong.engine.workers")
@@ -40,16 +46,34 @@ connect timeout must not release the whole queue into the same failure."""
 
 
 class DeliveryWorkers:
-    def __init__(self, ctx: EngineContext) -> None:
-        self._ctx = ctx
+    def __init__(
+        self,
+        *,
+        settings: EngineSettings,
+        store: Store,
+        transport: Transport,
+        clock: Clock,
+        observer: EngineObserver,
+        rng: random.Random,
+        statuses: StatusWriter,
+        wakeup: asyncio.Event,
+    ) -> None:
+        """``wakeup``: set by whoever stores deliveries (an accept, a resend), so
+        that the workers claim at once instead of at the next poll."""
+        self._settings = settings
+        self._store = store
+        self._transport = transport
+        self._clock = clock
+        self._observer = observer
+        self._rng = rng
+        self._statuses = statuses
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._wake = asyncio.Event()
+        self._wake = wakeup
         self._stopping = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._down: set[Destination] = set()
         """Destinations this process found unreachable and held back."""
-        ctx.wake_workers = self.wake
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -72,21 +96,21 @@ class DeliveryWorkers:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        await self._drain(self._ctx.settings.stop_grace.total_seconds())
+        await self._drain(self._settings.stop_grace.total_seconds())
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_once(self) -> int:
         """Claim what is due now and deliver it (for tests and tools); the number claimed."""
-        claimed = await self._claim(self._ctx.settings.claim_batch)
+        claimed = await self._claim(self._settings.claim_batch)
         await asyncio.gather(*(self._deliver(c) for c in claimed))
         return len(claimed)
 
     # ------------------------------------------------------------------ loop
 
     async def _run(self) -> None:
-        settings = self._ctx.settings
+        settings = self._settings
         renew_every = settings.lease.total_seconds() / 3
         last_renewal = time.monotonic()
         while not self._stopping.is_set():
@@ -119,16 +143,16 @@ class DeliveryWorkers:
         self._wake.set()
 
     async def _claim(self, limit: int) -> tuple[ClaimedDelivery, ...]:
-        return await self._ctx.store.claim_due_deliveries(
-            owner=self.owner, now=self._ctx.clock.now(), lease=self._ctx.settings.lease, limit=limit
+        return await self._store.claim_due_deliveries(
+            owner=self.owner, now=self._clock.now(), lease=self._settings.lease, limit=limit
         )
 
     async def _renew(self) -> None:
         if not self._inflight:
             return
-        until = self._ctx.clock.now() + self._ctx.settings.lease
+        until = self._clock.now() + self._settings.lease
         try:
-            await self._ctx.store.extend_leases(list(self._inflight), owner=self.owner, until=until)
+            await self._store.extend_leases(list(self._inflight), owner=self.owner, until=until)
         except StoreUnavailable as exc:
             log.warning("cannot renew leases: %s", exc.detail)
 
@@ -143,9 +167,7 @@ class DeliveryWorkers:
         unfinished = [cid for cid, task in tasks.items() if task in pending]
         if unfinished:
             try:
-                await self._ctx.store.release(
-                    unfinished, owner=self.owner, now=self._ctx.clock.now()
-                )
+                await self._store.release(unfinished, owner=self.owner, now=self._clock.now())
             except StoreUnavailable as exc:
                 log.warning("leases not released (they expire on their own): %s", exc.detail)
 
@@ -161,25 +183,26 @@ class DeliveryWorkers:
             )
 
     async def _attempt(self, c: ClaimedDelivery) -> None:
-        ctx = self._ctx
-        body = ctx.store.body_of(c.message)  # the claim carries the record: no query
-        out = Hop(ctx.node_organ, ctx.clock.now(), Direction.OUT)
+        body = self._store.body_of(c.message)  # the claim carries the record: no query
+        out = Hop(self._settings.node_organ, self._clock.now(), Direction.OUT)
         meta = TransferMeta(_wire_id(c), c.message.kind, c.recipients, (*c.hops, out))
         started = time.monotonic()
         try:
-            result = await ctx.transport.send(c.destination, meta, body)
+            result = await self._transport.send(c.destination, meta, body)
         except Exception as exc:  # noqa: BLE001 - a transport must not raise; if one does, retry
             result = DeliveryOutcome(
                 Outcome.TRANSIENT, f"transport error: {type(exc).__name__}: {exc}"
             )
-        ctx.observer.on_attempt(c.destination, result.outcome, time.monotonic() - started)
-        now = ctx.clock.now()
+        self._observer.on_attempt(c.destination, result.outcome, time.monotonic() - started)
+        now = self._clock.now()
         attempt = AttemptView(
             now, result.outcome, result.detail or result.outcome.value, result.http_status
         )
         if result.outcome in (Outcome.DELIVERED, Outcome.DUPLICATE):
             hop = out if c.destination.kind is DestinationKind.PEER else None
-            kept = await ctx.store.mark_delivered(c.id, owner=self.owner, attempt=attempt, hop=hop)
+            kept = await self._store.mark_delivered(
+                c.id, owner=self.owner, attempt=attempt, hop=hop
+            )
             if c.destination in self._down or c.attempts_in_window > 0:
                 await self._resume(c.destination, now)  # it may have held others back
         elif result.outcome is Outcome.TRANSIENT:
@@ -187,16 +210,15 @@ class DeliveryWorkers:
         else:
             kept = await self._dead_letter(c, attempt, attempt.detail)
         if not kept:
-            ctx.observer.on_lease_lost(c.id)
+            self._observer.on_lease_lost(c.id)
 
     async def _retry_or_give_up(
         self, c: ClaimedDelivery, attempt: AttemptView, *, down: bool
     ) -> bool:
-        ctx = self._ctx
-        policy = ctx.settings.retry
+        policy = self._settings.retry
         attempts = c.attempts_in_window + 1
         next_at = policy.next_attempt_at(
-            attempts=attempts, created_at=c.retry_from, now=attempt.at, rng=ctx.rng
+            attempts=attempts, created_at=c.retry_from, now=attempt.at, rng=self._rng
         )
         if next_at is None:
             reason = (
@@ -204,7 +226,7 @@ class DeliveryWorkers:
                 f"last error {attempt.detail}"
             )
             return await self._dead_letter(c, attempt, reason)
-        kept = await ctx.store.record_attempt(
+        kept = await self._store.record_attempt(
             c.id, owner=self.owner, attempt=attempt, next_attempt_at=next_at
         )
         if down and kept:
@@ -219,7 +241,7 @@ class DeliveryWorkers:
         (:meth:`_resume`), in whichever process makes it."""
         destination = c.destination
         try:
-            held = await self._ctx.store.postpone_destination(destination, until=until, probe=c.id)
+            held = await self._store.postpone_destination(destination, until=until, probe=c.id)
         except StoreUnavailable as exc:  # the attempt is recorded; holding back is an economy
             log.warning("cannot hold back deliveries to %s: %s", destination.name, exc.detail)
             return
@@ -236,7 +258,7 @@ class DeliveryWorkers:
 
     async def _resume(self, destination: Destination, now: datetime) -> None:
         try:
-            resumed = await self._ctx.store.resume_destination(destination, now=now)
+            resumed = await self._store.resume_destination(destination, now=now)
         except StoreUnavailable as exc:  # held-back deliveries come due on their own
             log.warning("cannot resume deliveries to %s: %s", destination.name, exc.detail)
             return
@@ -252,8 +274,7 @@ class DeliveryWorkers:
         )
 
     async def _dead_letter(self, c: ClaimedDelivery, attempt: AttemptView, reason: str) -> bool:
-        ctx = self._ctx
-        notice = await failure_notice(ctx, c, reason)
+        notice = await failure_notice(self._settings, self._statuses, c, reason)
         audit = NewAuditEntry(
             attempt.at,
             "node",
@@ -268,11 +289,11 @@ class DeliveryWorkers:
                 "notice": notice.id if notice else None,
             },
         )
-        kept = await ctx.store.dead_letter(
+        kept = await self._store.dead_letter(
             c.id, owner=self.owner, attempt=attempt, notice=notice, audit=audit
         )
         if kept:
-            ctx.observer.on_dead_letter(c.destination, reason)
+            self._observer.on_dead_letter(c.destination, reason)
             if notice is not None and notice.deliveries:
                 self.wake()
         return kept

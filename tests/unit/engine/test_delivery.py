@@ -241,7 +241,7 @@ async def test_stop_releases_deliveries_that_do_not_finish(make_node) -> None:  
 async def test_a_crashed_workers_delivery_is_taken_over_after_its_lease(node: Node) -> None:
     data, _ = document(UBND, (VPCP,))
     result = await node.submit(data)
-    lease = node.engine.context.settings.lease
+    lease = node.engine.settings.lease
     (stuck,) = await node.store.claim_due_deliveries(owner="crashed", now=T0, lease=lease, limit=5)
 
     assert await node.deliver() == 0, "leased to the crashed worker"

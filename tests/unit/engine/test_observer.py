@@ -36,9 +36,8 @@ class Recorder:
 
 
 async def test_events_follow_the_message(make_node) -> None:  # type: ignore[no-untyped-def]
-    node = await make_node()
     recorder = Recorder()
-    node.engine.context.observer = recorder
+    node = await make_node(observer=recorder)
     data, _ = document(UBND, (STTTT, VPCP))
     await node.submit(data)
     await node.submit(data)

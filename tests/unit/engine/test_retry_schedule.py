@@ -21,8 +21,7 @@ POLICY = RetryPolicy(
 
 
 async def test_retries_follow_the_policy_until_max_age(make_node) -> None:  # type: ignore[no-untyped-def]
-    node = await make_node(retry=POLICY)
-    node.engine.context.rng = random.Random(7)
+    node = await make_node(retry=POLICY, rng=random.Random(7))
     expected_rng = random.Random(7)
     data, _ = document(UBND, (VPCP,))
     result = await node.submit(data)
