@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from node.errors import (
 )
 from node.model import Envelope, MessageKind, Status
 from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
-from node.ports.driven import Clock, Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 from node.routing import check_hops
 from node.store.port import Store
 from node.store.records import NewAuditEntry, Source
@@ -48,25 +49,15 @@ MAX_KEY = 200
 """Longest Idempotency-Key accepted."""
 
 
+@dataclass(eq=False, kw_only=True)
 class Exchange(Mailbox):
     """What comes in (a DMS submitting, a peer delivering); the mailbox the DMS
     reads is the base class's."""
 
-    def __init__(
-        self,
-        *,
-        settings: EngineSettings,
-        store: Store,
-        clock: Clock,
-        observer: EngineObserver,
-        sealing: Sealing,
-        accepting: Accepting,
-    ) -> None:
-        super().__init__(store=store, clock=clock)
-        self._settings = settings
-        self._observer = observer
-        self._sealing = sealing
-        self._accepting = accepting
+    settings: EngineSettings
+    observer: EngineObserver
+    sealing: Sealing
+    accepting: Accepting
 
     # ------------------------------------------------------------------ submit (DMS)
 
@@ -81,10 +72,10 @@ class Exchange(Mailbox):
         try:
             result = await self._submit(body, principal, kind, idempotency_key)
             if result.duplicate:
-                self._observer.on_accept(kind, Source.DMS, duplicate=True)
+                self.observer.on_accept(kind, Source.DMS, duplicate=True)
             return result
         except LienthongError as exc:
-            self._observer.on_refuse(Source.DMS, exc.kind)
+            self.observer.on_refuse(Source.DMS, exc.kind)
             if isinstance(exc, SignatureRejected | Forbidden):
                 await self._audit_refusal(
                     f"dms:{principal.client_id}", f"sha256:{body.sha256}", exc
@@ -107,7 +98,7 @@ class Exchange(Mailbox):
             if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
                 raise bad_request("Idempotency-Key", f"must be 1 to {MAX_KEY} printable characters")
             same, reused = client_keys(principal.client_id, idem, body.sha256)
-            hits = await self._store.find_keys([same, reused])
+            hits = await self.store.find_keys([same, reused])
             if same in hits:
                 return duplicate(hits[same])
             if reused in hits:
@@ -117,13 +108,13 @@ class Exchange(Mailbox):
         notes: dict[str, Any] = {}
         if isinstance(env.header, Status):
             key = _status_key(env.header)
-            hits = await self._store.find_keys([key])
+            hits = await self.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
             # An exchange node below relays statuses its own node checked; they
             # may overtake each other on the way, as between peers.
-            strict = principal.client_id not in self._settings.exchange_nodes
-            effects = await status_effects(self._store, env.header, relayed_to=None, strict=strict)
+            strict = principal.client_id not in self.settings.exchange_nodes
+            effects = await status_effects(self.store, env.header, relayed_to=None, strict=strict)
             if effects.already is not None:
                 return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             recipients = effects.recipients
@@ -134,10 +125,10 @@ class Exchange(Mailbox):
                 return found
             recipients, doc_keys = found
             keys += doc_keys
-            notes = await _business_notes(self._store, env)
-        self._settings.routing.plan(recipients)  # refuse unknown destinations before signing
+            notes = await _business_notes(self.store, env)
+        self.settings.routing.plan(recipients)  # refuse unknown destinations before signing
         sealed = await seal_submission(
-            self._sealing, body, env.sender, signed=env.signature_count > 0
+            self.sealing, body, env.sender, signed=env.signature_count > 0
         )
         try:
             intake = Intake(
@@ -146,13 +137,13 @@ class Exchange(Mailbox):
                 source=Source.DMS,
                 source_name=principal.client_id,
                 recipients=recipients,
-                hops=(Hop(self._settings.node_organ, self._clock.now(), Direction.IN),),
+                hops=(Hop(self.settings.node_organ, self.clock.now(), Direction.IN),),
                 keys=tuple(keys),
                 effects=effects,
                 tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
                 notes=notes,
             )
-            return await store_intake(self._accepting, intake)
+            return await store_intake(self.accepting, intake)
         finally:
             if sealed.path != body.path:
                 await _discard(sealed.path)
@@ -165,7 +156,7 @@ class Exchange(Mailbox):
         recall or replacement is keyed by its business type and bytes too: it
         shares the original's DocumentId but is a new message (domain §4)."""
         keys = document_keys(env.document_id, env.sender, recipients, key_suffix(env, sha256))
-        hits = await self._store.find_keys(keys)
+        hits = await self.store.find_keys(keys)
         if len(hits) == len(keys):
             return duplicate(hits[keys[0]])
         fresh = tuple(r for r, k in zip(recipients, keys, strict=True) if k not in hits)
@@ -179,10 +170,10 @@ class Exchange(Mailbox):
         try:
             result = await self._receive(body, peer, meta)
             if result.duplicate:
-                self._observer.on_accept(meta.kind, Source.PEER, duplicate=True)
+                self.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
             return result
         except LienthongError as exc:
-            self._observer.on_refuse(Source.PEER, exc.kind)
+            self.observer.on_refuse(Source.PEER, exc.kind)
             if not isinstance(exc, StoreUnavailable):
                 await self._audit_refusal(f"peer:{peer.peer_id}", meta.message_id, exc)
             raise
@@ -192,13 +183,13 @@ class Exchange(Mailbox):
     async def _receive(
         self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
-        check_hops(meta.hops, node_organ=self._settings.node_organ, limit=self._settings.hop_limit)
+        check_hops(meta.hops, node_organ=self.settings.node_organ, limit=self.settings.hop_limit)
         if not meta.recipients or not meta.message_id:
             raise bad_request(
                 "Lienthong-Recipients", "a transfer needs a message id and recipients"
             )
         tkey = transfer_key(meta.message_id, meta.recipients)
-        hits = await self._store.find_keys([tkey])
+        hits = await self.store.find_keys([tkey])
         if hits:
             first = hits[tkey]
             if first.sha256 != body.sha256:
@@ -212,21 +203,21 @@ class Exchange(Mailbox):
         env = await validated(body.path, meta.kind)
         _check_recipients(env, meta)
         self._check_peer(env.sender, peer)
-        outcome, report = await verify(self._sealing, body.path, body.size)
+        outcome, report = await verify(self.sealing, body.path, body.size)
         if not outcome.accepted:
             if env.kind is MessageKind.DOCUMENT:
-                await refuse_document(self._accepting, env, meta, outcome, via_peer=peer.peer_id)
+                await refuse_document(self.accepting, env, meta, outcome, via_peer=peer.peer_id)
             raise rejected(outcome, f"message {meta.message_id} from {env.sender}")
         keys = [tkey]
         effects = None
         notes: dict[str, Any] = {}
         if isinstance(env.header, Status):
             key = _status_key(env.header)
-            hits = await self._store.find_keys([key])
+            hits = await self.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
             effects = await status_effects(
-                self._store, env.header, relayed_to=meta.recipients, strict=False
+                self.store, env.header, relayed_to=meta.recipients, strict=False
             )
             if effects.already is not None:
                 return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
@@ -240,16 +231,16 @@ class Exchange(Mailbox):
                 return found
             recipients, doc_keys = found
             keys += doc_keys
-            notes.update(await _business_notes(self._store, env))
-        local = self._settings.routing.local_organs
-        now = self._clock.now()
+            notes.update(await _business_notes(self.store, env))
+        local = self.settings.routing.local_organs
+        now = self.clock.now()
         intake = Intake(
             envelope=env,
             sealed=_sealed(body, report),
             source=Source.PEER,
             source_name=peer.peer_id,
             recipients=recipients,
-            hops=(*meta.hops, Hop(self._settings.node_organ, now, Direction.IN)),
+            hops=(*meta.hops, Hop(self.settings.node_organ, now, Direction.IN)),
             keys=tuple(keys),
             origin_id=meta.message_id,
             via_peer=peer.peer_id,
@@ -259,13 +250,13 @@ class Exchange(Mailbox):
             else (),
             notes=notes,
         )
-        return await store_intake(self._accepting, intake)
+        return await store_intake(self.accepting, intake)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
         """A peer delivers only what comes From an organ it speaks for
         (``peers[].organs``), never From a local organ, and only along the
         route back to that sender."""
-        settings = self._settings
+        settings = self.settings
         if sender in settings.routing.local_organs:
             raise Forbidden(
                 f"peer {peer.peer_id} may not deliver messages from {sender}: "
@@ -279,7 +270,7 @@ class Exchange(Mailbox):
                 f"it speaks for {spoken} (peers[].organs)"
             )
         try:
-            expected = self._settings.routing.peer_expected_for(sender)
+            expected = self.settings.routing.peer_expected_for(sender)
         except UnknownDestination:
             expected = None
         if expected != peer.peer_id:
@@ -293,14 +284,14 @@ class Exchange(Mailbox):
 
     async def _audit_refusal(self, actor: str, subject: str, exc: LienthongError) -> None:
         entry = NewAuditEntry(
-            self._clock.now(),
+            self.clock.now(),
             actor,
             "refuse",
             subject,
             {"kind": exc.kind, "detail": exc.detail},
         )
         try:
-            await self._store.append_audit(entry)
+            await self.store.append_audit(entry)
         except StoreUnavailable as failure:
             log.warning("refusal of %s not audited: %s", subject, failure.detail)
 

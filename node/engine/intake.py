@@ -26,7 +26,7 @@ from node.errors import (
     UnknownDestination,
     ValidationFailed,
 )
-from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
+from node.model import Envelope, MessageKind, Status, StatusCode
 from node.modes import SigningMode
 from node.ports.api import IncomingBody
 from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifier
@@ -400,8 +400,3 @@ class Intake:
     effects: StatusEffects | None = None
     tracked: tuple[str, ...] = ()
     notes: Mapping[str, Any] = field(default_factory=dict)
-
-
-def document_header(envelope: Envelope) -> MessageHeader:
-    assert isinstance(envelope.header, MessageHeader)
-    return envelope.header

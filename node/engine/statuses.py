@@ -65,20 +65,18 @@ def response_for_document(document_id: str, organ_id: str | None = None) -> Resp
     )
 
 
+@dataclass(frozen=True, kw_only=True)
 class StatusWriter:
     """Writes the node's own status messages: signed for the reporter, ready to store."""
 
-    def __init__(
-        self, *, node_organ: str, keys: KeyRing, clock: Clock, signatures: MemoryBudget
-    ) -> None:
-        self.node_organ = node_organ
-        self._keys = keys
-        self._clock = clock
-        self._signatures = signatures
+    node_organ: str
+    keys: KeyRing
+    clock: Clock
+    signatures: MemoryBudget
 
     def vn_now(self) -> datetime:
         """Now, as an edXML timestamp: Vietnam time, whole seconds."""
-        return self._clock.now().astimezone(VN_TZ).replace(microsecond=0)
+        return self.clock.now().astimezone(VN_TZ).replace(microsecond=0)
 
     async def sign_for(self, organ: str, xml: bytes) -> bytes:
         """Sign with the organ's key, else the node's own organ key, else not at all.
@@ -87,7 +85,7 @@ class StatusWriter:
         its own still gets its automatic 01: a status the node cannot sign goes out
         unsigned with a warning. Refusing the document because of it (a 500 after
         the document was fine) would be worse; the receiving side decides."""
-        signer = self._keys.signer_for(organ) or self._keys.signer_for(self.node_organ)
+        signer = self.keys.signer_for(organ) or self.keys.signer_for(self.node_organ)
         if signer is None:
             log.warning(
                 "no signing key for %s nor for the node's organ %s: the status it emits "
@@ -96,7 +94,7 @@ class StatusWriter:
                 self.node_organ,
             )
             return xml
-        async with self._signatures.hold(len(xml), "the status message"):
+        async with self.signatures.hold(len(xml), "the status message"):
             signed: bytes = await off_loop(signer.sign, xml)
         return signed
 
@@ -131,13 +129,13 @@ class StatusWriter:
             recipients=(draft.to,),
             source=Source.NODE,
             source_name=self.node_organ,
-            received_at=self._clock.now(),
+            received_at=self.clock.now(),
             body=data,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             priority=draft.priority,
             status_code=draft.code.value,
-            hops=(Hop(self.node_organ, self._clock.now(), Direction.IN),),
+            hops=(Hop(self.node_organ, self.clock.now(), Direction.IN),),
             deliveries=placement.deliveries,
             inbox=placement.inbox,
             statuses=history,
