@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.harness.nodes import G22, H41
 from tests.integration.hostile.conftest import Pair
+from tests.support.harness.nodes import G22, H41
 from tests.unit.engine.messages import document
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

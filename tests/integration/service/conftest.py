@@ -15,7 +15,7 @@ from node.app.bootstrap import NodeService, running_node
 from node.config import Config
 from node.ports import Clock, Transport
 from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, FixedClock, RecordingTransport
-from tests.support.nodes import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
+from tests.support.node_config import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
 
 
 @dataclass

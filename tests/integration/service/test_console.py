@@ -17,7 +17,7 @@ from yarl import URL
 
 from tests.integration.service.conftest import UBND, XML, Harness, harness
 from tests.support.fakes import NOW
-from tests.support.nodes import AUDITOR, OPERATOR
+from tests.support.node_config import AUDITOR, OPERATOR
 
 
 @dataclass

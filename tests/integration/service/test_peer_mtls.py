@@ -18,7 +18,7 @@ from node.model import MessageKind
 from node.ports import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
 from tests.support.fakes import NOW
-from tests.support.nodes import G22, S41
+from tests.support.node_config import G22, S41
 from tests.support.tlspki import TestCa
 
 

@@ -11,8 +11,8 @@ from adapters.tls import TlsMaterial, server_context
 from adapters.transport import NodeTransport, PeerEndpoint, Timeouts
 from node.model import MessageKind
 from node.ports import Direction, Hop, TransferMeta
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki, make_pki
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, Issued, TestPki, make_pki
 
 FAST = Timeouts(connect=2.0, read=2.0, base=5.0, retry_wait=0.0)
 

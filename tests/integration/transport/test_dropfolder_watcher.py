@@ -17,7 +17,7 @@ from adapters.transport import DropFolderEndpoint
 from node.errors import Issue, StoreUnavailable, ValidationFailed
 from node.model import MessageKind
 from node.ports import DmsPrincipal
-from tests.helpers.fake_exchange import FakeExchange, spool_files
+from tests.support.fake_exchange import FakeExchange, spool_files
 
 PRINCIPAL = DmsPrincipal("dms-h41", frozenset({"000.00.00.H41"}))
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from node.ports import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TestPki
 
 from .conftest import meta, transport_to
 

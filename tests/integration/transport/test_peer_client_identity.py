@@ -12,9 +12,9 @@ import pytest
 
 from adapters.tls import server_context
 from node.ports import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TestPki
 
 from .conftest import meta, node_a_as_peer, transport_to
 

@@ -8,9 +8,9 @@ import json
 
 from node.model import MessageKind
 from node.ports import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, TestPki
 
 from .conftest import meta, transport_to
 

@@ -11,9 +11,9 @@ import pytest
 from adapters.tls import PeerPin, server_context
 from adapters.transport import NodeTransport, PeerEndpoint
 from node.ports import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, Issued, TestPki
 
 from .conftest import FAST, material, meta, node_a_as_peer, transport_to
 

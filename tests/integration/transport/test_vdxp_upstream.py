@@ -27,8 +27,8 @@ from node.ports import (
     TransferMeta,
 )
 from tests.conftest import SAMPLES
-from tests.helpers.bodies import BytesBody
-from tests.helpers.fake_vdxp_axis import FakeAxis, Offered
+from tests.support.bodies import BytesBody
+from tests.support.vdxp_axis import FakeAxis, Offered
 
 SECRET = "axis-secret-0123456789"
 UPSTREAM = Destination(DestinationKind.PEER, "national")

@@ -12,8 +12,8 @@ import pytest
 from adapters.transport import NodeTransport, Timeouts, WebhookEndpoint
 from adapters.transport.webhook import SIGNATURE
 from node.ports import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakeDmsWebhook
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakeDmsWebhook
 
 from .conftest import meta
 

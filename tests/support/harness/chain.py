@@ -29,8 +29,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.harness.nodes import FAST, NodeSetup, edit, free_port, init_node, lienthong
-from tests.harness.process import NodeProcess
+from tests.support.harness.nodes import FAST, NodeSetup, edit, free_port, init_node, lienthong
+from tests.support.harness.process import NodeProcess
 
 H41, G22, H22 = "000.00.00.H41", "000.00.00.G22", "000.00.00.H22"
 SYSTEMS = {H41: "vxp.h41.01", H22: "vxp.h22.01"}

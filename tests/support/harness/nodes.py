@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.process import LIENTHONG, NodeProcess
+from tests.support.harness.process import LIENTHONG, NodeProcess
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.tls_pki import TestPki, make_pki
+from tests.support.pki import TestPki, make_pki
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from adapters.tls import (
     server_context,
 )
 from node.errors import ConfigError
-from tests.helpers.tls_pki import NODE_A_ORGAN, NODE_B_ORGAN, TestPki
+from tests.support.pki import NODE_A_ORGAN, NODE_B_ORGAN, TestPki
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from adapters.transport import (
     WebhookEndpoint,
 )
 from node.errors import ConfigError
-from tests.helpers.tls_pki import NODE_B_ORGAN, TestPki
+from tests.support.pki import NODE_B_ORGAN, TestPki
 
 
 def test_peer_needs_https_and_a_pin() -> None:
