@@ -4,7 +4,6 @@
 - ``clock``: the one fake clock.
 - ``bodies``: ``StoredBody`` implementations (bytes, file).
 - ``fakes``: in-memory core facades (ExchangeApi, AdminApi, OpsProbe) and a core factory.
-- ``fake_exchange``: a recording ExchangeApi for transport adapters (drop folder).
 - ``pki``: the test PKI for mutual TLS, built on the product's ``signing.pki``.
 - ``signing_fixtures``: signing material and pytest fixtures (PKI, signers, SoftHSM).
 - ``tsa``: a local RFC 3161 timestamp authority.

@@ -9,8 +9,9 @@ from node.engine import Engine
 from node.model import MessageKind
 from node.store import store_from_url
 from tests.conftest import PostgresSchema
+from tests.support.clock import FakeClock
 from tests.unit.engine.conftest import DMS_UBND, NODE, STTTT, T0, UBND, VPCP, settings
-from tests.unit.engine.fakes import FakeClock, FakeKeyRing, FakeTransport, FakeVerifier
+from tests.unit.engine.fakes import FakeKeyRing, FakeTransport, FakeVerifier
 from tests.unit.engine.messages import document, spooled
 
 

@@ -17,7 +17,7 @@ from adapters.transport.headers import transfer_headers
 from node.model import MessageKind
 from node.ports import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
-from tests.support.fakes import NOW
+from tests.support.clock import NOW
 from tests.support.node_config import G22, S41
 from tests.support.tlspki import TestCa
 
@@ -74,7 +74,7 @@ async def test_configured_peer_delivers_and_redelivery_is_a_duplicate(
     assert body["id"] == "g22-0001"
     status, again = await _post(peer_node, context, sample_document, _headers(sample_document))
     assert (status, again) == (200, body)
-    peer = peer_node.exchange.received_from[0]
+    peer = peer_node.exchange.received[0].peer
     assert (peer.peer_id, peer.node_organ) == ("g22", G22)
     assert peer_node.exchange.messages["g22-0001"].recipients == (S41,)
     assert peer_node.spooled() == []

@@ -18,7 +18,8 @@ from node.app.bootstrap import NodeService, running_node
 from node.config import load_config, token_sha256
 from node.model import MessageKind
 from node.ports import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
-from tests.support.fakes import NOW, FakeCore, FileBody
+from tests.support.clock import NOW
+from tests.support.fakes import FakeCore, FileBody
 from tests.support.tlspki import Issued, TestCa
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
@@ -102,7 +103,7 @@ async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: by
             outcome, _ = await _send(a_core, doc, "h41-0001")
             assert outcome is Outcome.DUPLICATE
         assert b_core.exchange is not None
-        peer = b_core.exchange.received_from[0]
+        peer = b_core.exchange.received[0].peer
         assert (peer.peer_id, peer.node_organ) == ("h41", H41)
         stored = b_core.exchange.messages["h41-0001"]
         assert stored.body.path.read_bytes() == sample_document
@@ -169,5 +170,5 @@ async def test_both_nodes_rotate_their_certificates_without_a_gap(
             outcome, detail = await _send(a_core, doc, "h41-0004")
         assert outcome is Outcome.DELIVERED, detail
         assert b_core.exchange is not None
-        assert b_core.exchange.received_from[0].peer_id == "h41"
+        assert b_core.exchange.received[0].peer.peer_id == "h41"
         assert "h41-0004" in b_core.exchange.messages

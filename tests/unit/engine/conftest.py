@@ -22,7 +22,8 @@ from node.ports import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.store import store_from_url
-from tests.unit.engine.fakes import FakeClock, FakeKeyRing, FakeTransport, FakeVerifier
+from tests.support.clock import FakeClock
+from tests.unit.engine.fakes import FakeKeyRing, FakeTransport, FakeVerifier
 from tests.unit.engine.messages import spooled
 
 NODE = "000.00.00.H41"
