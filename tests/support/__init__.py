@@ -4,7 +4,7 @@
 - ``clock``: the one fake clock.
 - ``bodies``: ``StoredBody`` implementations (bytes, file).
 - ``fakes``: in-memory core facades (ExchangeApi, AdminApi, OpsProbe) and a core factory.
-- ``pki``: the test PKI for mutual TLS, built on the product's ``signing.pki``.
+- ``pki``: the test PKI for mutual TLS (``TlsCa``, ``make_tls_pki``), built on ``signing.pki``.
 - ``signing_fixtures``: signing material and pytest fixtures (PKI, signers, SoftHSM).
 - ``tsa``: a local RFC 3161 timestamp authority.
 - ``node_config``: a node.toml for in-process service tests.

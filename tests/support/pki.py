@@ -1,22 +1,28 @@
-"""A tiny test PKI for mutual-TLS tests: a CA, node certificates carrying organ
-ids, a certificate of the same CA for a node nobody configured, a rogue CA with
-a certificate claiming a configured organ, a revoked certificate and a CRL.
+"""The test PKI for mutual TLS, built on the product's :mod:`signing.pki` (the
+CA and certificate profiles of ``lienthong pki init``; nothing is built twice).
 
-EC P-256 keys keep generation fast. Every certificate is marked as test material.
+- :class:`TlsCa`: a CA writing into a directory, issuing node TLS certificates
+  (localhost, 127.0.0.1, serverAuth + clientAuth; the organ id in CN and UID).
+- :func:`make_tls_pki`: the fixed cast of the transport tests: node A and B,
+  a node of the same CA nobody configured, a rogue CA's certificate claiming
+  node B's organ, a revoked certificate with its CRL and an expired one.
+
+The signing PKI of a node (organisation signing certificates, sample PDFs) is
+:func:`signing.pki.make_test_pki` itself; ``tests.support.signing_fixtures``
+serves it as fixtures.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import ipaddress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
+
+from signing.pki import TestCa, generate_key, write_cert, write_key
 
 NODE_A_ORGAN = "000.00.00.H41"
 NODE_B_ORGAN = "000.00.00.G22"
@@ -35,10 +41,40 @@ class Issued:
         return hashlib.sha256(self.der).hexdigest()
 
 
-@dataclass(frozen=True)
-class TestPki:
-    __test__ = False
+class TlsCa:
+    """A TEST CA (``signing.pki.TestCa``) whose certificate is ``path``
+    (``<directory>/<name>.pem``) and whose issued files land in ``directory``."""
 
+    def __init__(self, directory: Path, name: str = "ca", *, now: datetime | None = None) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.now = now or datetime.now(UTC)
+        self.ca = TestCa.generate(self.now, name=f"TEST ONLY {name}")
+        self.path = directory / f"{name}.pem"
+        write_cert(self.path, self.ca.cert)
+
+    def issue(self, label: str, organ: str | None = None, *, expired: bool = False) -> Issued:
+        """``<label>.pem``/``<label>.key``: a node TLS certificate for ``organ``
+        (default: the label); ``expired`` ends its validity a year ago."""
+        key = generate_key("ec")
+        issued_at = self.now - timedelta(days=3 * 365) if expired else self.now
+        cert = self.ca.issue_tls(key.public_key(), organ or label, issued_at)
+        cert_path, key_path = self.directory / f"{label}.pem", self.directory / f"{label}.key"
+        write_cert(cert_path, cert)
+        write_key(key_path, key)
+        return Issued(cert_path, key_path, cert.public_bytes(serialization.Encoding.DER))
+
+    def write_crl(self, revoked: list[Issued], name: str = "ca.crl") -> Path:
+        """A CRL listing ``revoked`` (revoked five minutes ago)."""
+        at = self.now - timedelta(minutes=5)
+        certs = [(x509.load_der_x509_certificate(i.der), at) for i in revoked]
+        path = self.directory / name
+        path.write_bytes(self.ca.crl(certs, self.now).public_bytes(serialization.Encoding.PEM))
+        return path
+
+
+@dataclass(frozen=True)
+class TlsPki:
     ca: Path
     crl: Path
     node_a: Issued
@@ -52,133 +88,17 @@ class TestPki:
     """Same CA, claims node B's organ id, validity over."""
 
 
-def _name(cn: str, org: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(
-                NameOID.ORGANIZATIONAL_UNIT_NAME, "TEST MATERIAL - NOT FOR PRODUCTION"
-            ),
-        ]
-    )
-
-
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
-class _Ca:
-    def __init__(self, name: str, now: dt.datetime) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.name = _name(name, "lienthong test CA")
-        self.now = now
-        ski = x509.SubjectKeyIdentifier.from_public_key(self.key.public_key())
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(self.name)
-            .issuer_name(self.name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(ski, critical=False)
-            .sign(self.key, hashes.SHA256())
-        )
-
-    def issue(self, directory: Path, label: str, organ: str, *, expired: bool = False) -> Issued:
-        key = ec.generate_private_key(ec.SECP256R1())
-        start = self.now - dt.timedelta(days=30 if expired else 1)
-        end = self.now - dt.timedelta(days=1) if expired else self.now + dt.timedelta(days=90)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(organ, f"node {label}"))
-            .issuer_name(self.name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage(
-                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-                ),
-                critical=False,
-            )
-            .add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-                ),
-                critical=False,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
-                critical=False,
-            )
-            .sign(self.key, hashes.SHA256())
-        )
-        cert_path, key_path = directory / f"{label}.pem", directory / f"{label}.key"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        _write_key(key_path, key)
-        return Issued(cert_path, key_path, cert.public_bytes(serialization.Encoding.DER))
-
-    def crl(self, revoked: list[Issued]) -> bytes:
-        builder = (
-            x509.CertificateRevocationListBuilder()
-            .issuer_name(self.name)
-            .last_update(self.now - dt.timedelta(hours=1))
-            .next_update(self.now + dt.timedelta(days=7))
-        )
-        for issued in revoked:
-            serial = x509.load_der_x509_certificate(issued.der).serial_number
-            builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder()
-                .serial_number(serial)
-                .revocation_date(self.now - dt.timedelta(minutes=5))
-                .build()
-            )
-        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
-def make_pki(directory: Path) -> TestPki:
-    directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    ca = _Ca("lienthong test root", now)
-    rogue_ca = _Ca("rogue root", now)
-    (directory / "ca.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
-    revoked = ca.issue(directory, "revoked", REVOKED_ORGAN)
-    (directory / "ca.crl").write_bytes(ca.crl([revoked]))
-    return TestPki(
-        ca=directory / "ca.pem",
-        crl=directory / "ca.crl",
-        node_a=ca.issue(directory, "node-a", NODE_A_ORGAN),
-        node_b=ca.issue(directory, "node-b", NODE_B_ORGAN),
-        other=ca.issue(directory, "other", OTHER_ORGAN),
-        rogue=rogue_ca.issue(directory, "rogue", NODE_B_ORGAN),
+def make_tls_pki(directory: Path) -> TlsPki:
+    ca = TlsCa(directory)
+    rogue_ca = TlsCa(directory / "rogue", "rogue-root")
+    revoked = ca.issue("revoked", REVOKED_ORGAN)
+    return TlsPki(
+        ca=ca.path,
+        crl=ca.write_crl([revoked]),
+        node_a=ca.issue("node-a", NODE_A_ORGAN),
+        node_b=ca.issue("node-b", NODE_B_ORGAN),
+        other=ca.issue("other", OTHER_ORGAN),
+        rogue=rogue_ca.issue("rogue", NODE_B_ORGAN),
         revoked=revoked,
-        expired=ca.issue(directory, "expired", NODE_B_ORGAN, expired=True),
+        expired=ca.issue("expired", NODE_B_ORGAN, expired=True),
     )

@@ -19,7 +19,7 @@ from node.ports import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
 from tests.support.clock import NOW
 from tests.support.node_config import G22, S41
-from tests.support.tlspki import TestCa
+from tests.support.pki import TlsCa
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def peer_node(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
 
 
-def client_context(ca: TestCa, name: str | None, other_ca: TestCa | None = None) -> ssl.SSLContext:
+def client_context(ca: TlsCa, name: str | None, other_ca: TlsCa | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca.path))
     issuer = other_ca or ca
     if name is not None:
@@ -37,7 +37,7 @@ def client_context(ca: TestCa, name: str | None, other_ca: TestCa | None = None)
     return context
 
 
-def _g22(ca: TestCa) -> ssl.SSLContext:
+def _g22(ca: TlsCa) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca.path))
     context.load_cert_chain(ca.directory / "g22-node.pem", ca.directory / "g22-node.key")
     return context
@@ -98,7 +98,7 @@ async def test_wrong_client_certificate_is_refused_by_tls_quickly(
 ) -> None:
     assert peer_node.test.ca is not None
     if who == "untrusted-ca":
-        context = client_context(peer_node.test.ca, "g22-node", other_ca=TestCa(tmp_path / "x"))
+        context = client_context(peer_node.test.ca, "g22-node", other_ca=TlsCa(tmp_path / "x"))
     else:
         context = client_context(peer_node.test.ca, None)
     started = time.monotonic()

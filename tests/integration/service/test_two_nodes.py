@@ -20,7 +20,7 @@ from node.model import MessageKind
 from node.ports import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
 from tests.support.clock import NOW
 from tests.support.fakes import FakeCore, FileBody
-from tests.support.tlspki import Issued, TestCa
+from tests.support.pki import Issued, TlsCa
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
 
@@ -29,7 +29,7 @@ def _config(
     directory: Path,
     organ: str,
     me: Issued,
-    ca: TestCa,
+    ca: TlsCa,
     peer: tuple[str, str, str, Issued],
     peer_next: Issued | None = None,
 ) -> Path:
@@ -88,7 +88,7 @@ async def _send(core: FakeCore, body: FileBody, message_id: str) -> tuple[Outcom
 
 
 async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: bytes) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22 = ca.issue("h41"), ca.issue("g22")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     b_path = _config(tmp_path / "b", G22, g22, ca, ("h41", "https://127.0.0.1:1/", H41, h41))
@@ -113,7 +113,7 @@ async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: by
 async def test_sender_with_an_unexpected_certificate_is_refused(
     tmp_path: Path, sample_document: bytes
 ) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22, impostor = ca.issue("h41"), ca.issue("g22"), ca.issue("impostor")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     b_path = _config(tmp_path / "b", G22, g22, ca, ("h41", "https://127.0.0.1:1/", H41, h41))
@@ -132,7 +132,7 @@ async def test_sender_with_an_unexpected_certificate_is_refused(
 async def test_receiver_with_an_unexpected_certificate_gets_nothing(
     tmp_path: Path, sample_document: bytes
 ) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22, other = ca.issue("h41"), ca.issue("g22"), ca.issue("other")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     # B presents "other" while A pins g22: A's handshake fails before sending a byte.
@@ -154,7 +154,7 @@ async def test_both_nodes_rotate_their_certificates_without_a_gap(
     """Each node already presents its new certificate; the other side still
     pins the old one and lists the new one as ``next_certificate``: documents
     flow both ways and the sender is still recognised as the same peer."""
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41_old, g22_old = ca.issue("h41-2025"), ca.issue("g22-2025")
     h41_new, g22_new = ca.issue("h41-2026"), ca.issue("g22-2026")
     doc = _body(tmp_path / "doc.edxml", sample_document)
