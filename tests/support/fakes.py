@@ -48,19 +48,8 @@ from node.ports import (
 )
 from node.ports.api import AuditEntryView, QueueDepth
 from node.xmlsafe import parse_bytes
+from tests.support.bodies import FileBody
 from tests.support.clock import NOW, FakeClock
-
-
-@dataclass(frozen=True)
-class FileBody:
-    path: Path
-    size: int
-    sha256: str
-
-    async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        with self.path.open("rb") as handle:
-            while chunk := handle.read(chunk_size):
-                yield chunk
 
 
 @dataclass
@@ -175,7 +164,7 @@ class FakeExchange:
             sender,
             recipients,
             document_id,
-            FileBody(target, body.size, body.sha256),
+            FileBody(target, body.sha256),
             self.clock.now(),
         )
         self.by_key[key] = mid

@@ -18,8 +18,9 @@ from node.app.bootstrap import NodeService, running_node
 from node.config import load_config, token_sha256
 from node.model import MessageKind
 from node.ports import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
+from tests.support.bodies import FileBody
 from tests.support.clock import NOW
-from tests.support.fakes import FakeCore, FileBody
+from tests.support.fakes import FakeCore
 from tests.support.pki import Issued, TlsCa
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
@@ -77,7 +78,7 @@ async def _node(path: Path, store: Path) -> AsyncIterator[tuple[NodeService, Fak
 
 def _body(path: Path, data: bytes) -> FileBody:
     path.write_bytes(data)
-    return FileBody(path, len(data), hashlib.sha256(data).hexdigest())
+    return FileBody(path, hashlib.sha256(data).hexdigest())
 
 
 async def _send(core: FakeCore, body: FileBody, message_id: str) -> tuple[Outcome, str]:
