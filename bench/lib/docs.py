@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from node.edxml import build, parse
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 KB = 1024
 MB = 1024 * 1024

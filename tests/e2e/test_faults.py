@@ -20,7 +20,7 @@ from tests.support.harness.faults import TcpProxy, fill, small_tmpfs, tmpfs_prob
 from tests.support.harness.fixtures import arunning
 from tests.support.harness.nodes import G22, H41, NodeSetup, make_pair
 from tests.support.harness.process import NodeProcess
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from tests.conftest import PostgresSchema
 from tests.support.harness.dms import Dms
 from tests.support.harness.fixtures import running
 from tests.support.harness.nodes import G22, H41, edit, make_pair, twin
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 DOCUMENTS = 40

@@ -21,8 +21,8 @@ import aiohttp
 import pytest
 
 from node.app.cli.init import free_port
+from tests.support.messages import document, status
 from tests.support.pki import TlsCa
-from tests.unit.engine.messages import document, status
 
 pytestmark = pytest.mark.slow
 

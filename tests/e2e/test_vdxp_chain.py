@@ -13,7 +13,7 @@ import pytest
 from tests.support.harness.chain import G22, H22, H41, Admin, make_chain
 from tests.support.harness.dms import Dms
 from tests.support.harness.fixtures import arunning
-from tests.unit.engine.messages import document, status
+from tests.support.messages import document, status
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,9 @@
 - ``env``: what the machine lacks (skip locally, fail under ``CI=true``).
 - ``clock``: the one fake clock.
 - ``bodies``: ``StoredBody`` implementations (bytes, file).
+- ``messages``: edXML test messages (documents from the sample, built statuses).
 - ``fakes``: in-memory core facades (ExchangeApi, AdminApi, OpsProbe) and a core factory.
+- ``engine_fakes``: the engine's driven ports faked (signer, key ring, verifier, transport).
 - ``pki``: the test PKI for mutual TLS (``TlsCa``, ``make_tls_pki``), built on ``signing.pki``.
 - ``signing_fixtures``: signing material and pytest fixtures (PKI, signers, SoftHSM).
 - ``tsa``: a local RFC 3161 timestamp authority.

@@ -26,7 +26,7 @@ import pytest
 
 from tests.integration.hostile.conftest import Pair
 from tests.support.harness.nodes import G22, H41
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from tests.integration.service.real import H41, S41, real_node
+from tests.support.messages import document
 from tests.support.peer_server import FakeDmsWebhook
-from tests.unit.engine.messages import document
 
 SECRET = "webhook-secret-0123456789"
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from node.model import MessageKind
 from node.ports import PeerPrincipal, TransferMeta
+from tests.support.messages import business_document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import business_document, status
 
 DOC = MessageKind.DOCUMENT
 

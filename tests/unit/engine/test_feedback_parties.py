@@ -16,8 +16,8 @@ from node.errors import BadRequest, Forbidden, IllegalTransition, NotAParty, Unk
 from node.model import MessageKind, StatusCode
 from node.ports import DmsPrincipal, PeerPrincipal, TransferMeta
 from node.status_rules import replay
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status
 
 STATUS = MessageKind.STATUS
 OTHER_G22 = "000.00.01.G22"

@@ -8,8 +8,8 @@ from typing import Any
 
 from node.model import MessageKind
 from node.ports import DestinationKind, PeerPrincipal, TransferMeta
+from tests.support.messages import document
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, VPCP
-from tests.unit.engine.messages import document
 
 ELSEWHERE = "000.00.00.G01"  # routed to the default peer, "axis"
 

@@ -10,6 +10,7 @@ import pytest
 from node.errors import BadRequest, Forbidden, LoopDetected, SignatureRejected
 from node.model import MessageKind
 from node.ports import Direction, Hop, PeerPrincipal, TransferMeta
+from tests.support.messages import document, status, status_code
 from tests.unit.engine.conftest import (
     DMS_STTTT,
     DMS_UBND,
@@ -21,7 +22,6 @@ from tests.unit.engine.conftest import (
     VPCP,
     Node,
 )
-from tests.unit.engine.messages import document, status, status_code
 
 DOC = MessageKind.DOCUMENT
 HOPS = (
