@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.env import missing
-from tests.support.harness.pg import postgres_dsn as postgres_url
-from tests.support.harness.pg import probe, with_schema
+from tests.support.pg import postgres_dsn as postgres_url
+from tests.support.pg import probe, with_schema
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"

@@ -13,6 +13,7 @@
 - ``peer_server``: a real peer node's receiving side and a DMS webhook receiver.
 - ``vdxp_axis``: a strict fake national VDXP axis.
 - ``logs``: the node's log captured as a test reads it.
+- ``pg``: the PostgreSQL test server (LIENTHONG_TEST_POSTGRES_URL) and throw-away schemas.
 - ``harness``: real ``lienthong serve`` processes, DMS clients, chaos, faults, fuzzing
   (tests/e2e and bench/).
 """
