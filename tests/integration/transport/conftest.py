@@ -10,7 +10,7 @@ import pytest
 from adapters.tls import TlsMaterial, server_context
 from adapters.transport import NodeTransport, PeerEndpoint, Timeouts
 from node.model import MessageKind
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 from tests.support.peer_server import FakePeerNode
 from tests.support.pki import NODE_B_ORGAN, Issued, TlsPki, make_tls_pki
 

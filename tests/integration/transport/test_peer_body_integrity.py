@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.support.bodies import BytesBody
 from tests.support.peer_server import FakePeerNode
 from tests.support.pki import TlsPki

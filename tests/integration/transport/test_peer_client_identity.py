@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.tls import server_context
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.support.bodies import BytesBody
 from tests.support.peer_server import FakePeerNode
 from tests.support.pki import TlsPki

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.support.bodies import BytesBody
 from tests.support.peer_server import FakePeerNode
 from tests.support.pki import NODE_B_ORGAN, TlsPki

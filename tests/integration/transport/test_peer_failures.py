@@ -7,7 +7,7 @@ import socket
 import time
 
 from adapters.transport import Timeouts
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.support.bodies import BytesBody
 from tests.support.peer_server import FakePeerNode
 from tests.support.pki import TlsPki

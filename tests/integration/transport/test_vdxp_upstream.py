@@ -19,7 +19,7 @@ from adapters.transport.vdxp_poller import UpstreamPoller
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import SignatureRejected, StoreUnavailable
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Outcome, TransferMeta
+from node.ports.driven import Destination, DestinationKind, Outcome, TransferMeta
 from tests.conftest import SAMPLES
 from tests.support.bodies import BytesBody
 from tests.support.clock import FakeClock

@@ -19,7 +19,7 @@ from node.errors import (
     ValidationFailed,
 )
 from node.model import MessageKind
-from node.ports import DestinationKind
+from node.ports.driven import DestinationKind
 from node.store.records import SearchFilter
 from tests.support.engine_fakes import SIGNED_MARK
 from tests.support.messages import document, status_code
