@@ -1,7 +1,7 @@
-"""The supervision report as JSON-ready data, text and CSV.
+"""The supervision report as text and CSV.
 
-:func:`report_dict` is the one wire form (the admin API answers it); text and
-CSV are rendered from that dict, so the CLI, which reads the API's JSON,
+Both are rendered from the report's JSON, the admin API's answer (written
+once, as dataclasses, by the HTTP adapter), so the CLI, which reads that JSON,
 prints exactly what the API and the console show.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from node.report import DocumentLine, OrganLine, StageCounts, SupervisionReport, Verdict
+from node.report import Verdict
 
 FORMATS = ("json", "text", "csv")
 
@@ -38,79 +38,6 @@ CSV_COLUMNS = (
 )
 """One row per (document, recipient) pair; ``late_seconds`` is the largest
 delay of any of its statuses (late or overdue)."""
-
-
-def report_dict(report: SupervisionReport) -> dict[str, Any]:
-    return {
-        "from": report.period.start.isoformat(),
-        "to": report.period.end.isoformat(),
-        "organ": report.organ,
-        "as_of": report.as_of.isoformat(),
-        "total": _organ(report.total),
-        "received": [_organ(o) for o in report.received],
-        "sent": [_organ(o) for o in report.sent],
-        "overdue": [
-            {
-                "document_id": o.document_id,
-                "message_id": o.message_id,
-                "sender": o.sender,
-                "recipient": o.recipient,
-                "owed": o.owed,
-                "due_at": o.due_at.isoformat(),
-                "late_seconds": int(o.late_by.total_seconds()),
-                "late": format_delay(o.late_by),
-            }
-            for o in report.overdue
-        ],
-        "timeline": [
-            {"day": p.day.isoformat(), "received": p.received, "overdue": p.overdue}
-            for p in report.timeline
-        ],
-        "documents": [_document(d) for d in report.documents],
-    }
-
-
-def _organ(o: OrganLine) -> dict[str, Any]:
-    return {
-        "organ": o.organ,
-        "documents": o.documents,
-        "arrival": _counts(o.arrival),
-        "acceptance": _counts(o.acceptance),
-        "handling": _counts(o.handling),
-        "on_time": o.on_time,
-        "judged": o.judged,
-        "on_time_rate": o.on_time_rate,
-        "complete": o.complete,
-        "completeness": o.completeness,
-        "overdue": o.overdue,
-    }
-
-
-def _counts(c: StageCounts) -> dict[str, int]:
-    return c.as_dict()
-
-
-def _document(d: DocumentLine) -> dict[str, Any]:
-    def stage(s: Any) -> dict[str, Any]:
-        return {
-            "owed": s.owed,
-            "verdict": s.verdict.value,
-            "due_at": s.due_at.isoformat() if s.due_at else None,
-            "at": s.met_at.isoformat() if s.met_at else None,
-            "late_seconds": int(s.late_by.total_seconds()) if s.late_by else None,
-        }
-
-    return {
-        "document_id": d.document_id,
-        "message_id": d.message_id,
-        "sender": d.sender,
-        "recipient": d.recipient,
-        "stored_at": d.stored_at.isoformat(),
-        "due_date": d.due_date.isoformat() if d.due_date else None,
-        "stages": [stage(s) for s in d.stages],
-        "complete": d.complete,
-        "last_code": d.last_code,
-    }
 
 
 def format_delay(delay: timedelta) -> str:

@@ -12,11 +12,12 @@ from aiohttp import web
 from adapters.console import chart
 from adapters.console.i18n import translator
 from adapters.console.web import LANG, PREFIX, checked_form, query, render, signed_in
+from adapters.http.models import report_json
 from adapters.http.params import Params
 from adapters.http.state import SERVICES
 from node.errors import BadRequest, Forbidden, LienthongError
 from node.model import VN_TZ
-from node.report_format import render_csv, report_dict
+from node.report_format import render_csv
 from node.store.records import MessageState
 
 STATES = tuple(s.value for s in MessageState)
@@ -192,7 +193,7 @@ async def report(request: web.Request) -> web.Response:
     signed_in(request)
     form, start, end, organ = _period(request)
     result = await request.config_dict[SERVICES].admin.report(start=start, end=end, organ=organ)
-    data = report_dict(result)
+    data = report_json(result)
     t = translator(request.get(LANG, "vi"))
     bars = chart.on_time_bars(
         [(o["organ"], o["on_time_rate"]) for o in data["received"]],
@@ -218,7 +219,7 @@ async def report_csv(request: web.Request) -> web.Response:
     result = await request.config_dict[SERVICES].admin.report(start=start, end=end, organ=organ)
     name = f"report-{start.isoformat()}-{end.isoformat()}.csv"
     return web.Response(
-        text=render_csv(report_dict(result)),
+        text=render_csv(report_json(result)),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -4,18 +4,16 @@ authentication. Operators read and resend; auditors only read (403 on resend).""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from aiohttp import web
 
-from adapters.http import views
-from adapters.http.inventory import CertificateInfo
+from adapters.http.models import Certificate, Items, Peer, ResendResult, json_response, report_json
 from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.state import ADMIN_PRINCIPAL, SERVICES
 from node.errors import Forbidden
 from node.modes import AdminRole
-from node.report_format import render_csv, render_text, report_dict
+from node.report_format import render_csv, render_text
 
 PREFIX = "/admin/v1"
 
@@ -71,19 +69,19 @@ async def search(request: web.Request) -> web.Response:
         document_id=document_id,
         status_code=code,
     )
-    return web.json_response(views.message_page(page))
+    return json_response(page)
 
 
 async def detail(request: web.Request) -> web.Response:
     Params(request.query).done()
     result = await request.config_dict[SERVICES].admin.detail(request.match_info["id"])
-    return web.json_response(views.detail(result))
+    return json_response(result)
 
 
 async def trace(request: web.Request) -> web.Response:
     Params(request.query).done()
     result = await request.config_dict[SERVICES].admin.detail(request.match_info["id"])
-    return web.json_response(views.trace(result.trace))
+    return json_response(result.trace)
 
 
 async def resend(request: web.Request) -> web.Response:
@@ -99,7 +97,7 @@ async def resend(request: web.Request) -> web.Response:
         "resend requested",
         extra={"message_id": message_id, "actor": principal.name, "deliveries": len(deliveries)},
     )
-    return web.json_response({"deliveries": [views.delivery(d) for d in deliveries]})
+    return json_response(ResendResult(deliveries))
 
 
 async def dead_letters(request: web.Request) -> web.Response:
@@ -107,7 +105,7 @@ async def dead_letters(request: web.Request) -> web.Response:
     limit = params.limit()
     params.done()
     items = await request.config_dict[SERVICES].admin.dead_letters(limit=limit)
-    return web.json_response({"items": [views.delivery(d) for d in items]})
+    return json_response(Items(items))
 
 
 async def overdue(request: web.Request) -> web.Response:
@@ -115,7 +113,7 @@ async def overdue(request: web.Request) -> web.Response:
     organ = params.organ()
     params.done()
     items = await request.config_dict[SERVICES].admin.overdue(organ)
-    return web.json_response({"items": [views.overdue(i) for i in items]})
+    return json_response(Items(items))
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -124,7 +122,7 @@ async def stats(request: web.Request) -> web.Response:
     since = params.instant("since")
     params.done()
     items = await request.config_dict[SERVICES].admin.feedback_stats(organ, since=since)
-    return web.json_response({"items": [views.organ_stats(i) for i in items]})
+    return json_response(Items(items))
 
 
 async def report(request: web.Request) -> web.Response:
@@ -138,7 +136,7 @@ async def report(request: web.Request) -> web.Response:
     assert start is not None  # done() raised otherwise
     assert end is not None
     result = await request.config_dict[SERVICES].admin.report(start=start, end=end, organ=organ)
-    data = report_dict(result)
+    data = report_json(result)
     if fmt == "csv":
         name = f"report-{start.isoformat()}-{end.isoformat()}.csv"
         return web.Response(
@@ -154,58 +152,30 @@ async def report(request: web.Request) -> web.Response:
 async def audit(request: web.Request) -> web.Response:
     Params(request.query).done()
     result = await request.config_dict[SERVICES].admin.verify_audit_log()
-    return web.json_response(views.audit_check(result))
+    return json_response(result)
 
 
 async def queues(request: web.Request) -> web.Response:
     Params(request.query).done()
     items = await request.config_dict[SERVICES].admin.queues()
-    return web.json_response({"items": [views.queue(q) for q in items]})
+    return json_response(Items(items))
 
 
 async def routes(request: web.Request) -> web.Response:
     Params(request.query).done()
-    inventory = request.config_dict[SERVICES].inventory
-    items = [
-        {"pattern": r.pattern, "destination_kind": r.destination_kind, "destination": r.destination}
-        for r in inventory.routes
-    ]
-    return web.json_response({"items": items})
+    return json_response(Items(request.config_dict[SERVICES].inventory.routes))
 
 
 async def peers(request: web.Request) -> web.Response:
     Params(request.query).done()
     services = request.config_dict[SERVICES]
     now = services.clock.now()
-    items = [
-        {
-            "name": p.name,
-            "url": p.url,
-            "organ_id": p.organ_id,
-            "certificate": _certificate(p.certificate, now),
-        }
-        for p in services.inventory.peers
-    ]
-    return web.json_response({"items": items})
+    return json_response(Items(tuple(Peer.of(p, now) for p in services.inventory.peers)))
 
 
 async def certificates(request: web.Request) -> web.Response:
     Params(request.query).done()
     services = request.config_dict[SERVICES]
     now = services.clock.now()
-    items = [_certificate(c, now) for c in services.inventory.certificates]
-    return web.json_response({"items": items})
-
-
-def _certificate(cert: CertificateInfo, now: datetime) -> dict[str, object]:
-    return {
-        "role": cert.role,
-        "name": cert.name,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "serial": cert.serial,
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
-        "days_left": round(cert.days_left(now), 1),
-        "sha256": cert.sha256,
-    }
+    items = tuple(Certificate.of(c, now) for c in services.inventory.certificates)
+    return json_response(Items(items))

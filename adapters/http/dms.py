@@ -9,7 +9,7 @@ import logging
 
 from aiohttp import web
 
-from adapters.http import views
+from adapters.http.models import json_response
 from adapters.http.params import Params
 from adapters.http.problem import Handler
 from adapters.http.spool import discard
@@ -70,8 +70,8 @@ async def _submit(request: web.Request, kind: MessageKind) -> web.Response:
         discard(body)  # safety net: the core disposes of the body on every path
         raise
     _log_result(result, principal, kind)
-    return web.json_response(
-        result.as_dict(),
+    return json_response(
+        result,
         status=200 if result.duplicate else 202,
         headers={"Location": f"{PREFIX}/messages/{result.id}"},
     )
@@ -108,7 +108,7 @@ async def inbox(request: web.Request) -> web.Response:
     cursor = params.text("cursor")
     params.done()
     page = await services.exchange.inbox(request[DMS_PRINCIPAL], limit=limit, cursor=cursor)
-    return web.json_response(views.inbox_page(page))
+    return json_response(page)
 
 
 async def open_message(request: web.Request) -> web.StreamResponse:
@@ -133,4 +133,4 @@ async def trace(request: web.Request) -> web.Response:
     Params(request.query).done()
     services = request.config_dict[SERVICES]
     result = await services.exchange.trace(request.match_info["id"], request[DMS_PRINCIPAL])
-    return web.json_response(views.trace(result))
+    return json_response(result)

@@ -4,28 +4,30 @@ and every certificate it holds with its days to expiry (also a metric)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from node.errors import ConfigError
 
+CertificateRole = Literal["tls", "tls-ca", "organ", "peer", "trust-anchor"]
+
 
 @dataclass(frozen=True)
 class RouteInfo:
     pattern: str
-    destination_kind: str
-    """"peer" or "dms" (a local DMS client)."""
+    destination_kind: Literal["peer", "dms"]
+    """"dms": a local DMS client."""
     destination: str
 
 
 @dataclass(frozen=True)
 class CertificateInfo:
-    role: str
-    """tls | tls-ca | organ | peer | trust-anchor"""
+    role: CertificateRole
     name: str
     subject: str
     issuer: str
@@ -33,7 +35,8 @@ class CertificateInfo:
     not_before: datetime
     not_after: datetime
     sha256: str
-    path: Path
+    path: Path = field(metadata={"json": None})
+    """Where it was read (not shown in the admin API)."""
 
     def days_left(self, now: datetime) -> float:
         return (self.not_after - now).total_seconds() / 86400
@@ -74,7 +77,7 @@ def load_pem_certificates(path: Path, key: str) -> list[x509.Certificate]:
 
 
 def certificate_info(
-    cert: x509.Certificate, *, role: str, name: str, path: Path
+    cert: x509.Certificate, *, role: CertificateRole, name: str, path: Path
 ) -> CertificateInfo:
     return CertificateInfo(
         role=role,
@@ -89,7 +92,9 @@ def certificate_info(
     )
 
 
-def file_certificates(path: Path, *, key: str, role: str, name: str) -> list[CertificateInfo]:
+def file_certificates(
+    path: Path, *, key: str, role: CertificateRole, name: str
+) -> list[CertificateInfo]:
     return [
         certificate_info(c, role=role, name=name, path=path)
         for c in load_pem_certificates(path, key)

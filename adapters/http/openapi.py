@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema, ref
+from adapters.http.models import Schema, component_schemas, ref
 from adapters.http.openapi_vdxp import VDXP_SCHEMAS, vdxp_paths
 from adapters.transport import headers as wire
 from node import __version__
@@ -35,6 +35,32 @@ _DESCRIPTIONS = {
     422: "No route to a recipient, or a routing loop",
     503: "Store unavailable; nothing was written, retry later",
 }
+
+
+STRING: Schema = {"type": "string"}
+PROBLEM_SCHEMAS: dict[str, Schema] = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": STRING,
+            "status": {"type": "integer"},
+            "detail": STRING,
+            "errors": {"type": "array", "items": ref("Issue")},
+            "reasons": {"type": "array", "items": STRING},
+            "incident": STRING,
+        },
+        "required": ["type", "title", "status", "detail"],
+    },
+    "Issue": {
+        "type": "object",
+        "properties": {"line": {"type": ["integer", "null"]}, "path": STRING, "message": STRING},
+        "required": ["line", "path", "message"],
+        "additionalProperties": False,
+    },
+}
+"""Problem details are an open dict (extra members per kind), not a dataclass."""
 
 
 def _problem(status: int) -> dict[str, Any]:
@@ -387,7 +413,7 @@ def openapi_document() -> dict[str, Any]:
             **vdxp_paths(),
         },
         "components": {
-            "schemas": {**COMPONENT_SCHEMAS, **VDXP_SCHEMAS},
+            "schemas": {**PROBLEM_SCHEMAS, **component_schemas(), **VDXP_SCHEMAS},
             "securitySchemes": {
                 "dmsToken": {
                     "type": "http",

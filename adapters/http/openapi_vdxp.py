@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.http.openapi_schemas import STRING, Schema, obj, ref
+from adapters.http.models import Schema, ref
+
+STRING: Schema = {"type": "string"}
+
 
 VDXP_ANSWER = {
     "type": "object",
@@ -15,16 +18,9 @@ VDXP_ANSWER = {
         "ErrorDesc": STRING,
     },
 }
-VDXP_SCHEMAS: dict[str, Schema] = {
-    "VdxpAnswer": VDXP_ANSWER,
-    "VdxpList": {
-        "allOf": [
-            ref("VdxpAnswer"),
-            obj({"data": {"type": "array", "items": {"type": "object"}}}),
-        ]
-    },
-    "VdxpCount": {"allOf": [ref("VdxpAnswer"), obj({"count": {"type": "integer"}})]},
-}
+VDXP_SCHEMAS: dict[str, Schema] = {"VdxpAnswer": VDXP_ANSWER}
+"""Refusals (and getEdoc's streamed answer): the VDXP fields and whatever the
+problem adds. The answers that succeed are dataclasses (adapters.http.vdxp_body)."""
 SIGNATURE_HEADERS = [
     {
         "name": name,
@@ -80,12 +76,16 @@ def vdxp_paths() -> dict[str, Any]:
         },
     }
     return {
-        "/vdxp/sendEdoc": {"post": _op("VDXP: send a document or status", requestBody=body)},
+        "/vdxp/sendEdoc": {
+            "post": _op("VDXP: send a document or status", "VdxpSent", requestBody=body)
+        },
         "/vdxp/getReceivedEdocList": {
-            "post": _op("VDXP: received, unacknowledged messages", "VdxpList")
+            "post": _op("VDXP: received, unacknowledged messages", "VdxpReceivedList")
         },
         "/vdxp/getEdoc": {"post": _op("VDXP: one message, base64 in data (sign docId)")},
-        "/vdxp/updateStatus": {"post": _op("VDXP: done (acknowledge) or fail (sign docid)")},
+        "/vdxp/updateStatus": {
+            "post": _op("VDXP: done (acknowledge) or fail (sign docid)", "VdxpUpdated")
+        },
         "/vdxp/countReceiveEdoc": {
             m: _op("VDXP: documents waiting (the SDK POSTs {})", "VdxpCount")
             for m in ("get", "post")
@@ -94,7 +94,7 @@ def vdxp_paths() -> dict[str, Any]:
             m: _op("VDXP: statuses waiting (the SDK POSTs {})", "VdxpCount")
             for m in ("get", "post")
         },
-        "/vdxp/getSentEdocList": {"post": _op("VDXP: documents sent, with state", "VdxpList")},
+        "/vdxp/getSentEdocList": {"post": _op("VDXP: documents sent, with state", "VdxpSentList")},
         "/vdxp/downloadEdoc": {
             "get": {
                 **_op("VDXP: the raw stored file (sign docId); refusals have an empty body"),
@@ -111,7 +111,7 @@ def vdxp_paths() -> dict[str, Any]:
             }
         },
         **{
-            f"/vdxp/{name}": {"post": _op(f"VDXP agency directory: {name}", "VdxpList")}
+            f"/vdxp/{name}": {"post": _op(f"VDXP agency directory: {name}", "VdxpAgencyList")}
             for name in ("getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit")
         },
         **{

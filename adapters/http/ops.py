@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from adapters.http.models import Health, Readiness, json_response
 from adapters.http.params import Params
 from adapters.http.state import SERVICES
 from node.errors import LienthongError
@@ -24,7 +25,7 @@ def add_ops_routes(app: web.Application) -> None:
 
 async def healthz(request: web.Request) -> web.Response:
     Params(request.query).done()
-    return web.json_response({"status": "ok"})
+    return json_response(Health())
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -37,11 +38,11 @@ async def readyz(request: web.Request) -> web.Response:
     # a full or read-only spool disk refuses every upload although the store is fine
     checks["spool"] = await asyncio.to_thread(services.spool.writable)
     ready = all(problem is None for problem in checks.values())
-    body = {
-        "status": "ready" if ready else "not-ready",
-        "checks": {name: problem or "ok" for name, problem in checks.items()},
-    }
-    return web.json_response(body, status=200 if ready else 503)
+    body = Readiness(
+        status="ready" if ready else "not-ready",
+        checks={name: problem or "ok" for name, problem in checks.items()},
+    )
+    return json_response(body, status=200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

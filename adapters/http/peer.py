@@ -12,6 +12,7 @@ import logging
 
 from aiohttp import web
 
+from adapters.http.models import json_response
 from adapters.http.params import Params
 from adapters.http.spool import discard
 from adapters.http.state import SERVICES
@@ -76,4 +77,4 @@ async def receive(request: web.Request) -> web.Response:
             "state": result.state,
         },
     )
-    return web.json_response(result.as_dict(), status=200 if result.duplicate else 202)
+    return json_response(result, status=200 if result.duplicate else 202)

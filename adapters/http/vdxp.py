@@ -32,11 +32,23 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.http.models import json_response
 from adapters.http.problem import Handler, error_problem, http_problem
 from adapters.http.spool import discard
 from adapters.http.state import SERVICES
 from adapters.http.streaming import send_pieces
 from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
+from adapters.http.vdxp_body import (
+    Agency,
+    Received,
+    SentDocument,
+    VdxpAgencyList,
+    VdxpCount,
+    VdxpReceivedList,
+    VdxpSent,
+    VdxpSentList,
+    VdxpUpdated,
+)
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
@@ -73,10 +85,6 @@ def build_vdxp_app() -> web.Application:
     for path in AGENCY_CALLS:
         app.router.add_post(path, agency_call)
     return app
-
-
-def ok(**fields: Any) -> web.Response:
-    return web.json_response({"status": "OK", "ErrorCode": "0", "ErrorDesc": "", **fields})
 
 
 def _error_desc(body: dict[str, Any]) -> str:
@@ -194,7 +202,9 @@ async def send_edoc(request: web.Request) -> web.Response:
         "duplicate" if result.duplicate else "accepted",
         extra={"message_id": result.id, "client": signed.system.principal.client_id},
     )
-    return ok(DocId=result.id, document_id=result.document_id, state=result.state)
+    return json_response(
+        VdxpSent(DocId=result.id, document_id=result.document_id, state=result.state)
+    )
 
 
 def _hex(digest: str) -> str:
@@ -265,16 +275,20 @@ async def received_list(request: web.Request) -> web.Response:
     kinds = _kinds(signed.get("messagetype"))
     system = signed.system
     to = next(iter(system.principal.organs)) if len(system.principal.organs) == 1 else ""
-    items = [_received(i, to or system.system_id) async for i in _inbox(request, kinds)]
-    return ok(data=items)
+    items = [Received.of(i, to or system.system_id) async for i in _inbox(request, kinds)]
+    return json_response(VdxpReceivedList(data=tuple(items)))
 
 
 async def count_documents(request: web.Request) -> web.Response:
-    return ok(count=sum([1 async for _ in _inbox(request, {MessageKind.DOCUMENT})]))
+    return json_response(
+        VdxpCount(count=sum([1 async for _ in _inbox(request, {MessageKind.DOCUMENT})]))
+    )
 
 
 async def count_statuses(request: web.Request) -> web.Response:
-    return ok(count=sum([1 async for _ in _inbox(request, {MessageKind.STATUS})]))
+    return json_response(
+        VdxpCount(count=sum([1 async for _ in _inbox(request, {MessageKind.STATUS})]))
+    )
 
 
 def _kinds(raw: str | None) -> set[MessageKind]:
@@ -297,27 +311,6 @@ async def _inbox(request: web.Request, kinds: set[MessageKind]) -> AsyncIterator
         if page.next_cursor is None or not page.items:
             return
         cursor = page.next_cursor
-
-
-def _received(item: InboxItem, to: str) -> dict[str, Any]:
-    is_status = item.kind is MessageKind.STATUS
-    return {
-        "docId": item.id,
-        "from": item.from_,
-        "to": to,
-        "messagetype": "status" if is_status else "edoc",
-        "messageType": "status" if is_status else "edoc",
-        "serviceType": "eDoc",
-        "updated_time": item.received_at.isoformat(),
-        "document_id": item.document_id,
-        "status": item.status_code if is_status else "initial",
-        "status_desc": (
-            f"status {item.status_code} for {item.document_id}"
-            if is_status
-            else "received, not yet acknowledged"
-        ),
-        "created_time": item.received_at.isoformat(),
-    }
 
 
 async def download_edoc(request: web.Request) -> web.StreamResponse:
@@ -355,24 +348,8 @@ async def agency_call(request: web.Request) -> web.Response:
             "not through the VDXP API"
         )
     organs = sorted(signed.system.principal.organs)
-    rows = [
-        {
-            "id": organ,
-            "code": organ,
-            "code102": organ,
-            "name": organ,
-            "pid": "",
-            "oldCode": "",
-            "mail": "",
-            "version": 1,
-            "centerCode": signed.system.system_id,
-            "deleted": False,
-            "modifyDate": "",
-            "isAgency": True,
-        }
-        for organ in organs
-    ]
-    return ok(data=rows)
+    rows = tuple(Agency.of(organ, signed.system.system_id) for organ in organs)
+    return json_response(VdxpAgencyList(data=rows))
 
 
 async def get_edoc(request: web.Request) -> web.StreamResponse:
@@ -427,7 +404,7 @@ async def update_status(request: web.Request) -> web.Response:
         )
     else:
         raise BadRequest(f"status {status!r} is not done or fail")
-    return ok(docId=message_id)
+    return json_response(VdxpUpdated(docId=message_id))
 
 
 # ---------------------------------------------------------------------------- sent
@@ -436,46 +413,20 @@ async def update_status(request: web.Request) -> web.Response:
 async def sent_list(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     admin = request.config_dict[SERVICES].admin
-    found: list[dict[str, Any]] = []
+    found: list[SentDocument] = []
     for organ in sorted(signed.system.principal.organs):
         cursor: str | None = None
         for _ in range(MAX_LIST // PAGE):  # bounded
             page = await admin.search(organ=organ, limit=PAGE, cursor=cursor)
-            found.extend(_sent(s) for s in _documents_from(page.items, organ))
+            found.extend(SentDocument.of(s) for s in _documents_from(page.items, organ))
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
-    return ok(data=found)
+    return json_response(VdxpSentList(data=tuple(found)))
 
 
 def _documents_from(items: tuple[MessageSummary, ...], organ: str) -> Iterator[MessageSummary]:
     return (s for s in items if s.kind is MessageKind.DOCUMENT and s.sender == organ)
-
-
-def _sent(summary: MessageSummary) -> dict[str, Any]:
-    return {
-        "docId": summary.id,
-        "senderDocId": summary.id,
-        "receiverDocId": summary.id,
-        "fromCode": summary.sender,
-        "toCode": ",".join(summary.recipients),
-        "serviceType": "eDoc",
-        "messageType": "edoc",
-        "title": summary.document_id,
-        "notation": summary.document_id,
-        "sendStatus": summary.state,
-        "sendStatusDesc": f"delivery state on this node: {summary.state}",
-        "receiveStatus": summary.state,
-        "receiveStatusDesc": f"delivery state on this node: {summary.state}",
-        "sentTime": summary.received_at.isoformat(),
-        "receivedTime": summary.received_at.isoformat(),
-        "from": summary.sender,
-        "to": list(summary.recipients),
-        "document_id": summary.document_id,
-        "status": summary.state,
-        "status_desc": f"delivery state on this node: {summary.state}",
-        "created_time": summary.received_at.isoformat(),
-    }
 
 
 __all__ = ["PREFIX", "build_vdxp_app"]

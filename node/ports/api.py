@@ -64,6 +64,12 @@ class AdminPrincipal:
 
 
 # --------------------------------------------------------------------------- facade views
+#
+# Plain data; adapters.http.models derives both their JSON and its schema. A
+# field's metadata may give its wire name ("json"; None: not in the body) and
+# JSON Schema keywords the type cannot say ("schema").
+
+SHARE: Mapping[str, Any] = {"schema": {"minimum": 0, "maximum": 1}}
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ class SubmitResult:
     id: str
     document_id: str
     state: str
-    duplicate: bool = False
+    duplicate: bool = field(default=False, metadata={"json": None})
+    """Told by the HTTP status (200, not 202), not in the body."""
 
     def as_dict(self) -> dict[str, str]:
         return {"id": self.id, "document_id": self.document_id, "state": self.state}
@@ -81,7 +88,7 @@ class SubmitResult:
 class InboxItem:
     id: str
     kind: MessageKind
-    from_: str
+    from_: str = field(metadata={"json": "from"})
     document_id: str
     received_at: datetime
     status_code: str | None = None
@@ -133,13 +140,14 @@ class ChainLink:
     ("new") or an update, recall or replacement of it."""
 
     id: str
-    business: str
-    """"new", "recall", "update" or "replacement"."""
+    business: str = field(metadata={"schema": {"enum": ["new", "recall", "update", "replacement"]}})
     received_at: datetime
     recipients: tuple[str, ...]
     reason: str | None = None
-    changes: tuple[str, ...] = ()
-    """What an update changed: "document_info", "receivers"."""
+    changes: tuple[str, ...] = field(
+        default=(), metadata={"schema": {"items": {"enum": ["document_info", "receivers"]}}}
+    )
+    """What an update changed."""
     original: str | None = None
     """The id of the original message it is linked to (None: the original, or
     an original this node never stored)."""
@@ -157,9 +165,15 @@ class Trace:
     hops: tuple[Hop, ...]
     deliveries: tuple[DeliveryView, ...]
     statuses: tuple[StatusView, ...]
-    chain: tuple[ChainLink, ...] = ()
-    """The document's business chain on this node, oldest first; empty when
-    the document is alone (domain §4)."""
+    chain: tuple[ChainLink, ...] = field(
+        default=(),
+        metadata={
+            "schema": {
+                "description": "the document's business chain on this node (domain §4), oldest "
+                "first: the original and its updates, recalls and replacements; empty when alone"
+            }
+        },
+    )
 
 
 class ExchangeApi(Protocol):
@@ -215,7 +229,9 @@ class MessagePage:
 class MessageDetail:
     summary: MessageSummary
     trace: Trace
-    verification: Mapping[str, Any]
+    verification: Mapping[str, Any] = field(
+        metadata={"schema": {"description": "the verification report"}}
+    )
 
 
 @dataclass(frozen=True)
@@ -238,9 +254,9 @@ class OrganStats:
     refused: int
     done: int
     overdue: int
-    on_time_rate: float | None
+    on_time_rate: float | None = field(metadata=SHARE)
     """Share of due feedback that came on time; None when nothing was due yet."""
-    completeness: float | None
+    completeness: float | None = field(metadata=SHARE)
     """Share of documents whose handling reached 06 (or 02/15)."""
 
 

@@ -13,13 +13,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
+from adapters.http.openapi import openapi_document
 from adapters.http.vdxp_auth import signed_headers
 from tests.integration.service.real import H41, S41, RealNode, real_node, wait_for_inbox
 from tests.support.messages import document
 
 SECRET = "vdxp-secret-of-the-test-dms"
+DOCUMENT = openapi_document()
 ICT = timezone(timedelta(hours=7))
 
 
@@ -52,7 +55,17 @@ async def call(
         method, f"{node.url}/vdxp/{name}", headers=headers, data=data
     ) as resp:
         assert resp.content_type == "application/json"
-        return resp.status, await resp.json()
+        body = await resp.json()
+    assert_documented(method, name, resp.status, body)
+    return resp.status, body
+
+
+def assert_documented(method: str, name: str, status: int, body: Any) -> None:
+    """Every answer matches the schema /openapi.json gives for it."""
+    responses = DOCUMENT["paths"][f"/vdxp/{name}"][method.lower()]["responses"]
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    check = jsonschema_rs.Draft202012Validator({**schema, "components": DOCUMENT["components"]})
+    assert [e.message for e in check.iter_errors(body)] == [], (name, status, body)
 
 
 def send_headers(data: bytes, sender: str = H41, **over: str) -> dict[str, str]:

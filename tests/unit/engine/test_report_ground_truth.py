@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 
+from adapters.http.models import report_json
 from node.deadlines import DeadlinePolicy
 from node.errors import BadRequest
 from node.report import OrganLine, Period, Verdict, build_report
-from node.report_format import format_delay, render_csv, render_text, report_dict
+from node.report_format import format_delay, render_csv, render_text
 from node.work_calendar import WorkCalendar
 from tests.unit.engine.conftest import STTTT, UBND, VPCP, Node
 from tests.unit.engine.synthetic_month import AS_OF, CALENDAR, HOLIDAY, play
@@ -145,7 +146,7 @@ async def test_a_bad_period_is_a_clear_bad_request(month: tuple[Node, dict[str, 
 
 async def test_text_and_csv_say_the_same(month: tuple[Node, dict[str, str]]) -> None:
     node, ids = month
-    data = report_dict(await node.admin.report(start=NOV_1, end=NOV_30))
+    data = report_json(await node.admin.report(start=NOV_1, end=NOV_30))
     text = render_text(data)
     assert "000.00.12.H41  4     4/4         2/4            2/3" in text
     assert "72.7 %" in text
