@@ -43,9 +43,10 @@ VALUES (:document_id, :sender, :recipient, :message_id, :stored_at, :due_date)
 ON CONFLICT DO NOTHING;
 
 -- name: remove_from_inbox
+-- (not the row of the message doing it: a recall shares the DocumentId)
 UPDATE inbox SET removed_at = :at
 WHERE document_id = :document_id AND organ = :organ AND kind = 'document'
-    AND acked_at IS NULL AND removed_at IS NULL;
+    AND message_id <> :message_id AND acked_at IS NULL AND removed_at IS NULL;
 
 -- name: claim_due
 -- One index seek per priority level (0..3; deliveries store it clamped): a
