@@ -263,9 +263,7 @@ def _message_kind(raw: str) -> MessageKind:
 async def received_list(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     kinds = _kinds(signed.get("messagetype"))
-    system = signed.system
-    to = next(iter(system.principal.organs)) if len(system.principal.organs) == 1 else ""
-    items = [_received(i, to or system.system_id) async for i in _inbox(request, kinds)]
+    items = [_received(i) async for i in _inbox(request, kinds)]
     return ok(data=items)
 
 
@@ -299,12 +297,14 @@ async def _inbox(request: web.Request, kinds: set[MessageKind]) -> AsyncIterator
         cursor = page.next_cursor
 
 
-def _received(item: InboxItem, to: str) -> dict[str, Any]:
+def _received(item: InboxItem) -> dict[str, Any]:
+    """One Knobstick; ``to`` the organ of the system it is for (a connected
+    system may speak for several)."""
     is_status = item.kind is MessageKind.STATUS
     return {
         "docId": item.id,
         "from": item.from_,
-        "to": to,
+        "to": item.organ,
         "messagetype": "status" if is_status else "edoc",
         "messageType": "status" if is_status else "edoc",
         "serviceType": "eDoc",

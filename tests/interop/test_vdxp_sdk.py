@@ -394,7 +394,14 @@ def _status_flow(
     lines = [client("A", a, root)] + [send("A", files[n]) for n in AFTER_RECALL]
     results.update(zip(AFTER_RECALL, play(driver, root, lines), strict=True))
     results[SENDER_RECORD] = _settled(b, sent["docId"])
+    (results[LISTED_AT_A],) = play(
+        driver, root, [client("A", a, root), f"A\tgetReceivedEdocList\t{EDOC_LIST}"]
+    )
     return results
+
+
+LISTED_AT_A = "node A's getReceivedEdocList after the flows"
+EDOC_LIST = '{"servicetype":"eDoc","messagetype":"edoc"}'
 
 
 SENDER_RECORD = "the original's trace at G22's node"
@@ -490,6 +497,16 @@ def test_each_flow_of_samples_ends_on_its_own_pair_at_the_sender(
     """G22's node holds each recipient's history as the samples told it:
     handling to the end with the recall refused, a rejection, a recall accepted."""
     assert _histories(sample_results[SENDER_RECORD]) == HISTORIES
+
+
+def test_a_system_speaking_for_several_organs_is_told_which_organ_a_document_is_for(
+    sample_results: dict[str, dict[str, Any]],
+) -> None:
+    """System A speaks for H41, H42 and H43: the Knobstick's ``to`` is an organ
+    of it (the first the original reaches), not the system's id."""
+    listed = sample_results[LISTED_AT_A]
+    assert listed["status"] == "OK", listed
+    assert [(k["from"], k["to"], k["messageType"]) for k in listed["items"]] == [(G22, H41, "edoc")]
 
 
 @pytest.mark.parametrize("name", sorted(CONTENT_VERDICTS))

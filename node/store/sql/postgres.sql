@@ -160,7 +160,8 @@ WHERE ($1::text IS NULL OR state = $1)
 ORDER BY seq DESC LIMIT $6;
 
 -- name: inbox
-SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code
+SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code,
+    i.organ
 FROM inbox i
 WHERE i.organ = ANY($1::text[])
     AND i.acked_at IS NULL AND i.removed_at IS NULL AND i.seq > $2

@@ -165,7 +165,8 @@ WHERE (:state IS NULL OR state = :state)
 ORDER BY seq DESC LIMIT :limit;
 
 -- name: inbox
-SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code
+SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code,
+    i.organ
 FROM inbox i
 WHERE i.organ IN (SELECT value FROM json_each(:organs))
     AND i.acked_at IS NULL AND i.removed_at IS NULL AND i.seq > :after

@@ -42,7 +42,9 @@ async def test_a_message_to_two_of_my_organs_is_listed_once(store: Store) -> Non
     m = message(recipients=(B, C), inbox=((B, "dms"), (C, "dms")))
     await store.accept([m])
     items, _ = await store.inbox([B, C], limit=10, after=None)
-    assert [i.id for i in items] == [m.id]
+    assert [(i.id, i.organ) for i in items] == [(m.id, B)]
+    items, _ = await store.inbox([C], limit=10, after=None)
+    assert [(i.id, i.organ) for i in items] == [(m.id, C)]
 
 
 async def test_ack_removes_from_the_inbox_and_is_idempotent(store: Store) -> None:
