@@ -17,7 +17,7 @@ import pytest
 
 from adapters.http.vdxp_auth import signed_headers
 from tests.integration.service.real import H41, S41, RealNode, real_node, wait_for_inbox
-from tests.unit.engine.messages import business_document, document, status
+from tests.support.messages import business_document, document, status
 
 SECRET = "vdxp-secret-of-the-test-dms"
 ICT = timezone(timedelta(hours=7))
