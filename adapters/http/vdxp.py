@@ -273,9 +273,7 @@ def _message_kind(raw: str) -> MessageKind:
 async def received_list(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     kinds = _kinds(signed.get("messagetype"))
-    system = signed.system
-    to = next(iter(system.principal.organs)) if len(system.principal.organs) == 1 else ""
-    items = [Received.of(i, to or system.system_id) async for i in _inbox(request, kinds)]
+    items = [Received.of(i) async for i in _inbox(request, kinds)]
     return json_response(VdxpReceivedList(data=tuple(items)))
 
 

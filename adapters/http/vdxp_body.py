@@ -61,13 +61,15 @@ class Received:
     created_time: datetime
 
     @classmethod
-    def of(cls, item: InboxItem, to: str) -> Received:
+    def of(cls, item: InboxItem) -> Received:
+        """``to`` is the organ the message is listed for (a connected system may
+        speak for several)."""
         is_status = item.kind is MessageKind.STATUS
         kind: Literal["edoc", "status"] = "status" if is_status else "edoc"
         return cls(
             docId=item.id,
             from_=item.from_,
-            to=to,
+            to=item.organ,
             messagetype=kind,
             messageType=kind,
             serviceType="eDoc",

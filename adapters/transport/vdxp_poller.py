@@ -17,6 +17,11 @@ Crash safety, in order:
 
 ``done`` when stored (or already stored); ``fail`` with the reason when the
 node refuses it for good (invalid, untrusted, not for an organ it serves).
+An axis keeps offering what was acknowledged ``fail`` (so does lienthong's
+own ``/vdxp``): a refused DocId, once its ``fail`` reached the axis, is
+remembered (:class:`RefusedDocIds`, a file in the data directory, the newest
+``limit`` kept) and left alone after, across restarts: no fetch, no second
+``fail``, every round.
 
 Loops: a message from the upstream is only taken for recipients this node
 serves by another way than that upstream (local organs, peers below it);
@@ -32,10 +37,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +85,7 @@ class UpstreamPoller:
         interval: float,
         max_interval: float = 300.0,
         max_items: int = 200,
+        refused: RefusedDocIds | None = None,
     ) -> None:
         self.endpoint = endpoint
         self._client = client
@@ -89,6 +96,7 @@ class UpstreamPoller:
         self._interval = interval
         self._max_interval = max(max_interval, interval)
         self._max_items = max_items
+        self._refused = refused if refused is not None else RefusedDocIds(None)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.stats = PollStats()
@@ -126,10 +134,13 @@ class UpstreamPoller:
         """One round over documents and statuses; the number taken in."""
         self.stats.polls += 1
         taken = 0
+        if not self._refused.loaded:
+            await asyncio.to_thread(self._refused.load)
         try:
             for message_type in MESSAGE_TYPES:
                 items = await self._client().received(message_type)
-                for item in items[: self._max_items]:
+                new = [i for i in items if i.doc_id not in self._refused]
+                for item in new[: self._max_items]:
                     if self._stopping.is_set():
                         return taken
                     taken += await self._take(item)
@@ -161,6 +172,7 @@ class UpstreamPoller:
             self.stats.refused += 1
             log.warning("upstream %s: refused %s: %s", self.endpoint.name, item.doc_id, exc.detail)
             await client.update_status(item.doc_id, "fail", f"{exc.kind}: {exc.detail}")
+            await asyncio.to_thread(self._refused.add, item.doc_id)
             return 0
         finally:
             await asyncio.to_thread(body.path.unlink, missing_ok=True)
@@ -214,6 +226,80 @@ class UpstreamPoller:
             f.flush()
             os.fsync(f.fileno())
         return IncomingBody(path, len(data), hashlib.sha256(data).hexdigest())
+
+
+class RefusedDocIds:
+    """The DocIds this node refused and acknowledged ``fail``, newest last, at
+    most ``limit`` (the oldest forgotten: offered again, it is fetched and
+    refused once more). Kept in ``path`` (None: in memory), one JSON string a
+    line, appended and fsynced per refusal, rewritten whole (atomically) when
+    it holds twice the limit; a torn last line (a crash mid-write) is skipped."""
+
+    def __init__(self, path: Path | None, limit: int = 10_000) -> None:
+        self._path = path
+        self._limit = max(limit, 1)
+        self._ids: dict[str, None] = {}
+        self._lines = 0
+        self.loaded = path is None
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def load(self) -> None:
+        self.loaded = True
+        if self._path is None:
+            return
+        try:
+            text = self._path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return
+        lines = text.splitlines()
+        self._lines = len(lines)
+        self._keep(_doc_ids(lines))
+
+    def add(self, doc_id: str) -> None:
+        self._keep((doc_id,))
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        if self._lines + 1 >= 2 * self._limit:
+            self._rewrite()
+            return
+        with open(self._path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(doc_id) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self._lines += 1
+
+    def _keep(self, doc_ids: Iterable[str]) -> None:
+        for doc_id in doc_ids:
+            self._ids.pop(doc_id, None)
+            self._ids[doc_id] = None
+        while len(self._ids) > self._limit:  # bounded by the limit
+            del self._ids[next(iter(self._ids))]
+
+    def _rewrite(self) -> None:
+        assert self._path is not None
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(d) + "\n" for d in self._ids)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, self._path)
+        self._lines = len(self._ids)
+
+
+def _doc_ids(lines: Iterable[str]) -> Iterable[str]:
+    for line in lines:
+        try:
+            doc_id = json.loads(line)
+        except ValueError:
+            continue  # torn by a crash mid-write
+        if isinstance(doc_id, str):
+            yield doc_id
 
 
 class NotForUs(LienthongError):

@@ -150,7 +150,7 @@ def upstream_pollers(
     if not config.upstreams:
         return ()
     from adapters.transport import NodeTransport
-    from adapters.transport.vdxp_poller import UpstreamPoller
+    from adapters.transport.vdxp_poller import RefusedDocIds, UpstreamPoller
 
     if not isinstance(transport, NodeTransport):
         return ()
@@ -178,6 +178,7 @@ def upstream_pollers(
                 clock=clock,
                 interval=u.poll_interval.total_seconds(),
                 max_interval=u.max_poll_interval.total_seconds(),
+                refused=RefusedDocIds(config.node.data_dir / "upstream" / f"{u.name}.refused"),
             )
         )
     return tuple(pollers)

@@ -1,12 +1,18 @@
 """Storing a checked message: one transaction with its deliveries, inbox rows,
 status history, keys and — for a document reaching local inboxes — the
-automatic status 01 of each local recipient, routed back to the sender."""
+automatic status 01 of each local recipient, routed back to the sender.
+
+What leaves an unacknowledged inbox with it: a 15 takes the document back
+from its reporter's inbox; a recall (thu hồi) document withdraws the documents
+it recalls from the inboxes it reaches here (domain §4)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from node.engine.business import KEY as BUSINESS
 from node.engine.intake import Intake
 from node.engine.observer import EngineObserver
 from node.engine.plan import Placement, place, route_back
@@ -65,7 +71,7 @@ async def store_intake(acc: Accepting, intake: Intake) -> SubmitResult:
         statuses=effects.history if effects else (),
         keys=intake.keys,
         tracked=intake.tracked,
-        inbox_removals=effects.removals if effects else (),
+        inbox_removals=effects.removals if effects else _withdrawn(intake, placement),
         verification={**intake.sealed.verification, **intake.notes},
     )
     arrivals = await _arrivals(acc, intake, placement)
@@ -78,6 +84,20 @@ async def store_intake(acc: Accepting, intake: Intake) -> SubmitResult:
     if message.deliveries or any(a.deliveries for a in arrivals):
         acc.wakeup.set()
     return SubmitResult(mid, env.document_id, ACCEPTED)
+
+
+def _withdrawn(intake: Intake, placement: Placement) -> tuple[tuple[str, str], ...]:
+    """A recall (thu hồi) reaching local inboxes: (DocumentId, organ) of what it
+    withdraws there — the documents under its DocumentId (and the original's,
+    when that has another) not yet acknowledged by the organ: a DMS is no longer
+    offered as new a document its sender has revoked. One it already took stays
+    taken; the recall itself (linked to the original) is in the inbox either way."""
+    note = intake.notes.get(BUSINESS)
+    if not isinstance(note, Mapping) or note.get("type") != "recall":
+        return ()
+    originals = dict.fromkeys([intake.envelope.document_id, note.get("original_document_id")])
+    organs = dict.fromkeys(e.organ for e in placement.inbox)
+    return tuple((d, o) for d in originals if isinstance(d, str) and d for o in organs)
 
 
 async def _arrivals(acc: Accepting, intake: Intake, placement: Placement) -> list[NewMessage]:

@@ -92,6 +92,9 @@ class InboxItem:
     document_id: str
     received_at: datetime
     status_code: str | None = None
+    organ: str = ""
+    """The recipient organ it is listed for (the first of the principal's
+    organs it reaches, when it reaches several)."""
 
 
 @dataclass(frozen=True)

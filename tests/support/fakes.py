@@ -242,7 +242,17 @@ class FakeExchange:
         start = int(cursor) if cursor and cursor.isdigit() else 0
         page = pending[start : start + limit]
         next_cursor = str(start + limit) if start + limit < len(pending) else None
-        items = tuple(InboxItem(m.id, m.kind, m.sender, m.document_id, m.received_at) for m in page)
+        items = tuple(
+            InboxItem(
+                m.id,
+                m.kind,
+                m.sender,
+                m.document_id,
+                m.received_at,
+                organ=next((r for r in m.recipients if r in principal.organs), ""),
+            )
+            for m in page
+        )
         return InboxPage(items, next_cursor)
 
     def _readable(self, message_id: str, principal: DmsPrincipal) -> Stored:

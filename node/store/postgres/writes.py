@@ -147,7 +147,7 @@ async def insert_message(conn: Conn, q: Queries, m: NewMessage) -> None:
             [(m.document_id, m.sender, r, m.id, m.received_at, m.due_date) for r in m.tracked],
         )
     for document_id, organ in m.inbox_removals:
-        await conn.execute(q["remove_from_inbox"], document_id, organ, m.received_at)
+        await conn.execute(q["remove_from_inbox"], document_id, organ, m.received_at, m.id)
 
 
 async def insert_hop(conn: Conn, q: Queries, message_id: str, h: Hop) -> None:

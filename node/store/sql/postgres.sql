@@ -41,9 +41,10 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING;
 
 -- name: remove_from_inbox
+-- (not the row of the message doing it: a recall shares the DocumentId)
 UPDATE inbox SET removed_at = $3
 WHERE document_id = $1 AND organ = $2 AND kind = 'document'
-    AND acked_at IS NULL AND removed_at IS NULL;
+    AND message_id <> $4 AND acked_at IS NULL AND removed_at IS NULL;
 
 -- name: claim_due
 -- One index seek per priority level (0..3; deliveries store it clamped): a
@@ -159,7 +160,8 @@ WHERE ($1::text IS NULL OR state = $1)
 ORDER BY seq DESC LIMIT $6;
 
 -- name: inbox
-SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code
+SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code,
+    i.organ
 FROM inbox i
 WHERE i.organ = ANY($1::text[])
     AND i.acked_at IS NULL AND i.removed_at IS NULL AND i.seq > $2

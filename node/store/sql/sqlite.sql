@@ -43,9 +43,10 @@ VALUES (:document_id, :sender, :recipient, :message_id, :stored_at, :due_date)
 ON CONFLICT DO NOTHING;
 
 -- name: remove_from_inbox
+-- (not the row of the message doing it: a recall shares the DocumentId)
 UPDATE inbox SET removed_at = :at
 WHERE document_id = :document_id AND organ = :organ AND kind = 'document'
-    AND acked_at IS NULL AND removed_at IS NULL;
+    AND message_id <> :message_id AND acked_at IS NULL AND removed_at IS NULL;
 
 -- name: claim_due
 -- One index seek per priority level (0..3; deliveries store it clamped): a
@@ -164,7 +165,8 @@ WHERE (:state IS NULL OR state = :state)
 ORDER BY seq DESC LIMIT :limit;
 
 -- name: inbox
-SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code
+SELECT i.seq, i.message_id, i.kind, i.from_organ, i.document_id, i.received_at, i.status_code,
+    i.organ
 FROM inbox i
 WHERE i.organ IN (SELECT value FROM json_each(:organs))
     AND i.acked_at IS NULL AND i.removed_at IS NULL AND i.seq > :after

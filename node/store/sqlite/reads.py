@@ -125,6 +125,7 @@ def inbox(
             document_id=r["document_id"],
             received_at=ts(r["received_at"]),
             status_code=r["status_code"],
+            organ=r["organ"],
         )
         for r in rows[:limit]
     )

@@ -142,7 +142,10 @@ def insert_message(conn: sqlite3.Connection, q: Queries, m: NewMessage) -> None:
             },
         )
     for document_id, organ in m.inbox_removals:
-        conn.execute(q["remove_from_inbox"], {"document_id": document_id, "organ": organ, "at": at})
+        conn.execute(
+            q["remove_from_inbox"],
+            {"document_id": document_id, "organ": organ, "at": at, "message_id": m.id},
+        )
 
 
 def insert_hop(conn: sqlite3.Connection, q: Queries, message_id: str, h: Hop) -> None:

@@ -19,7 +19,7 @@ import pytest
 from adapters.http.openapi import openapi_document
 from adapters.http.vdxp_auth import signed_headers
 from tests.integration.service.real import H41, S41, RealNode, real_node, wait_for_inbox
-from tests.support.messages import document
+from tests.support.messages import business_document, document, status
 
 SECRET = "vdxp-secret-of-the-test-dms"
 DOCUMENT = openapi_document()
@@ -68,7 +68,9 @@ def assert_documented(method: str, name: str, status: int, body: Any) -> None:
     assert [e.message for e in check.iter_errors(body)] == [], (name, status, body)
 
 
-def send_headers(data: bytes, sender: str = H41, **over: str) -> dict[str, str]:
+def send_headers(
+    data: bytes, sender: str = H41, *, system: str = H41, **over: str
+) -> dict[str, str]:
     values = {
         "from": sender,
         "to": json.dumps([S41]),
@@ -77,7 +79,7 @@ def send_headers(data: bytes, sender: str = H41, **over: str) -> dict[str, str]:
         "hash-file": hashlib.sha256(data).hexdigest(),
         **over,
     }
-    return {**vdxp(H41, **values), "Content-Type": "application/xml"}
+    return {**vdxp(system, **values), "Content-Type": "application/xml"}
 
 
 async def test_a_vdxp_sdk_round_trip(node: RealNode) -> None:
@@ -130,6 +132,81 @@ async def test_fail_leaves_the_message_in_the_inbox(node: RealNode) -> None:
     status, _ = await call(node, "POST", "updateStatus", vdxp(S41, docid=item["id"], status="fail"))
     assert status == 200
     assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["count"] == 1
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_schema").url)
+
+
+@pytest.fixture
+async def node_on(store_url: str | None, tmp_path: Path) -> AsyncIterator[RealNode]:
+    """The VDXP node on either store engine."""
+    async with real_node(
+        tmp_path / "node",
+        storage_url=store_url,
+        max_bytes=1 << 20,
+        edit=_with_vdxp,
+        environ={"LT_VDXP": SECRET},
+    ) as n:
+        yield n
+
+
+async def _send(node: RealNode, sender: str, data: bytes, messagetype: str) -> str:
+    status, sent = await call(
+        node,
+        "POST",
+        "sendEdoc",
+        send_headers(data, sender, system=sender, messagetype=messagetype),
+        data,
+    )
+    assert (status, sent["status"]) == (200, "OK"), sent
+    return str(sent["DocId"])
+
+
+async def _listed(node: RealNode, organ: str) -> list[str]:
+    """What getReceivedEdocList and the DMS API inbox offer the organ (both the same)."""
+    _, listed = await call(node, "POST", "getReceivedEdocList", vdxp(organ, messagetype="edoc"))
+    async with node.http.get(f"{node.url}/api/v1/inbox", headers=node.dms(organ)) as resp:
+        inbox = [i["id"] for i in (await resp.json())["items"] if i["kind"] == "document"]
+    offered = [i["docId"] for i in listed["data"]]
+    assert offered == inbox
+    return offered
+
+
+async def test_a_recalled_original_is_no_longer_offered_as_new(node_on: RealNode) -> None:
+    """A recall (thu hồi) document withdraws the original its recipient has not
+    taken yet; the recall is offered, linked to it, and the original stays
+    readable by its id. 13 then 15 takes the original back the same way."""
+    node = node_on
+    original_bytes, document_id = business_document(H41, (S41,), number=901, doc_type=0)
+    original = await _send(node, H41, original_bytes, "edoc")
+    await wait_for_inbox(node, S41, 1)
+    recall_bytes, _ = business_document(H41, (S41,), number=901, doc_type=1, reason="Thu hồi")
+    recall = await _send(node, H41, recall_bytes, "revocation")
+    assert await _listed(node, S41) == [recall]
+    assert (await call(node, "GET", "countReceiveEdoc", vdxp(S41)))[1]["count"] == 1
+    status_code, fetched = await call(node, "POST", "getEdoc", vdxp(S41, docId=original))
+    assert (status_code, fetched["status"]) == (200, "OK")
+    async with node.http.get(
+        f"{node.url}/api/v1/documents/{recall}/trace", headers=node.dms(S41)
+    ) as resp:
+        chain = [(c["id"], c["business"]) for c in (await resp.json())["chain"]]
+    assert chain == [(original, "new"), (recall, "recall")]
+
+    second_bytes, second_id = document(H41, (S41,))
+    second = await _send(node, H41, second_bytes, "edoc")
+    await wait_for_inbox(node, S41, 2)  # the recall and the second document
+    assert await _listed(node, S41) == [recall, second]
+    now = datetime.now(UTC)
+    await _send(node, H41, status(H41, second_id, "13", now), "status")
+    await _send(node, S41, status(S41, second_id, "15", now + timedelta(seconds=1)), "status")
+    assert await _listed(node, S41) == [recall]
+    _, statuses = await call(node, "POST", "getReceivedEdocList", vdxp(S41, messagetype="status"))
+    assert [(s["status"], s["document_id"]) for s in statuses["data"]] == [("13", second_id)]
+    assert document_id != second_id
 
 
 def _tampered_hash(headers: dict[str, str]) -> dict[str, str]:

@@ -42,7 +42,9 @@ async def test_a_message_to_two_of_my_organs_is_listed_once(store: Store) -> Non
     m = message(recipients=(B, C), inbox=((B, "dms"), (C, "dms")))
     await store.accept([m])
     items, _ = await store.inbox([B, C], limit=10, after=None)
-    assert [i.id for i in items] == [m.id]
+    assert [(i.id, i.organ) for i in items] == [(m.id, B)]
+    items, _ = await store.inbox([C], limit=10, after=None)
+    assert [(i.id, i.organ) for i in items] == [(m.id, C)]
 
 
 async def test_ack_removes_from_the_inbox_and_is_idempotent(store: Store) -> None:
@@ -76,3 +78,24 @@ async def test_recall_removes_the_unacked_document(store: Store) -> None:
     await store.accept([recalled])
     items, _ = await store.inbox([B], limit=10, after=None)
     assert document.id not in [i.id for i in items]
+
+
+async def test_a_recall_withdraws_the_unacked_original_but_never_its_own_row(
+    store: Store,
+) -> None:
+    """A recall document shares the original's DocumentId: its removals name that
+    id, and its own inbox row, written in the same transaction, stays."""
+    original = message(inbox=((B, "dms-b"), (C, "dms-c")))
+    await store.accept([original])
+    assert await store.ack(original.id, [C], at=T0, actor="dms-c") is AckResult.ACKED
+    recall = message(
+        document_id=original.document_id,
+        body=b"<edXML>recall</edXML>",
+        inbox=((B, "dms-b"), (C, "dms-c")),
+        inbox_removals=((original.document_id, B), (original.document_id, C)),
+    )
+    await store.accept([recall])
+    assert [i.id for i in (await store.inbox([B], limit=10, after=None))[0]] == [recall.id]
+    assert [i.id for i in (await store.inbox([C], limit=10, after=None))[0]] == [recall.id]
+    assert await store.in_inbox_of(original.id, [B])  # withdrawn, still readable
+    assert await store.ack(original.id, [C], at=T0, actor="dms-c") is AckResult.ALREADY

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.transport import NodeTransport, Timeouts
-from adapters.transport.vdxp_poller import UpstreamPoller
+from adapters.transport.vdxp_poller import RefusedDocIds, UpstreamPoller
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import SignatureRejected, StoreUnavailable
 from node.model import MessageKind
@@ -62,7 +63,7 @@ class Link:
     exchange: FakeExchange
     spool: Path
 
-    def poller(self) -> UpstreamPoller:
+    def poller(self, refused: RefusedDocIds | None = None) -> UpstreamPoller:
         return UpstreamPoller(
             endpoint=endpoint(self.url),
             client=lambda: self.transport.upstream_client("national"),
@@ -72,6 +73,7 @@ class Link:
             clock=FakeClock(datetime.now(UTC)),
             interval=1.0,
             max_interval=8.0,
+            refused=refused,
         )
 
 
@@ -226,6 +228,66 @@ async def test_a_message_for_nobody_here_is_refused_so_it_cannot_loop(link: Link
     assert link.exchange.received == []
     assert link.axis.updates[0]["status"] == "fail"
     assert "not-for-this-node" in link.axis.updates[0]["description"]
+
+
+def _untrusted() -> SignatureRejected:
+    return SignatureRejected("signature not accepted: digest mismatch", ("digest mismatch",))
+
+
+async def test_a_refused_message_is_acknowledged_fail_once_even_across_a_restart(
+    link: Link, tmp_path: Path
+) -> None:
+    """The axis keeps offering what was acknowledged fail: it is not fetched
+    again, not by the next round nor by a poller started again on the same file."""
+    fake = link.axis
+    fake.offered = [Offered("bad", DOCUMENT, "edoc")]
+    ledger = tmp_path / "upstream" / "national.refused"
+    link.exchange.fail_with = _untrusted()
+    first = link.poller(RefusedDocIds(ledger))
+    for _ in range(3):
+        await first.poll_once()
+    restarted = link.poller(RefusedDocIds(ledger))
+    await restarted.poll_once()
+    link.exchange.fail_with = None
+    fake.offered.append(Offered("good", DOCUMENT, "edoc"))
+    await link.poller(RefusedDocIds(ledger)).poll_once()
+    assert fake.calls.count("getEdoc") == 2  # "bad" once, then "good"
+    assert [(u["docId"], u["status"]) for u in fake.updates] == [("bad", "fail"), ("good", "done")]
+    assert (first.stats.refused, restarted.stats.refused) == (1, 0)
+    assert [r.meta.message_id for r in link.exchange.received] == ["vdxp:national:good"]
+
+
+async def test_a_refusal_whose_fail_did_not_reach_the_axis_is_not_remembered(
+    link: Link, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = link.axis
+    fake.offered = [Offered("bad", DOCUMENT, "edoc")]
+    refused = RefusedDocIds(tmp_path / "upstream" / "national.refused")
+    link.exchange.fail_with = _untrusted()
+    p = link.poller(refused)
+    with monkeypatch.context() as m:
+        m.setattr(fake, "_updateStatus", lambda values, body: web.Response(status=503))
+        await p.poll_once()
+    assert "bad" not in refused
+    await p.poll_once()
+    assert fake.calls.count("getEdoc") == 2
+    assert [u["status"] for u in fake.updates] == ["fail"]
+    assert "bad" in refused
+
+
+def test_the_refused_doc_ids_are_bounded_on_disk_and_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "national.refused"
+    refused = RefusedDocIds(path, limit=3)
+    refused.load()
+    for n in range(10):
+        refused.add(f"d{n}")
+    assert [d for d in (f"d{n}" for n in range(10)) if d in refused] == ["d7", "d8", "d9"]
+    assert len(path.read_text().splitlines()) < 2 * 3  # rewritten, not ever growing
+    with path.open("a") as f:
+        f.write('"d1')  # a crash in the middle of a line
+    again = RefusedDocIds(path, limit=3)
+    again.load()
+    assert (len(again), "d9" in again, "d6" in again) == (3, True, False)
 
 
 async def test_polling_backs_off_while_the_axis_is_down_and_resets_after(link: Link) -> None:

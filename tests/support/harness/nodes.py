@@ -128,11 +128,15 @@ def make_pair(
     storage: tuple[str | None, str | None] = (None, None),
     max_message_bytes: int | None = None,
     data_dirs: tuple[Path | None, Path | None] = (None, None),
+    more_organs_a: tuple[str, ...] = (),
 ) -> tuple[NodeSetup, NodeSetup]:
     """Two node directories under ``root``; ``storage``: a storage URL per node
-    (None: SQLite in its data dir); ``data_dirs``: where each keeps its data."""
+    (None: SQLite in its data dir); ``data_dirs``: where each keeps its data;
+    ``more_organs_a``: further local organs of node A, spoken for by DMS A
+    beside H41 (node B's peer entry for A may speak for them too)."""
     pki = root / "pki"
-    lienthong("pki", "init", str(pki), "--organ", H41, "--organ", G22, "--key-type", "ec")
+    organs = [arg for organ in (H41, G22, *more_organs_a) for arg in ("--organ", organ)]
+    lienthong("pki", "init", str(pki), *organs, "--key-type", "ec")
     ports = {name: (free_port(), free_port()) for name in ("a", "b")}
     setups = []
     for index, (name, organ, peer_name, peer_organ, other) in enumerate(
@@ -151,6 +155,8 @@ def make_pair(
             "--default-peer",
             peer_name,
         )
+        if more_organs_a:
+            _more_organs(config, pki, organ if name == "a" else None, more_organs_a)
         url = storage[index]
         if url is not None:
             edit(config, "[storage]\n", f'[storage]\nurl = "{url}"\n')
@@ -163,6 +169,23 @@ def make_pair(
             )
         setups.append(setup_of(name, organ, root / name, config, result, dms_port, peer_port))
     return setups[0], setups[1]
+
+
+def _more_organs(config: Path, pki: Path, own: str | None, more: tuple[str, ...]) -> None:
+    """Node A (``own`` its organ): ``more`` become local organs the node signs
+    for, in the organs of its one DMS. Node B (``own`` None): its peer A may
+    speak for them."""
+    listed = ", ".join(f'"{o}"' for o in (H41, *more))
+    if own is None:
+        edit(config, f'organ_id = "{H41}"\n', f'organ_id = "{H41}"\norgans = [{listed}]\n')
+        return
+    edit(config, f'organs = ["{own}"]', f"organs = [{listed}]")
+    blocks = "".join(
+        f'\n[[organs]]\nid = "{o}"\nsigning = "node"\nkey = "{pki / f"{o}.key"}"\n'
+        f'cert = "{pki / f"{o}.pem"}"\n'
+        for o in more
+    )
+    config.write_text(config.read_text() + blocks)
 
 
 def setup_of(

@@ -91,14 +91,28 @@ async def test_a_new_document_resubmitted_with_other_bytes_is_still_a_duplicate(
     assert (await node.exchange.trace(first.id, DMS_UBND)).chain == ()
 
 
-async def test_a_recall_document_is_delivered_and_linked(node: Node) -> None:
+async def test_a_recall_document_is_delivered_linked_and_withdraws_the_untaken_original(
+    node: Node,
+) -> None:
+    """The DMS is no longer offered as new a document its sender revoked; the
+    recall names it (chain) and it stays readable."""
     original = await node.submit(business_document(UBND, (STTTT,), number=703, doc_type=0)[0])
     recall = await node.submit(
         business_document(UBND, (STTTT,), number=703, doc_type=1, reason="Thu hồi")[0]
     )
-    assert await _inbox_ids(node) == [original.id, recall.id]
+    assert await _inbox_ids(node) == [recall.id]
     trace = await node.exchange.trace(recall.id, DMS_STTTT)
     assert [(c.business, c.reason) for c in trace.chain] == [("new", None), ("recall", "Thu hồi")]
+    assert [c.id for c in trace.chain] == [original.id, recall.id]
+    assert (await node.exchange.open_message(original.id, DMS_STTTT)).size > 0
+
+
+async def test_a_recall_of_a_document_already_taken_leaves_it_taken(node: Node) -> None:
+    original = await node.submit(business_document(UBND, (STTTT,), number=706, doc_type=0)[0])
+    await node.exchange.ack(original.id, DMS_STTTT)
+    recall = await node.submit(business_document(UBND, (STTTT,), number=706, doc_type=1)[0])
+    assert await _inbox_ids(node) == [recall.id]
+    await node.exchange.ack(original.id, DMS_STTTT)  # acknowledged again: still its own
 
 
 async def test_a_replacement_is_linked_to_the_document_it_names(node: Node) -> None:
@@ -180,6 +194,7 @@ async def test_one_message_per_distinct_act_on_a_document_id(
 ) -> None:  # type: ignore[no-untyped-def]
     node = await make_node()
     acts: dict[object, str] = {}
+    offered: list[str] = []
     for doc_type, variant in sends:
         data, _ = business_document(
             UBND, (STTTT,), number=800, doc_type=doc_type, reason=f"lần {variant}"
@@ -191,4 +206,7 @@ async def test_one_message_per_distinct_act_on_a_document_id(
         else:
             assert not result.duplicate
             acts[act] = result.id
-    assert await _inbox_ids(node) == list(acts.values())
+            if doc_type == 1:
+                offered.clear()  # a recall withdraws what came before it under the DocumentId
+            offered.append(result.id)
+    assert await _inbox_ids(node) == offered
