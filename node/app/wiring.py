@@ -137,6 +137,7 @@ def upstream_endpoints(config: Config, environ: Mapping[str, str]) -> list[Any]:
             system_id=u.system_id,
             secret=secret_from_env(f"upstreams[{i}].secret_env", u.secret_env, environ).reveal(),
             organ_id=u.organ_id,
+            journal_dir=config.node.data_dir / "upstream" / u.name / "sending",
         )
         for i, u in enumerate(config.upstreams)
     ]

@@ -48,14 +48,14 @@ async def axis() -> AsyncIterator[tuple[FakeAxis, str]]:
     await server.close()
 
 
-def endpoint(url: str, secret: str = SECRET) -> UpstreamEndpoint:
-    return UpstreamEndpoint("national", url, "vxp.h41.01", secret, "000.00.00.G22")
+def endpoint(url: str, secret: str = SECRET, journal: Path | None = None) -> UpstreamEndpoint:
+    return UpstreamEndpoint("national", url, "vxp.h41.01", secret, "000.00.00.G22", journal)
 
 
-async def transport(url: str, secret: str = SECRET) -> NodeTransport:
+async def transport(url: str, secret: str = SECRET, journal: Path | None = None) -> NodeTransport:
     t = NodeTransport(
         tls=None,
-        upstreams=[endpoint(url, secret)],
+        upstreams=[endpoint(url, secret, journal)],
         timeouts=Timeouts(connect=2.0, read=2.0, base=5.0, retry_wait=0.0),
         clock=FixedClock(),
     )
@@ -133,6 +133,91 @@ async def test_a_resend_of_the_same_bytes_gets_the_first_doc_id(
     assert len(fake.sent) == 1
     assert "DocId doc-1" in first.detail
     assert "DocId doc-1" in again.detail
+
+
+async def send_once(url: str, journal: Path | None, data: bytes) -> tuple[Outcome, str]:
+    """One attempt by a fresh transport: a node process that then dies."""
+    t = await transport(url, journal=journal)
+    try:
+        out = await t.send(UPSTREAM, meta(), BytesBody(data))
+    finally:
+        await t.close()
+    return out.outcome, out.detail
+
+
+@pytest.mark.parametrize("journal", [True, False], ids=["journal", "no-journal"])
+async def test_a_send_whose_answer_was_lost_is_found_in_the_sent_list_not_sent_twice(
+    axis: tuple[FakeAxis, str], tmp_path: Path, journal: bool
+) -> None:
+    """The crash window: the axis stored the document, the answer never came
+    back (the node died or the connection broke before the commit), the lease
+    expired and another process sends again. The axis here does not
+    deduplicate: only the link's journal and getSentEdocList keep it once.
+    Without a journal (the control), the document is stored twice."""
+    fake, url = axis
+    fake.deduplicate = False
+    fake.lose_answers = 1
+    directory = tmp_path / "sending" if journal else None
+    data = (SAMPLES / "document.edxml").read_bytes()
+    first, _ = await send_once(url, directory, data)
+    assert first is Outcome.TRANSIENT
+    assert len(fake.sent) == 1
+    again, detail = await send_once(url, directory, data)
+    assert again is Outcome.DELIVERED
+    assert fake.problems == []
+    if journal:
+        assert len(fake.sent) == 1
+        assert "DocId doc-1" in detail
+        assert "found in getSentEdocList" in detail
+        assert fake.calls == ["sendEdoc", "getSentEdocList"]
+    else:
+        assert len(fake.sent) == 2
+        assert fake.calls == ["sendEdoc", "sendEdoc"]
+
+
+async def test_a_send_answered_before_a_crash_is_recorded_from_the_journal(
+    axis: tuple[FakeAxis, str], tmp_path: Path
+) -> None:
+    """OK came back, the node died before committing: the next process records
+    the DocId from the journal and calls nothing."""
+    fake, url = axis
+    fake.deduplicate = False
+    data = (SAMPLES / "document.edxml").read_bytes()
+    first, _ = await send_once(url, tmp_path, data)
+    again, detail = await send_once(url, tmp_path, data)
+    assert (first, again) == (Outcome.DELIVERED, Outcome.DELIVERED)
+    assert "DocId doc-1" in detail
+    assert "not sent again" in detail
+    assert fake.calls == ["sendEdoc"]
+
+
+async def test_an_unanswered_send_that_never_reached_the_axis_is_sent_after_the_lookup(
+    axis: tuple[FakeAxis, str], tmp_path: Path
+) -> None:
+    fake, url = axis
+    fake.deduplicate = False
+    data = (SAMPLES / "document.edxml").read_bytes()
+    fake.answer_status = 503  # down: nothing stored
+    first, _ = await send_once(url, tmp_path, data)
+    fake.answer_status = None
+    again, detail = await send_once(url, tmp_path, data)
+    assert (first, again) == (Outcome.TRANSIENT, Outcome.DELIVERED)
+    assert fake.calls == ["sendEdoc", "getSentEdocList", "sendEdoc"]
+    assert len(fake.sent) == 1
+    assert "not sent again" not in detail
+
+
+async def test_a_refused_send_leaves_no_note_so_a_resend_sends(
+    axis: tuple[FakeAxis, str], tmp_path: Path
+) -> None:
+    fake, url = axis
+    fake.refuse_send = "to: unknown organ"
+    data = (SAMPLES / "document.edxml").read_bytes()
+    first, _ = await send_once(url, tmp_path, data)
+    fake.refuse_send = None
+    again, _ = await send_once(url, tmp_path, data)
+    assert (first, again) == (Outcome.PERMANENT, Outcome.DELIVERED)
+    assert fake.calls == ["sendEdoc", "sendEdoc"]  # no lookup: the axis had said no
 
 
 async def test_an_axis_that_is_down_is_transient_and_holds_the_link_back(
@@ -360,3 +445,22 @@ async def test_a_large_get_edoc_answer_is_read_whole(axis: tuple[FakeAxis, str])
         assert await t.upstream_client("national").get_edoc("big") == data
     finally:
         await t.close()
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"fromCode": "H41", "notation": "D1", "toCode": "G22,H22"}, True),
+        ({"from": "H41", "document_id": "D1"}, True),
+        ({"fromCode": "H41", "notation": "D2", "toCode": "G22"}, False),  # another document
+        ({"fromCode": "H99", "notation": "D1", "toCode": "G22"}, False),  # another sender
+        ({"fromCode": "H41", "notation": "D1", "toCode": "H22"}, False),  # other recipients
+        ({"fromCode": "H41", "notation": "D1", "messageType": "revocation"}, False),
+    ],
+)
+def test_a_sent_list_entry_matches_only_the_same_document(
+    entry: dict[str, str], expected: bool
+) -> None:
+    from adapters.transport.vdxp_upstream import matches_sent
+
+    assert matches_sent(entry, sender="H41", document_id="D1", recipients=("G22",)) is expected
