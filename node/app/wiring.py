@@ -144,7 +144,12 @@ def upstream_endpoints(config: Config, environ: Mapping[str, str]) -> list[Any]:
 
 
 def upstream_pollers(
-    config: Config, transport: Transport, exchange: ExchangeApi, clock: Clock, spool_dir: Path
+    config: Config,
+    transport: Transport,
+    exchange: ExchangeApi,
+    clock: Clock,
+    spool_dir: Path,
+    observer: Any = None,
 ) -> tuple[Background, ...]:
     """One poller per upstream with ``receive`` on: getReceivedEdocList →
     getEdoc → the peer intake → updateStatus (adapters.transport.vdxp_poller)."""
@@ -179,6 +184,7 @@ def upstream_pollers(
                 clock=clock,
                 interval=u.poll_interval.total_seconds(),
                 max_interval=u.max_poll_interval.total_seconds(),
+                observer=observer,
             )
         )
     return tuple(pollers)

@@ -291,7 +291,9 @@ class FakeExchange:
         return SubmitResult("local-1", "doc", "accepted", duplicate=duplicate)
 
 
-def poller(url: str, t: NodeTransport, exchange: FakeExchange, spool: Path) -> UpstreamPoller:
+def poller(
+    url: str, t: NodeTransport, exchange: FakeExchange, spool: Path, observer: object = None
+) -> UpstreamPoller:
     return UpstreamPoller(
         endpoint=endpoint(url),
         client=lambda: t.upstream_client("national"),
@@ -301,6 +303,7 @@ def poller(url: str, t: NodeTransport, exchange: FakeExchange, spool: Path) -> U
         clock=FixedClock(),
         interval=1.0,
         max_interval=8.0,
+        observer=observer,  # type: ignore[arg-type]
     )
 
 
@@ -464,3 +467,39 @@ def test_a_sent_list_entry_matches_only_the_same_document(
     from adapters.transport.vdxp_upstream import matches_sent
 
     assert matches_sent(entry, sender="H41", document_id="D1", recipients=("G22",)) is expected
+
+
+async def test_polls_and_messages_are_counted_on_metrics(
+    axis: tuple[FakeAxis, str], tmp_path: Path
+) -> None:
+    from adapters.http.metrics import NodeMetrics
+
+    fake, url = axis
+    doc = (SAMPLES / "document.edxml").read_bytes()
+    fake.offered = [
+        Offered("a1", doc, "edoc"),
+        Offered("s1", (SAMPLES / "status.edxml").read_bytes(), "status"),
+    ]
+    metrics = NodeMetrics(upstreams=["national"])
+    before = metrics.render().decode()
+    t = await transport(url)
+    try:
+        await poller(url, t, FakeExchange(), tmp_path, metrics).poll_once()  # both taken
+        fake.offered = [Offered("a2", doc, "edoc")]
+        refusal = SignatureRejected("signature not accepted: digest mismatch", ("x",))
+        await poller(url, t, FakeExchange(refusal), tmp_path, metrics).poll_once()
+        fake.answer_status = 503
+        await poller(url, t, FakeExchange(), tmp_path, metrics).poll_once()
+    finally:
+        await t.close()
+    text = metrics.render().decode()
+    assert 'lienthong_upstream_polls_total{result="failure",upstream="national"} 0.0' in before
+    assert 'lienthong_upstream_polls_total{result="success",upstream="national"} 2.0' in text
+    assert 'lienthong_upstream_polls_total{result="failure",upstream="national"} 1.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="fetched",upstream="national"} 3.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="acked",upstream="national"} 2.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="refused",upstream="national"} 1.0' in text
+    (line,) = [
+        x for x in text.splitlines() if x.startswith("lienthong_upstream_last_successful_poll")
+    ]
+    assert float(line.split()[-1]) > datetime(2026, 1, 1, tzinfo=UTC).timestamp()
