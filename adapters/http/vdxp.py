@@ -37,11 +37,13 @@ from adapters.http.spool import discard
 from adapters.http.state import SERVICES
 from adapters.http.streaming import send_pieces
 from adapters.http.vdxp_auth import PREFIX, SignedRequest, signature_parts
+from adapters.transport.headers import HOPS, parse_hops
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
 from node.ports.api import InboxItem, IncomingBody, MessageSummary
 from node.ports.driven import StoredBody
+from node.routing import check_hops
 
 log = logging.getLogger("lienthong.vdxp")
 
@@ -177,7 +179,8 @@ async def send_edoc(request: web.Request) -> web.Response:
         raise BadRequest(f"servicetype {service!r} is not supported here (only eDoc)")
     declared = _hex(signed.require("hash-file"))
     body = await services.spool.receive(request.content, declared=request.content_length)
-    try:
+    try:  # the body is read first: a sender still writing it would see a broken pipe
+        _check_hops(request.headers.get(HOPS), services.node_organ, services.hop_limit)
         body = await _without_sdk_crlf(body, declared)
         if _hex(body.sha256) != declared:
             raise BadRequest(
@@ -195,6 +198,20 @@ async def send_edoc(request: web.Request) -> web.Response:
         extra={"message_id": result.id, "client": signed.system.principal.client_id},
     )
     return ok(DocId=result.id, document_id=result.document_id, state=result.state)
+
+
+def _check_hops(text: str | None, node_organ: str, limit: int) -> None:
+    """A lienthong node sending up names the nodes the message passed in
+    ``Lienthong-Hops`` (unsigned, beside the SDK's headers; the SDK sends
+    none): a message that passed this node already, or entered ``limit``
+    nodes, is refused (``loop-detected``: FAIL, permanent for the sender)."""
+    if text is None:
+        return
+    try:
+        hops = parse_hops(text)
+    except LienthongError as exc:
+        raise BadRequest(exc.detail) from None
+    check_hops(hops, node_organ=node_organ, limit=limit)
 
 
 def _hex(digest: str) -> str:

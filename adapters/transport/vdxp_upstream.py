@@ -2,6 +2,9 @@
 message to :meth:`VdxpUpstream.send` exactly as they hand one to a peer node,
 so the same queue, backoff, hold-back, expiry, dead letter and resend apply.
 
+- ``Lienthong-Hops`` (the peer API's hop list) goes beside the SDK's signed
+  headers, unsigned: a lienthong node as the axis refuses a message that
+  passed it or exceeds its hop limit; the national axis ignores the header.
 - ``messagetype``: ``status`` for a status message; for a document, from its
   ``TraceHeaderList/Bussiness/BussinessDocType``: 0 ``edoc``, 1
   ``revocation``, 2 ``update``, 3 ``replacement``.
@@ -39,6 +42,7 @@ from typing import Any
 
 import aiohttp
 
+from adapters.transport.headers import HOPS, hops_header
 from adapters.transport.peek import HeaderPeeker
 from adapters.transport.vdxp_client import VdxpCallFailed, VdxpClient
 from node.errors import ConfigError, LienthongError
@@ -201,6 +205,7 @@ async def send_upstream(
             sha256_hex=body.sha256,
             size=body.size,
             chunks=body.chunks(),
+            extra_headers={HOPS: hops_header(meta.hops)},
         )
     except VdxpCallFailed as exc:
         down = not exc.reachable or exc.http_status in AUTH_STATUSES

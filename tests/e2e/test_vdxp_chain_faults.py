@@ -9,7 +9,8 @@ polled) node H22 → DMS H22, statuses back.
   API and /metrics, bounded by what the schedule allows in the time it was
   down: no storm);
 - a routing loop (G22 believes H41 serves an organ H41 does not) stopped at
-  H41, and the hop limit enforced at H22, each node's trace showing the path.
+  H41, and the hop limit enforced at G22 (``Lienthong-Hops`` beside
+  ``sendEdoc``), each node's trace showing the path.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.harness.chain import G22, H22, H41, UPSTREAM, Admin, make_chain
 from tests.harness.chaos import run_chaos
 from tests.harness.dms import Dms
 from tests.harness.fixtures import arunning
+from tests.harness.nodes import edit
 from tests.unit.engine.messages import document, status
 
 pytestmark = pytest.mark.slow
@@ -220,3 +222,33 @@ async def test_a_routing_loop_through_the_national_node_is_stopped_where_it_come
             await dms_h41.metric("lienthong_upstream_messages_total", outcome="acked", **link) == 0
         )
         assert document_id not in {i["document_id"] for i in await dms_h41.inbox()}
+
+
+async def test_the_hop_limit_is_enforced_at_the_national_node(tmp_path: Path) -> None:
+    """H41's node names the nodes a message passed in ``Lienthong-Hops`` beside
+    its ``sendEdoc``; G22 with ``hop_limit = 1`` refuses one that already entered
+    a node (H41): FAIL, permanent, so H41 dead-letters it and tells its DMS;
+    nothing is stored at G22, nothing reaches H22. The trace at H41 shows the
+    path and the reason."""
+    chain = make_chain(tmp_path)
+    edit(chain.g22.setup.config, "[node]\n", "[node]\nhop_limit = 1\n")
+    async with arunning(*chain.processes(tmp_path / "logs")), aiohttp.ClientSession() as http:
+        dms_h41 = Dms(http, chain.h41.setup.dms_url, chain.h41.setup.dms_token)
+        dms_h22 = Dms(http, chain.h22.setup.dms_url, chain.h22.setup.dms_token)
+        data, document_id = document(H41, (H22,), number=9200)
+        message_id = (await dms_h41.submit(data))["id"]
+        notices = await dms_h41.drain({document_id}, kind="status")
+        h41, g22 = Admin(http, chain.h41.setup), Admin(http, chain.g22.setup)
+        out = await h41.trace(message_id)
+        assert [(h["node"], h["direction"]) for h in out["hops"]] == [(H41, "in")]
+        (up,) = out["deliveries"]
+        assert up["destination"]["name"] == UPSTREAM
+        assert up["state"] != "delivered"
+        (attempt,) = up["attempts"]  # permanent: not retried
+        assert attempt["outcome"] == "permanent"
+        assert "hop limit exceeded" in attempt["detail"], attempt
+        assert "entered 1 node(s) and the limit is 1" in attempt["detail"], attempt
+        assert notices
+        assert {k.split()[0] for k in notices} == {document_id}
+        assert await g22.messages() == []
+        assert await dms_h22.inbox() == []

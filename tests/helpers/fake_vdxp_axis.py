@@ -51,6 +51,8 @@ class FakeAxis:
     """Store this many sendEdoc calls, then answer 502 (the answer is lost: the
     crash window between the axis storing and the sender committing)."""
     problems: list[str] = field(default_factory=list)
+    hops: list[str | None] = field(default_factory=list)
+    """The Lienthong-Hops header of each sendEdoc (None: none; the SDK sends none)."""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 << 20)
@@ -75,6 +77,8 @@ class FakeAxis:
             values = self._authenticate(request)
             if values is None:
                 return _fail(401, "bad signature")
+            if name == "sendEdoc":
+                self.hops.append(request.headers.get("Lienthong-Hops"))
             body = await request.read()
             handler = getattr(self, "_" + name)
             return handler(values, body)  # type: ignore[no-any-return]

@@ -20,6 +20,8 @@ from node.model import MessageKind
 from node.ports import (
     Destination,
     DestinationKind,
+    Direction,
+    Hop,
     IncomingBody,
     Outcome,
     PeerPrincipal,
@@ -63,8 +65,12 @@ async def transport(url: str, secret: str = SECRET, journal: Path | None = None)
     return t
 
 
+AT = datetime(2026, 12, 7, 1, 2, 3, tzinfo=UTC)
+HOPS = (Hop("000.00.00.H41", AT, Direction.IN), Hop("000.00.00.H41", AT, Direction.OUT))
+
+
 def meta(kind: MessageKind = MessageKind.DOCUMENT) -> TransferMeta:
-    return TransferMeta("m-1", kind, ("000.00.00.G22",), ())
+    return TransferMeta("m-1", kind, ("000.00.00.G22",), HOPS)
 
 
 async def test_a_document_goes_up_with_send_edoc_and_the_doc_id_is_recorded(
@@ -87,6 +93,13 @@ async def test_a_document_goes_up_with_send_edoc_and_the_doc_id_is_recorded(
     assert sent["values"]["from"] == "000.00.00.H41"
     assert sent["values"]["Content-Type"] == "application/octet-stream"
     assert sent["to"] == ["000.00.00.G22"]
+    # The nodes it passed, beside the SDK's headers: a lienthong axis stops loops by them.
+    assert [json.loads(h or "null") for h in fake.hops] == [
+        [
+            {"node": "000.00.00.H41", "at": AT.isoformat(), "direction": "in"},
+            {"node": "000.00.00.H41", "at": AT.isoformat(), "direction": "out"},
+        ]
+    ]
 
 
 async def test_a_status_goes_up_as_messagetype_status(axis: tuple[FakeAxis, str]) -> None:
