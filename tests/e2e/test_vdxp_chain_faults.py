@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from node.retry import RetryPolicy
-from tests.harness.chain import G22, H22, H41, UPSTREAM, Admin, make_chain
+from tests.harness.chain import G22, H22, H41, UPSTREAM, Admin, answer_and_collect, make_chain
 from tests.harness.chaos import run_chaos
 from tests.harness.dms import Dms
 from tests.harness.fixtures import arunning
 from tests.harness.nodes import edit
-from tests.unit.engine.messages import document, status
+from tests.unit.engine.messages import document
 
 pytestmark = pytest.mark.slow
 
@@ -138,14 +138,7 @@ async def test_the_national_node_down_and_back_delivers_all_on_schedule(tmp_path
 
         arrived = await dms_h22.drain(set(sent), kind="document", patience=90)
         assert {d: len(ids) for d, ids in arrived.items()} == dict.fromkeys(sent, 1)
-        for document_id in sent:
-            await dms_h22.submit(status(H22, document_id, "03", datetime.now(UTC)), kind="statuses")
-        statuses: dict[str, set[str]] = {}
-        for _ in range(3):  # bounded: drain stops at the first status of each
-            for key, ids in (await dms_h41.drain(set(sent), kind="status")).items():
-                statuses.setdefault(key, set()).update(ids)
-            if len(statuses) == 2 * len(sent):
-                break
+        statuses = await answer_and_collect(dms_h41, dms_h22, sent)
         assert {k: len(v) for k, v in statuses.items()} == {
             f"{d} {code}": 1 for d in sent for code in ("01", "03")
         }
