@@ -102,7 +102,7 @@ class SendJournal:
         self.directory = directory
         self._keep = keep
         self._prune_every = prune_every
-        self._pruned_at = 0.0
+        self._pruned_at: float | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
     def _path(self, message_id: str) -> Path:
@@ -128,7 +128,7 @@ class SendJournal:
 
     def _prune(self) -> None:
         now = time.monotonic()
-        if now - self._pruned_at < self._prune_every:
+        if self._pruned_at is not None and now - self._pruned_at < self._prune_every:
             return
         self._pruned_at = now
         limit = time.time() - self._keep
