@@ -80,7 +80,13 @@ def vdxp_paths() -> dict[str, Any]:
         },
     }
     return {
-        "/vdxp/sendEdoc": {"post": _op("VDXP: send a document or status", requestBody=body)},
+        "/vdxp/sendEdoc": {
+            "post": _op(
+                "VDXP: send a document or status (a lienthong node below may add "
+                "Lienthong-Hops: a loop or too many hops is refused, loop-detected)",
+                requestBody=body,
+            )
+        },
         "/vdxp/getReceivedEdocList": {
             "post": _op("VDXP: received, unacknowledged messages", "VdxpList")
         },

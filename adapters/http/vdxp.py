@@ -14,6 +14,10 @@ and routing as the DMS API; nothing here bypasses the engine).
 | ``GET /countReceiveEdoc``, ``GET /countReceiveStatus`` | inbox counts |
 | ``POST /getSentEdocList`` | documents the system's organ sent, with their state |
 
+A lienthong node sending up (adapters.transport.vdxp_upstream) adds
+``Lienthong-Hops`` to ``sendEdoc``: a message that passed this node, or entered
+``node.hop_limit`` nodes, is refused as on the peer API (``loop-detected``).
+
 Every answer is JSON with ``status`` (``OK``/``FAIL``), ``ErrorCode`` (``"0"``
 on success, else the HTTP status as text) and ``ErrorDesc``; refusals also
 carry the RFC 9457 ``type``, ``title`` and ``detail`` (and ``errors`` for an
