@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,8 +63,8 @@ def poll_delays() -> list[float]:
     return [min(POLL_INTERVAL * 2**k, MAX_POLL_INTERVAL) for k in range(1, 12)]
 
 
-async def wait_for(check, what: str, rounds: int = 600) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(rounds):  # bounded: 600 × 0.1 s
+async def wait_for(check: Callable[[], Awaitable[bool]], what: str, rounds: int = 600) -> None:
+    for _ in range(rounds):  # bounded: rounds × 0.1 s
         if await check():
             return
         await asyncio.sleep(0.1)
@@ -167,7 +168,7 @@ async def test_the_national_node_down_and_back_delivers_all_on_schedule(tmp_path
         assert await dms_h41.metric(acked, outcome="acked", **link) >= 2 * len(sent)  # 01, 03
 
 
-async def _at_least(read, value: float) -> bool:  # type: ignore[no-untyped-def]
+async def _at_least(read: Callable[[], Awaitable[float]], value: float) -> bool:
     try:
         return bool(await read() >= value)
     except aiohttp.ClientError:
