@@ -17,15 +17,13 @@ from adapters.transport.vdxp_poller import UpstreamPoller
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import SignatureRejected, StoreUnavailable
 from node.model import MessageKind
-from node.ports import (
+from node.ports.api import IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.driven import (
     Destination,
     DestinationKind,
     Direction,
     Hop,
-    IncomingBody,
     Outcome,
-    PeerPrincipal,
-    SubmitResult,
     TransferMeta,
 )
 from tests.conftest import SAMPLES
