@@ -15,7 +15,7 @@ with 03 and acknowledges; DMS A collects the statuses. Everything runs on
 LIENTHONG_TEST_POSTGRES_URL, dropped afterwards). Exit code 1 when anything
 was lost, duplicated or missing.
 
-``--chain``: the three-level chain of tests/harness/chain.py (SQLite): DMS
+``--chain``: the three-level chain of tests/support/harness/chain.py (SQLite): DMS
 H41 → node H41 → (VDXP) national node G22 → (VDXP, polled) node H22 → DMS H22,
 statuses back the same way; any of the three nodes is killed at random.
 """
@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.chain import H22, H41, make_chain  # noqa: E402
-from tests.harness.chaos import ChaosReport, run_chaos  # noqa: E402
-from tests.harness.fixtures import running, running_pair  # noqa: E402
-from tests.harness.pg import postgres_dsn, probe, schemas, with_schema  # noqa: E402
+from tests.support.harness.chain import H22, H41, make_chain  # noqa: E402
+from tests.support.harness.chaos import ChaosReport, run_chaos  # noqa: E402
+from tests.support.harness.fixtures import running, running_pair  # noqa: E402
+from tests.support.pg import postgres_dsn, probe, schemas, with_schema  # noqa: E402
 
 
 async def one_run(store: str, args: argparse.Namespace) -> ChaosReport | None:

@@ -1,4 +1,4 @@
-"""Faults on the three-level chain (tests/harness/chain.py), with three real
+"""Faults on the three-level chain (tests/support/harness/chain.py), with three real
 ``lienthong serve`` processes: DMS H41 → node H41 → (VDXP) node G22 → (VDXP,
 polled) node H22 → DMS H22, statuses back.
 
@@ -25,16 +25,24 @@ import aiohttp
 import pytest
 
 from node.retry import RetryPolicy
-from tests.harness.chain import G22, H22, H41, UPSTREAM, Admin, answer_and_collect, make_chain
-from tests.harness.chaos import run_chaos
-from tests.harness.dms import Dms
-from tests.harness.fixtures import arunning
-from tests.harness.nodes import edit
-from tests.unit.engine.messages import document
+from tests.support.harness.chain import (
+    G22,
+    H22,
+    H41,
+    UPSTREAM,
+    Admin,
+    answer_and_collect,
+    make_chain,
+)
+from tests.support.harness.chaos import run_chaos
+from tests.support.harness.dms import Dms
+from tests.support.harness.fixtures import arunning
+from tests.support.harness.nodes import edit
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 
-# The schedules the chain runs on (tests/harness/nodes.py FAST_RETRY, chain.py upstream()).
+# The schedules the chain runs on (tests/support/harness/nodes.py FAST_RETRY, chain.py upstream()).
 RETRY = RetryPolicy(
     initial=timedelta(milliseconds=200), max_interval=timedelta(seconds=2), jitter=0.2
 )
