@@ -6,6 +6,7 @@ statuses (the goal is 0, 0, 0). See docs/reliability.md.
     python bench/chaos.py --quick               # SQLite,    200 documents, 10 kills
     python bench/chaos.py --store postgres -n 2000 -k 20
     python bench/chaos.py --store both --seed 7
+    python bench/chaos.py --chain -n 100 -k 10  # three nodes, any of them killed
 
 DMS A submits each document to node A (retrying while A is down, as a DMS
 must); node B stores it in DMS B's inbox and emits 01; DMS B reads, answers
@@ -13,6 +14,10 @@ with 03 and acknowledges; DMS A collects the statuses. Everything runs on
 127.0.0.1 in a temp directory (PostgreSQL: schemas of their own in
 LIENTHONG_TEST_POSTGRES_URL, dropped afterwards). Exit code 1 when anything
 was lost, duplicated or missing.
+
+``--chain``: the three-level chain of tests/support/harness/chain.py (SQLite): DMS
+H41 → node H41 → (VDXP) national node G22 → (VDXP, polled) node H22 → DMS H22,
+statuses back the same way; any of the three nodes is killed at random.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.harness.chain import H22, H41, make_chain  # noqa: E402
 from tests.support.harness.chaos import ChaosReport, run_chaos  # noqa: E402
-from tests.support.harness.fixtures import running_pair  # noqa: E402
+from tests.support.harness.fixtures import running, running_pair  # noqa: E402
 from tests.support.pg import postgres_dsn, probe, schemas, with_schema  # noqa: E402
 
 
@@ -48,7 +54,33 @@ async def one_run(store: str, args: argparse.Namespace) -> ChaosReport | None:
                 return await _run(processes, setups, args)
 
 
-async def _run(processes, setups, args):  # type: ignore[no-untyped-def]
+async def chain_run(args: argparse.Namespace) -> ChaosReport:
+    with tempfile.TemporaryDirectory(prefix="lienthong-chaos-chain-") as tmp:
+        root = Path(tmp)
+        chain = make_chain(root)
+        with running(*chain.processes(root / "logs")) as processes:
+            setups = (chain.h41.setup, chain.h22.setup)
+            report = await _run(processes, setups, args, route=(H41, H22))
+        for process in processes:
+            print(f"{process.name}: {_not_sent_again(process.log)}")
+        return report
+
+
+def _not_sent_again(log: Path) -> str:
+    """What the upstream link's send journal did in a node's log: sendEdoc
+    calls it answered from a recorded DocId or found in getSentEdocList after a
+    crash, instead of sending again (docs/upstream.md, Exactly once)."""
+    text = log.read_text(errors="replace")
+    accepted = text.count("accepted by upstream")
+    journal = text.count("answered before a restart, not sent again")
+    found = text.count("found in getSentEdocList after an unanswered send")
+    return (
+        f"{accepted} deliveries accepted upstream; not sent again after a crash: "
+        f"{journal} (DocId in the journal), {found} (found in getSentEdocList)"
+    )
+
+
+async def _run(processes, setups, args, **options):  # type: ignore[no-untyped-def]
     def log(line: str) -> None:
         if args.verbose:
             print(line, flush=True)
@@ -60,6 +92,7 @@ async def _run(processes, setups, args):  # type: ignore[no-untyped-def]
         kills=args.kills,
         seed=args.seed,
         log=log,
+        **options,
     )
     for process in processes:
         code = process.stop()
@@ -75,15 +108,23 @@ def main() -> int:
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="200 documents, 10 kills")
+    parser.add_argument(
+        "--chain", action="store_true", help="three nodes H41 -> G22 -> H22 over VDXP (SQLite)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every kill")
     args = parser.parse_args()
     if args.quick:
         args.documents, args.kills = 200, 10
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    if args.chain:
+        stores = ["chain"]
     failed = False
     for store in stores:
         print(f"chaos {store}: {args.documents} documents, {args.kills} SIGKILLs, seed {args.seed}")
-        report = asyncio.run(one_run(store, args))
+        if store == "chain":
+            report: ChaosReport | None = asyncio.run(chain_run(args))
+        else:
+            report = asyncio.run(one_run(store, args))
         if report is None:
             continue
         print(report.table())

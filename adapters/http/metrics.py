@@ -10,14 +10,17 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from adapters.http.inventory import CertificateInfo
 from node.ports.api import QueueSnapshot
-from node.ports.driven import Destination
+from node.ports.driven import Destination, DestinationKind
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class NodeMetrics:
-    def __init__(self) -> None:
+    def __init__(self, upstreams: Iterable[str] = ()) -> None:
+        """``upstreams``: the names of the node's VDXP upstreams (their series
+        start at 0, so that an alert on ``increase()`` sees the first failure)."""
         self.registry = CollectorRegistry(auto_describe=True)
+        self._upstreams = frozenset(upstreams)
         self.messages = Gauge(
             "lienthong_messages", "Stored messages by state", ["state"], registry=self.registry
         )
@@ -94,6 +97,45 @@ class NodeMetrics:
             registry=self.registry,
         )
 
+        self.upstream_polls = Counter(
+            "lienthong_upstream_polls",
+            "Poll rounds (getReceivedEdocList for documents and statuses) by upstream and result",
+            ["upstream", "result"],
+            registry=self.registry,
+        )
+        self.upstream_messages = Counter(
+            "lienthong_upstream_messages",
+            "Messages from an upstream: fetched (getEdoc), acked (updateStatus done), "
+            "refused (updateStatus fail)",
+            ["upstream", "outcome"],
+            registry=self.registry,
+        )
+        self.upstream_last_poll = Gauge(
+            "lienthong_upstream_last_successful_poll_timestamp_seconds",
+            "When the last poll round of an upstream succeeded (Unix time; 0: never)",
+            ["upstream"],
+            registry=self.registry,
+        )
+        self.upstream_sends = Counter(
+            "lienthong_upstream_send_attempts",
+            "sendEdoc attempts (deliveries to an upstream) by upstream and outcome",
+            ["upstream", "outcome"],
+            registry=self.registry,
+        )
+        self.upstream_send_failures = Counter(
+            "lienthong_upstream_send_failures",
+            "sendEdoc attempts that did not deliver (transient or permanent), by upstream",
+            ["upstream"],
+            registry=self.registry,
+        )
+        for name in self._upstreams:
+            for result in ("success", "failure"):
+                self.upstream_polls.labels(name, result)
+            for outcome in ("fetched", "acked", "refused"):
+                self.upstream_messages.labels(name, outcome)
+            self.upstream_last_poll.labels(name)
+            self.upstream_send_failures.labels(name)
+
     def observe_attempt(self, kind: str, outcome: str, seconds: float) -> None:
         self.attempts.labels(kind, outcome).inc()
         self.latency.labels(kind).observe(seconds)
@@ -108,6 +150,20 @@ class NodeMetrics:
 
     def on_attempt(self, destination: Destination, outcome: object, seconds: float) -> None:
         self.observe_attempt(destination.kind.value, str(outcome), seconds)
+        if destination.kind is DestinationKind.PEER and destination.name in self._upstreams:
+            self.upstream_sends.labels(destination.name, str(outcome)).inc()
+            if str(outcome) not in ("delivered", "duplicate"):
+                self.upstream_send_failures.labels(destination.name).inc()
+
+    # The upstream poller's observer (adapters.transport.vdxp_poller.PollObserver).
+
+    def on_poll(self, upstream: str, *, ok: bool, at: datetime) -> None:
+        self.upstream_polls.labels(upstream, "success" if ok else "failure").inc()
+        if ok:
+            self.upstream_last_poll.labels(upstream).set(at.timestamp())
+
+    def on_upstream_message(self, upstream: str, outcome: str) -> None:
+        self.upstream_messages.labels(upstream, outcome).inc()
 
     def on_dead_letter(self, destination: Destination, reason: str) -> None:
         del reason

@@ -77,7 +77,12 @@ def vdxp_paths() -> dict[str, Any]:
     }
     return {
         "/vdxp/sendEdoc": {
-            "post": _op("VDXP: send a document or status", "VdxpSent", requestBody=body)
+            "post": _op(
+                "VDXP: send a document or status (a lienthong node below may add "
+                "Lienthong-Hops: a loop or too many hops is refused, loop-detected)",
+                "VdxpSent",
+                requestBody=body,
+            )
         },
         "/vdxp/getReceivedEdocList": {
             "post": _op("VDXP: received, unacknowledged messages", "VdxpReceivedList")

@@ -49,6 +49,10 @@ class HttpServices:
     clock: Clock
     vdxp_auth: VdxpAuth | None = None
     """Systems allowed on the VDXP-compatible API (None: not offered)."""
+    node_organ: str = ""
+    """This node's organ id (a ``sendEdoc`` whose ``Lienthong-Hops`` name it is a loop)."""
+    hop_limit: int = 8
+    """The most nodes a message may have entered on arrival (``node.hop_limit``)."""
 
 
 SERVICES = web.AppKey("services", HttpServices)

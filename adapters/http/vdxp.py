@@ -14,6 +14,10 @@ and routing as the DMS API; nothing here bypasses the engine).
 | ``GET /countReceiveEdoc``, ``GET /countReceiveStatus`` | inbox counts |
 | ``POST /getSentEdocList`` | documents the system's organ sent, with their state |
 
+A lienthong node sending up (adapters.transport.vdxp_upstream) adds
+``Lienthong-Hops`` to ``sendEdoc``: a message that passed this node, or entered
+``node.hop_limit`` nodes, is refused as on the peer API (``loop-detected``).
+
 Every answer is JSON with ``status`` (``OK``/``FAIL``), ``ErrorCode`` (``"0"``
 on success, else the HTTP status as text) and ``ErrorDesc``; refusals also
 carry the RFC 9457 ``type``, ``title`` and ``detail`` (and ``errors`` for an
@@ -49,11 +53,13 @@ from adapters.http.vdxp_body import (
     VdxpSentList,
     VdxpUpdated,
 )
+from adapters.transport.headers import HOPS, parse_hops
 from node.errors import BadRequest, LienthongError, NotFound
 from node.model import MessageKind
 from node.organ import organ_id_problem
 from node.ports.api import InboxItem, IncomingBody, MessageSummary
 from node.ports.driven import StoredBody
+from node.routing import check_hops
 
 log = logging.getLogger("lienthong.vdxp")
 
@@ -185,7 +191,8 @@ async def send_edoc(request: web.Request) -> web.Response:
         raise BadRequest(f"servicetype {service!r} is not supported here (only eDoc)")
     declared = _hex(signed.require("hash-file"))
     body = await services.spool.receive(request.content, declared=request.content_length)
-    try:
+    try:  # the body is read first: a sender still writing it would see a broken pipe
+        _check_hops(request.headers.get(HOPS), services.node_organ, services.hop_limit)
         body = await _without_sdk_crlf(body, declared)
         if _hex(body.sha256) != declared:
             raise BadRequest(
@@ -205,6 +212,20 @@ async def send_edoc(request: web.Request) -> web.Response:
     return json_response(
         VdxpSent(DocId=result.id, document_id=result.document_id, state=result.state)
     )
+
+
+def _check_hops(text: str | None, node_organ: str, limit: int) -> None:
+    """A lienthong node sending up names the nodes the message passed in
+    ``Lienthong-Hops`` (unsigned, beside the SDK's headers; the SDK sends
+    none): a message that passed this node already, or entered ``limit``
+    nodes, is refused (``loop-detected``: FAIL, permanent for the sender)."""
+    if text is None:
+        return
+    try:
+        hops = parse_hops(text)
+    except LienthongError as exc:
+        raise BadRequest(exc.detail) from None
+    check_hops(hops, node_organ=node_organ, limit=limit)
 
 
 def _hex(digest: str) -> str:

@@ -72,6 +72,8 @@ def http_services(
         spool=Spool(spool_dir or config.spool_dir, config.limits.max_message_bytes),
         clock=clock,
         vdxp_auth=VdxpAuth(vdxp_systems(config, environ or {}), clock),
+        node_organ=config.node.organ_id,
+        hop_limit=config.node.hop_limit,
     )
 
 

@@ -34,7 +34,12 @@ from adapters.transport.dropfolder import DropFolderWriter
 from adapters.transport.headers import transfer_headers
 from adapters.transport.http import HttpTarget, deliver
 from adapters.transport.vdxp_client import VdxpClient
-from adapters.transport.vdxp_upstream import UpstreamEndpoint, client_for, send_upstream
+from adapters.transport.vdxp_upstream import (
+    SendJournal,
+    UpstreamEndpoint,
+    client_for,
+    send_upstream,
+)
 from adapters.transport.webhook import SIGNATURE, sign_headers
 from node.errors import ConfigError
 from node.ports.driven import (
@@ -78,6 +83,11 @@ class NodeTransport:
         if set(self._upstreams) & set(self._peers):
             raise ConfigError("a peer and an upstream share the same name")
         self._clients: dict[str, VdxpClient] = {}
+        self._journals = {
+            name: SendJournal(u.journal_dir)
+            for name, u in self._upstreams.items()
+            if u.journal_dir is not None
+        }
         if self._peers and tls is None:
             raise ConfigError("peers are configured but no TLS material for node-to-node traffic")
         self._peer_ssl = {
@@ -154,7 +164,11 @@ class NodeTransport:
             return await self._post(target, transfer_headers(meta, body.sha256), body)
         if kind is DestinationKind.PEER and name in self._upstreams:
             return await send_upstream(
-                self.upstream_client(name), self._upstreams[name], meta, body
+                self.upstream_client(name),
+                self._upstreams[name],
+                meta,
+                body,
+                self._journals.get(name),
             )
         if kind is DestinationKind.WEBHOOK and name in self._webhooks:
             hook = self._webhooks[name]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from node.errors import LienthongError
@@ -42,15 +42,18 @@ def message_id_problem(value: str) -> str | None:
     return f"message id {value!r} must be 1-128 characters of A-Z a-z 0-9 . _ - (no leading . or -)"
 
 
+def hops_header(hops: Iterable[Hop]) -> str:
+    """The ``Lienthong-Hops`` value: a JSON array of {node, at, direction}."""
+    listed = [{"node": h.node, "at": h.at.isoformat(), "direction": str(h.direction)} for h in hops]
+    return json.dumps(listed, separators=(",", ":"))
+
+
 def transfer_headers(meta: TransferMeta, sha256: str) -> dict[str, str]:
-    hops = [
-        {"node": h.node, "at": h.at.isoformat(), "direction": str(h.direction)} for h in meta.hops
-    ]
     return {
         MESSAGE_ID: meta.message_id,
         KIND: str(meta.kind),
         RECIPIENTS: ",".join(meta.recipients),
-        HOPS: json.dumps(hops, separators=(",", ":")),
+        HOPS: hops_header(meta.hops),
         CONTENT_SHA256: sha256,
     }
 
@@ -85,11 +88,12 @@ def parse_transfer_headers(headers: Mapping[str, str]) -> tuple[TransferMeta, st
     sha = _get(headers, CONTENT_SHA256).lower()
     if not _SHA256.fullmatch(sha):
         raise BadTransferHeaders(f"{CONTENT_SHA256} must be 64 hex digits")
-    hops = _parse_hops(_get(headers, HOPS))
+    hops = parse_hops(_get(headers, HOPS))
     return TransferMeta(message_id, kind, recipients, hops), sha
 
 
-def _parse_hops(text: str) -> tuple[Hop, ...]:
+def parse_hops(text: str) -> tuple[Hop, ...]:
+    """A ``Lienthong-Hops`` value, or :class:`BadTransferHeaders` naming what is wrong."""
     if len(text) > MAX_HOPS_HEADER:
         raise BadTransferHeaders(f"{HOPS} is longer than {MAX_HOPS_HEADER} characters")
     try:

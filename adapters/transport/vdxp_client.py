@@ -121,8 +121,11 @@ class VdxpClient:
         sha256_hex: str,
         size: int,
         chunks: AsyncIterator[bytes],
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
-        """``sendEdoc``; the axis' ``DocId``."""
+        """``sendEdoc``; the axis' ``DocId``. ``extra_headers``: sent beside
+        the signed ones, unsigned (lienthong's ``Lienthong-Hops``; an axis
+        that does not know a header ignores it)."""
         from adapters.transport.vdxp_wire import gson_array, sdk_hash_file
 
         call = {
@@ -132,7 +135,14 @@ class VdxpClient:
             "messagetype": message_type,
             "hash-file": sdk_hash_file(sha256_hex),
         }
-        answer = await self._post("sendEdoc", call, OCTET_STREAM, _with_crlf(chunks), size=size + 2)
+        answer = await self._post(
+            "sendEdoc",
+            call,
+            OCTET_STREAM,
+            _with_crlf(chunks),
+            size=size + 2,
+            extra_headers=extra_headers,
+        )
         doc_id = answer.data.get("DocId")
         if not isinstance(doc_id, str | int) or not str(doc_id):
             raise VdxpCallFailed(
@@ -207,6 +217,7 @@ class VdxpClient:
         body: bytes | AsyncIterator[bytes] | None,
         *,
         size: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> VdxpAnswer:
         values = header_values(
             system_id=self.system_id, at=self._at(), content_type=content_type, call=call
@@ -216,6 +227,7 @@ class VdxpClient:
             body = b""
         if size is not None:
             headers.append(("Content-Length", str(size)))
+        headers.extend((extra_headers or {}).items())
         url = self.endpoint.rstrip("/") + "/" + name
         try:
             async with self.session.post(

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from adapters.transport.vdxp_client import ReceivedItem, VdxpCallFailed, VdxpClient
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
@@ -72,6 +73,25 @@ class PollStats:
     next_poll_in: float = 0.0
 
 
+class PollObserver(Protocol):
+    """What /metrics counts (adapters.http.metrics.NodeMetrics, structurally)."""
+
+    def on_poll(self, upstream: str, *, ok: bool, at: datetime) -> None: ...
+
+    def on_upstream_message(self, upstream: str, outcome: str) -> None:
+        """``outcome``: fetched (getEdoc), acked (updateStatus done), refused
+        (updateStatus fail)."""
+        ...
+
+
+class _NoObserver:
+    def on_poll(self, upstream: str, *, ok: bool, at: datetime) -> None:
+        pass
+
+    def on_upstream_message(self, upstream: str, outcome: str) -> None:
+        pass
+
+
 class UpstreamPoller:
     def __init__(
         self,
@@ -86,6 +106,7 @@ class UpstreamPoller:
         max_interval: float = 300.0,
         max_items: int = 200,
         refused: RefusedDocIds | None = None,
+        observer: PollObserver | None = None,
     ) -> None:
         self.endpoint = endpoint
         self._client = client
@@ -100,6 +121,7 @@ class UpstreamPoller:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.stats = PollStats()
+        self._observer: PollObserver = observer or _NoObserver()
         self._peer = PeerPrincipal(endpoint.name, endpoint.organ_id)
 
     async def start(self) -> None:
@@ -149,20 +171,24 @@ class UpstreamPoller:
             self.stats.consecutive_failures += 1
             self.stats.last_error = str(exc)
             log.warning("upstream %s: %s", self.endpoint.name, exc)
+            self._observer.on_poll(self.endpoint.name, ok=False, at=self._clock.now())
             return taken
         except StoreUnavailable as exc:
             self.stats.failures += 1
             self.stats.consecutive_failures += 1
             self.stats.last_error = f"store unavailable: {exc.detail}"
             log.warning("upstream %s: store unavailable: %s", self.endpoint.name, exc.detail)
+            self._observer.on_poll(self.endpoint.name, ok=False, at=self._clock.now())
             return taken
         self.stats.consecutive_failures = 0
         self.stats.last_success = self._clock.now()
+        self._observer.on_poll(self.endpoint.name, ok=True, at=self.stats.last_success)
         return taken
 
     async def _take(self, item: ReceivedItem) -> int:
         client = self._client()
         data = await client.get_edoc(item.doc_id)
+        self._observer.on_upstream_message(self.endpoint.name, "fetched")
         body = await asyncio.to_thread(self._spool_bytes, data)
         try:
             result = await self._receive(item, body)
@@ -173,10 +199,12 @@ class UpstreamPoller:
             log.warning("upstream %s: refused %s: %s", self.endpoint.name, item.doc_id, exc.detail)
             await client.update_status(item.doc_id, "fail", f"{exc.kind}: {exc.detail}")
             await asyncio.to_thread(self._refused.add, item.doc_id)
+            self._observer.on_upstream_message(self.endpoint.name, "refused")
             return 0
         finally:
             await asyncio.to_thread(body.path.unlink, missing_ok=True)
         await client.update_status(item.doc_id, "done")
+        self._observer.on_upstream_message(self.endpoint.name, "acked")
         if result:
             self.stats.received += 1
         else:

@@ -105,7 +105,7 @@ class NodeService:
         from adapters.http.metrics import NodeMetrics
 
         check_environment(self.config, self._environ)
-        metrics = NodeMetrics()
+        metrics = NodeMetrics(upstreams=[u.name for u in self.config.upstreams])
         transport = await self._stack.enter_async_context(
             self._transport_factory(self.config, self._environ)
         )
@@ -116,7 +116,9 @@ class NodeService:
         self._background = (
             *core.background,
             *drop_folder_watchers(self.config, core.exchange, self._clock, spool_dir),
-            *upstream_pollers(self.config, transport, core.exchange, self._clock, spool_dir),
+            *upstream_pollers(
+                self.config, transport, core.exchange, self._clock, spool_dir, observer=metrics
+            ),
         )
         for part in self._background:
             await part.start()

@@ -137,13 +137,19 @@ def upstream_endpoints(config: Config, environ: Mapping[str, str]) -> list[Any]:
             system_id=u.system_id,
             secret=secret_from_env(f"upstreams[{i}].secret_env", u.secret_env, environ).reveal(),
             organ_id=u.organ_id,
+            journal_dir=config.node.data_dir / "upstream" / u.name / "sending",
         )
         for i, u in enumerate(config.upstreams)
     ]
 
 
 def upstream_pollers(
-    config: Config, transport: Transport, exchange: ExchangeApi, clock: Clock, spool_dir: Path
+    config: Config,
+    transport: Transport,
+    exchange: ExchangeApi,
+    clock: Clock,
+    spool_dir: Path,
+    observer: Any = None,
 ) -> tuple[Background, ...]:
     """One poller per upstream with ``receive`` on: getReceivedEdocList →
     getEdoc → the peer intake → updateStatus (adapters.transport.vdxp_poller)."""
@@ -179,6 +185,7 @@ def upstream_pollers(
                 interval=u.poll_interval.total_seconds(),
                 max_interval=u.max_poll_interval.total_seconds(),
                 refused=RefusedDocIds(config.node.data_dir / "upstream" / f"{u.name}.refused"),
+                observer=observer,
             )
         )
     return tuple(pollers)

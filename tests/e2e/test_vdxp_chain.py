@@ -4,16 +4,15 @@ the statuses 01 and 03 all the way back to DMS H41, each exactly once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.support.harness.chain import G22, H22, H41, Admin, make_chain
+from tests.support.harness.chain import G22, H22, H41, Admin, answer_and_collect, make_chain
 from tests.support.harness.dms import Dms
 from tests.support.harness.fixtures import arunning
-from tests.support.messages import document, status
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +28,7 @@ async def test_documents_and_statuses_cross_the_three_level_chain_once(tmp_path:
             sent[document_id] = (await dms_h41.submit(data))["id"]
         arrived = await dms_h22.drain(set(sent), kind="document")
         assert {d: len(ids) for d, ids in arrived.items()} == dict.fromkeys(sent, 1)
-        for document_id in sent:
-            await dms_h22.submit(status(H22, document_id, "03", datetime.now(UTC)), kind="statuses")
-        statuses: dict[str, set[str]] = {}
-        for _ in range(3):  # bounded: drain stops at the first status of each
-            for key, ids in (await dms_h41.drain(set(sent), kind="status")).items():
-                statuses.setdefault(key, set()).update(ids)
-            if len(statuses) == 2 * len(sent):
-                break
+        statuses = await answer_and_collect(dms_h41, dms_h22, sent)
         assert {k: len(v) for k, v in statuses.items()} == {
             f"{d} {code}": 1 for d in sent for code in ("01", "03")
         }

@@ -20,6 +20,7 @@ from aiohttp import web
 from adapters.transport.vdxp_wire import PREFIX, SIGN_HASH, SIGN_JSON, SIGN_KEYS, sdk_hash_of
 
 TIMESTAMP = re.compile(r"^\d{8}T\d{6}\+\d{4}$")
+DOCUMENT_ID = re.compile(rb"<(?:\w+:)?DocumentId>\s*([^<\s]+)\s*<")
 
 
 @dataclass
@@ -42,7 +43,16 @@ class FakeAxis:
     """Answer every call with this HTTP status (503: the axis is down)."""
     refuse_send: str | None = None
     """Answer sendEdoc FAIL with this ErrorDesc."""
+    deduplicate: bool = True
+    """Answer a sendEdoc of bytes already sent with the first DocId (lienthong's
+    /vdxp does, by envelope identity); False: store it again, as an axis that
+    does not deduplicate."""
+    lose_answers: int = 0
+    """Store this many sendEdoc calls, then answer 502 (the answer is lost: the
+    crash window between the axis storing and the sender committing)."""
     problems: list[str] = field(default_factory=list)
+    hops: list[str | None] = field(default_factory=list)
+    """The Lienthong-Hops header of each sendEdoc (None: none; the SDK sends none)."""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 << 20)
@@ -67,6 +77,8 @@ class FakeAxis:
             values = self._authenticate(request)
             if values is None:
                 return _fail(401, "bad signature")
+            if name == "sendEdoc":
+                self.hops.append(request.headers.get("Lienthong-Hops"))
             body = await request.read()
             handler = getattr(self, "_" + name)
             return handler(values, body)  # type: ignore[no-any-return]
@@ -117,9 +129,12 @@ class FakeAxis:
             return _fail(400, self.refuse_send)
         # Deduplicate by content, as lienthong's /vdxp does by envelope identity.
         for i, s in enumerate(self.sent):
-            if s["raw"] == raw:
+            if self.deduplicate and s["raw"] == raw:
                 return _ok(DocId=f"doc-{i + 1}")
         self.sent.append({"values": values, "raw": raw, "to": json.loads(values["to"])})
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return web.Response(status=502, text="bad gateway")
         return _ok(DocId=f"doc-{len(self.sent)}")
 
     def _getReceivedEdocList(self, values: dict[str, str], body: bytes) -> web.Response:
@@ -161,7 +176,24 @@ class FakeAxis:
         return _ok()
 
     def _getSentEdocList(self, values: dict[str, str], body: bytes) -> web.Response:
-        return _ok(data=[])
+        """The SDK's StatusResult fields; ``notation`` carries the DocumentId
+        here (lienthong's /vdxp lists it as ``document_id`` too)."""
+        data = []
+        for i, s in enumerate(self.sent):
+            match = DOCUMENT_ID.search(s["raw"])
+            data.append(
+                {
+                    "docId": f"doc-{i + 1}",
+                    "senderDocId": f"doc-{i + 1}",
+                    "fromCode": s["values"].get("from", ""),
+                    "toCode": ",".join(s["to"]),
+                    "serviceType": "eDoc",
+                    "messageType": s["values"].get("messagetype", ""),
+                    "notation": match.group(1).decode() if match else "",
+                    "sendStatus": "done",
+                }
+            )
+        return _ok(data=data)
 
     def _countReceiveEdoc(self, values: dict[str, str], body: bytes) -> web.Response:
         return _ok(count=len([o for o in self.offered if o.message_type != "status"]))

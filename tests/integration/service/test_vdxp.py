@@ -292,3 +292,40 @@ async def test_a_node_without_vdxp_systems_says_it_is_not_enabled(tmp_path: Path
         status, answer = await call(plain, "GET", "countReceiveEdoc", vdxp(S41))
     assert status == 404
     assert "not enabled" in answer["ErrorDesc"]
+
+
+def _hops(*hops: tuple[str, str]) -> str:
+    at = datetime.now(UTC).isoformat()
+    return json.dumps([{"node": n, "at": at, "direction": d} for n, d in hops])
+
+
+@pytest.mark.parametrize(
+    ("hops", "status", "says"),
+    [
+        (_hops(("000.00.00.G22", "in"), (H41, "out")), 422, "routing loop"),  # passed here
+        (_hops(*[(f"000.00.00.H{n:02d}", "in") for n in range(10, 18)]), 422, "hop limit"),
+        ("[{]", 400, "not JSON"),
+    ],
+)
+async def test_lienthong_hops_from_a_node_below_stop_loops_and_long_paths(
+    node: RealNode, hops: str, status: int, says: str
+) -> None:
+    """A lienthong node sending up over VDXP names the nodes the message passed
+    (``Lienthong-Hops``, beside the SDK's headers): one that passed this node, or
+    entered ``hop_limit`` (8) nodes, is refused; the SDK sends no such header."""
+    data, _ = document(H41, (S41,))
+    got, answer = await call(
+        node, "POST", "sendEdoc", {**send_headers(data), "Lienthong-Hops": hops}, data
+    )
+    assert got == status, answer
+    assert answer["status"] == "FAIL"
+    assert says in answer["ErrorDesc"]
+    async with node.http.get(f"{node.url}/admin/v1/messages", headers=node.admin) as resp:
+        assert (await resp.json())["items"] == []
+
+
+async def test_lienthong_hops_of_a_short_path_are_accepted(node: RealNode) -> None:
+    data, _ = document(H41, (S41,))
+    headers = {**send_headers(data), "Lienthong-Hops": _hops(("000.00.00.G22", "in"))}
+    got, answer = await call(node, "POST", "sendEdoc", headers, data)
+    assert (got, answer["status"]) == (200, "OK"), answer

@@ -16,11 +16,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.transport import NodeTransport, Timeouts
-from adapters.transport.vdxp_poller import RefusedDocIds, UpstreamPoller
+from adapters.transport.vdxp_poller import PollObserver, RefusedDocIds, UpstreamPoller
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import SignatureRejected, StoreUnavailable
 from node.model import MessageKind
-from node.ports.driven import Destination, DestinationKind, Outcome, TransferMeta
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
 from tests.conftest import SAMPLES
 from tests.support.bodies import BytesBody
 from tests.support.clock import FakeClock
@@ -31,17 +31,20 @@ SECRET = "axis-secret-0123456789"
 UPSTREAM = Destination(DestinationKind.PEER, "national")
 
 
-def endpoint(url: str, secret: str = SECRET) -> UpstreamEndpoint:
-    return UpstreamEndpoint("national", url, "vxp.h41.01", secret, "000.00.00.G22")
+def endpoint(url: str, secret: str = SECRET, journal: Path | None = None) -> UpstreamEndpoint:
+    return UpstreamEndpoint("national", url, "vxp.h41.01", secret, "000.00.00.G22", journal)
 
 
 @contextlib.asynccontextmanager
-async def connected(url: str, secret: str = SECRET) -> AsyncIterator[NodeTransport]:
+async def connected(
+    url: str, secret: str = SECRET, journal: Path | None = None
+) -> AsyncIterator[NodeTransport]:
     """A started transport with one upstream link to ``url``; the axis checks
-    request timestamps against real time, so the clock stands at now."""
+    request timestamps against real time, so the clock stands at now.
+    ``journal``: the link's send journal directory (None: none)."""
     t = NodeTransport(
         tls=None,
-        upstreams=[endpoint(url, secret)],
+        upstreams=[endpoint(url, secret, journal)],
         timeouts=Timeouts(connect=2.0, read=2.0, base=5.0, retry_wait=0.0),
         clock=FakeClock(datetime.now(UTC)),
     )
@@ -63,7 +66,9 @@ class Link:
     exchange: FakeExchange
     spool: Path
 
-    def poller(self, refused: RefusedDocIds | None = None) -> UpstreamPoller:
+    def poller(
+        self, refused: RefusedDocIds | None = None, observer: PollObserver | None = None
+    ) -> UpstreamPoller:
         return UpstreamPoller(
             endpoint=endpoint(self.url),
             client=lambda: self.transport.upstream_client("national"),
@@ -74,6 +79,7 @@ class Link:
             interval=1.0,
             max_interval=8.0,
             refused=refused,
+            observer=observer,
         )
 
 
@@ -92,8 +98,12 @@ async def link(tmp_path: Path) -> AsyncIterator[Link]:
         await server.close()
 
 
+AT = datetime(2026, 12, 7, 1, 2, 3, tzinfo=UTC)
+HOPS = (Hop("000.00.00.H41", AT, Direction.IN), Hop("000.00.00.H41", AT, Direction.OUT))
+
+
 def meta(kind: MessageKind = MessageKind.DOCUMENT) -> TransferMeta:
-    return TransferMeta("m-1", kind, ("000.00.00.G22",), ())
+    return TransferMeta("m-1", kind, ("000.00.00.G22",), HOPS)
 
 
 DOCUMENT = (SAMPLES / "document.edxml").read_bytes()
@@ -112,6 +122,13 @@ async def test_a_document_goes_up_with_send_edoc_and_the_doc_id_is_recorded(link
     assert sent["values"]["from"] == "000.00.00.H41"
     assert sent["values"]["Content-Type"] == "application/octet-stream"
     assert sent["to"] == ["000.00.00.G22"]
+    # The nodes it passed, beside the SDK's headers: a lienthong axis stops loops by them.
+    assert [json.loads(h or "null") for h in link.axis.hops] == [
+        [
+            {"node": "000.00.00.H41", "at": AT.isoformat(), "direction": "in"},
+            {"node": "000.00.00.H41", "at": AT.isoformat(), "direction": "out"},
+        ]
+    ]
 
 
 async def test_a_status_goes_up_as_messagetype_status(link: Link) -> None:
@@ -135,6 +152,100 @@ async def test_a_resend_of_the_same_bytes_gets_the_first_doc_id(link: Link) -> N
     assert len(link.axis.sent) == 1
     assert "DocId doc-1" in first.detail
     assert "DocId doc-1" in again.detail
+
+
+async def send_once(url: str, journal: Path | None) -> tuple[Outcome, str]:
+    """One attempt by a fresh transport: a node process that then dies."""
+    async with connected(url, journal=journal) as t:
+        out = await t.send(UPSTREAM, meta(), BytesBody(DOCUMENT))
+    return out.outcome, out.detail
+
+
+@pytest.mark.parametrize("journal", [True, False], ids=["journal", "no-journal"])
+async def test_a_send_whose_answer_was_lost_is_found_in_the_sent_list_not_sent_twice(
+    link: Link, tmp_path: Path, journal: bool
+) -> None:
+    """The crash window: the axis stored the document, the answer never came
+    back (the node died or the connection broke before the commit), the lease
+    expired and another process sends again. The axis here does not
+    deduplicate: only the link's journal and getSentEdocList keep it once.
+    Without a journal (the control), the document is stored twice."""
+    fake = link.axis
+    fake.deduplicate = False
+    fake.lose_answers = 1
+    directory = tmp_path / "sending" if journal else None
+    first, _ = await send_once(link.url, directory)
+    assert first is Outcome.TRANSIENT
+    assert len(fake.sent) == 1
+    again, detail = await send_once(link.url, directory)
+    assert again is Outcome.DELIVERED
+    assert fake.problems == []
+    if journal:
+        assert len(fake.sent) == 1
+        assert "DocId doc-1" in detail
+        assert "found in getSentEdocList" in detail
+        assert fake.calls == ["sendEdoc", "getSentEdocList"]
+    else:
+        assert len(fake.sent) == 2
+        assert fake.calls == ["sendEdoc", "sendEdoc"]
+
+
+async def test_a_send_answered_before_a_crash_is_recorded_from_the_journal(
+    link: Link, tmp_path: Path
+) -> None:
+    """OK came back, the node died before committing: the next process records
+    the DocId from the journal and calls nothing."""
+    link.axis.deduplicate = False
+    first, _ = await send_once(link.url, tmp_path / "sending")
+    again, detail = await send_once(link.url, tmp_path / "sending")
+    assert (first, again) == (Outcome.DELIVERED, Outcome.DELIVERED)
+    assert "DocId doc-1" in detail
+    assert "not sent again" in detail
+    assert link.axis.calls == ["sendEdoc"]
+
+
+async def test_an_unanswered_send_that_never_reached_the_axis_is_sent_after_the_lookup(
+    link: Link, tmp_path: Path
+) -> None:
+    fake = link.axis
+    fake.deduplicate = False
+    fake.answer_status = 503  # down: nothing stored
+    first, _ = await send_once(link.url, tmp_path / "sending")
+    fake.answer_status = None
+    again, detail = await send_once(link.url, tmp_path / "sending")
+    assert (first, again) == (Outcome.TRANSIENT, Outcome.DELIVERED)
+    assert fake.calls == ["sendEdoc", "getSentEdocList", "sendEdoc"]
+    assert len(fake.sent) == 1
+    assert "not sent again" not in detail
+
+
+async def test_a_refused_send_leaves_no_note_so_a_resend_sends(link: Link, tmp_path: Path) -> None:
+    fake = link.axis
+    fake.refuse_send = "to: unknown organ"
+    first, _ = await send_once(link.url, tmp_path / "sending")
+    fake.refuse_send = None
+    again, _ = await send_once(link.url, tmp_path / "sending")
+    assert (first, again) == (Outcome.PERMANENT, Outcome.DELIVERED)
+    assert fake.calls == ["sendEdoc", "sendEdoc"]  # no lookup: the axis had said no
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"fromCode": "H41", "notation": "D1", "toCode": "G22,H22"}, True),
+        ({"from": "H41", "document_id": "D1"}, True),
+        ({"fromCode": "H41", "notation": "D2", "toCode": "G22"}, False),  # another document
+        ({"fromCode": "H99", "notation": "D1", "toCode": "G22"}, False),  # another sender
+        ({"fromCode": "H41", "notation": "D1", "toCode": "H22"}, False),  # other recipients
+        ({"fromCode": "H41", "notation": "D1", "messageType": "revocation"}, False),
+    ],
+)
+def test_a_sent_list_entry_matches_only_the_same_document(
+    entry: dict[str, str], expected: bool
+) -> None:
+    from adapters.transport.vdxp_upstream import matches_sent
+
+    assert matches_sent(entry, sender="H41", document_id="D1", recipients=("G22",)) is expected
 
 
 async def test_an_axis_that_is_down_is_transient_and_holds_the_link_back(link: Link) -> None:
@@ -323,3 +434,30 @@ async def test_a_large_get_edoc_answer_is_read_whole(link: Link) -> None:
     data = os.urandom(3 << 20)
     link.axis.offered = [Offered("big", data, "edoc")]
     assert await link.transport.upstream_client("national").get_edoc("big") == data
+
+
+async def test_polls_and_messages_are_counted_on_metrics(link: Link) -> None:
+    from adapters.http.metrics import NodeMetrics
+
+    fake = link.axis
+    fake.offered = [Offered("a1", DOCUMENT, "edoc"), Offered("s1", STATUS, "status")]
+    metrics = NodeMetrics(upstreams=["national"])
+    before = metrics.render().decode()
+    await link.poller(metrics).poll_once()  # both taken
+    fake.offered = [Offered("a2", DOCUMENT, "edoc")]
+    link.exchange.fail_with = SignatureRejected("signature not accepted: digest mismatch", ("x",))
+    await link.poller(metrics).poll_once()  # refused
+    link.exchange.fail_with = None
+    fake.answer_status = 503
+    await link.poller(metrics).poll_once()  # failed
+    text = metrics.render().decode()
+    assert 'lienthong_upstream_polls_total{result="failure",upstream="national"} 0.0' in before
+    assert 'lienthong_upstream_polls_total{result="success",upstream="national"} 2.0' in text
+    assert 'lienthong_upstream_polls_total{result="failure",upstream="national"} 1.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="fetched",upstream="national"} 3.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="acked",upstream="national"} 2.0' in text
+    assert 'lienthong_upstream_messages_total{outcome="refused",upstream="national"} 1.0' in text
+    (line,) = [
+        x for x in text.splitlines() if x.startswith("lienthong_upstream_last_successful_poll")
+    ]
+    assert float(line.split()[-1]) > datetime(2026, 1, 1, tzinfo=UTC).timestamp()

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from tests.support.harness.dms import Dms
 from tests.support.harness.nodes import (
     NodeSetup,
     edit,
@@ -38,6 +41,7 @@ from tests.support.harness.nodes import (
     setup_of,
 )
 from tests.support.harness.process import NodeProcess
+from tests.support.messages import status
 
 H41, G22, H22 = "000.00.00.H41", "000.00.00.G22", "000.00.00.H22"
 SYSTEMS = {H41: "vxp.h41.01", H22: "vxp.h22.01"}
@@ -129,6 +133,23 @@ def make_chain(root: Path, *, g22_extra_organs: dict[str, tuple[str, ...]] | Non
         ChainNode(g22, dict(env)),
         ChainNode(h22, {SECRET_ENV[H22]: env[SECRET_ENV[H22]]}),
     )
+
+
+async def answer_and_collect(
+    dms_h41: Dms, dms_h22: Dms, documents: Iterable[str]
+) -> dict[str, set[str]]:
+    """DMS H22 answers each document with a 03; DMS H41's statuses, keyed
+    ``"<document id> <code>"``, once 01 and 03 of each arrived (or 3 drains)."""
+    wanted = set(documents)
+    for document_id in sorted(wanted):
+        await dms_h22.submit(status(H22, document_id, "03", datetime.now(UTC)), kind="statuses")
+    statuses: dict[str, set[str]] = {}
+    for _ in range(3):  # bounded: drain stops at the first status of each
+        for key, ids in (await dms_h41.drain(wanted, kind="status")).items():
+            statuses.setdefault(key, set()).update(ids)
+        if len(statuses) == 2 * len(wanted):
+            break
+    return statuses
 
 
 class Admin:

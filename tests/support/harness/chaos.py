@@ -1,5 +1,7 @@
 """Documents flow from DMS A (node A) to DMS B (node B) while a controller
-SIGKILLs either node at random moments and restarts it. DMS B answers each
+SIGKILLs either node at random moments and restarts it (or, with ``--chain``,
+any of the three nodes of DMS H41 → H41 → G22 → H22 → DMS H22: the first node
+is DMS A's, the last DMS B's, and those between relay). DMS B answers each
 document with a 03; node B emits the 01 itself. At the end: every document
 DMS A got a 200/202 for must be in DMS B's inbox exactly once, and both
 statuses of each must be in DMS A's inbox exactly once.
@@ -14,7 +16,7 @@ import functools
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,10 +61,11 @@ class ChaosReport:
         )
 
     def table(self) -> str:
+        names = " / ".join(self.kills)
         rows = [
             ("documents submitted", self.documents),
             ("accepted (200/202)", self.accepted),
-            ("SIGKILLs (a / b)", f"{self.kills.get('a', 0)} / {self.kills.get('b', 0)}"),
+            (f"SIGKILLs ({names})", " / ".join(str(k) for k in self.kills.values())),
             ("refused", len(self.refused)),
             ("lost", len(self.lost)),
             ("duplicated", len(self.duplicated)),
@@ -96,7 +99,7 @@ class _State:
 
 
 async def run_chaos(
-    nodes: tuple[NodeProcess, NodeProcess],
+    nodes: Sequence[NodeProcess],
     setups: tuple[NodeSetup, NodeSetup],
     *,
     documents: int,
@@ -107,10 +110,16 @@ async def run_chaos(
     down: tuple[float, float] = (0.0, 0.3),
     stall_timeout: float = 90.0,
     reply: bool = True,
+    route: tuple[str, str] = (H41, G22),
+    victims: Sequence[str] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> ChaosReport:
-    """Both nodes must be running. Every loop is bounded: the run ends when all
-    has arrived, or when nothing new arrived for ``stall_timeout`` seconds."""
+    """All ``nodes`` must be running; ``setups``: the nodes of DMS A and DMS B;
+    ``route``: (DMS A's organ, DMS B's organ); ``victims``: the names of the
+    nodes to kill, in turn (empty: any node that is up, at random). Every loop
+    is bounded: the run ends when all has arrived, or when nothing new arrived
+    for ``stall_timeout`` seconds."""
+    sender, recipient = route
     rng = random.Random(seed)
     state = _State()
     report = ChaosReport(documents)
@@ -136,7 +145,7 @@ async def run_chaos(
                 if kills and state.kills_done < kills:
                     # spread over the time to the next kill, so some meet it
                     await asyncio.sleep(rng.uniform(0, gap[1] + down[1]))
-                data, document_id = document(H41, (G22,), number=first + i)
+                data, document_id = document(sender, (recipient,), number=first + i)
                 try:
                     answer = await dms_a.submit(data)
                 except Refused as exc:
@@ -159,6 +168,12 @@ async def run_chaos(
                 if not up:
                     await asyncio.wait(restarts.values(), return_when=asyncio.FIRST_COMPLETED)
                     continue
+                if victims:
+                    wanted = victims[state.kills_done % len(victims)]
+                    up = [n for n in up if n.name == wanted]
+                    if not up:  # still restarting: wait for it
+                        await restarts.pop(wanted)
+                        continue
                 victim = rng.choice(up)
                 if victim.name in restarts:
                     await restarts.pop(victim.name)  # re-raise a failed restart
@@ -183,7 +198,8 @@ async def run_chaos(
                 if reply and document_id not in state.replied:
                     try:
                         await dms_b.submit(
-                            status(G22, document_id, "03", datetime.now(UTC)), kind="statuses"
+                            status(recipient, document_id, "03", datetime.now(UTC)),
+                            kind="statuses",
                         )
                     except Refused as exc:
                         report.refused.append(f"03 for {document_id}: {exc}")

@@ -33,3 +33,22 @@ def test_two_nodes_in_one_process_keep_their_own_numbers() -> None:
     one.on_lease_lost("d1")
     assert "lienthong_lease_lost_total 1.0" in one.render().decode()
     assert "lienthong_lease_lost_total 0.0" in two.render().decode()
+
+
+def test_attempts_to_an_upstream_are_counted_per_upstream() -> None:
+    metrics = NodeMetrics(upstreams=["national"])
+    upstream, peer = (Destination(DestinationKind.PEER, n) for n in ("national", "g22"))
+    metrics.on_attempt(upstream, Outcome.TRANSIENT, 0.1)
+    metrics.on_attempt(upstream, Outcome.DELIVERED, 0.1)
+    metrics.on_attempt(peer, Outcome.TRANSIENT, 0.1)  # a peer is not an upstream
+    text = metrics.render().decode()
+    assert (
+        'lienthong_upstream_send_attempts_total{outcome="transient",upstream="national"} 1.0'
+        in text
+    )
+    assert (
+        'lienthong_upstream_send_attempts_total{outcome="delivered",upstream="national"} 1.0'
+        in text
+    )
+    assert 'lienthong_upstream_send_failures_total{upstream="national"} 1.0' in text
+    assert 'upstream="g22"' not in text
