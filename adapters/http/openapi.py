@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.http.openapi_directory import DIRECTORY_SCHEMAS, directory_path
 from adapters.http.openapi_schemas import COMPONENT_SCHEMAS, Schema, ref
 from adapters.http.openapi_vdxp import VDXP_SCHEMAS, vdxp_paths
 from adapters.transport import headers as wire
@@ -268,6 +269,7 @@ def _admin_paths() -> dict[str, Any]:
         "/admin/v1/certificates": _admin_get(
             "Every certificate with days to expiry", "CertificateList", []
         ),
+        **directory_path(_admin_get, ORGAN),
     }
 
 
@@ -387,7 +389,7 @@ def openapi_document() -> dict[str, Any]:
             **vdxp_paths(),
         },
         "components": {
-            "schemas": {**COMPONENT_SCHEMAS, **VDXP_SCHEMAS},
+            "schemas": {**COMPONENT_SCHEMAS, **VDXP_SCHEMAS, **DIRECTORY_SCHEMAS},
             "securitySchemes": {
                 "dmsToken": {
                     "type": "http",

@@ -24,7 +24,7 @@ from adapters.http.inventory import (
 )
 from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
-from adapters.http.state import HttpServices, PeerIdentity
+from adapters.http.state import DirectorySource, HttpServices, PeerIdentity
 from adapters.http.vdxp_auth import VdxpAuth, VdxpSystem
 from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
@@ -72,6 +72,17 @@ def http_services(
         spool=Spool(spool_dir or config.spool_dir, config.limits.max_message_bytes),
         clock=clock,
         vdxp_auth=VdxpAuth(vdxp_systems(config, environ or {}), clock),
+        directories=directory_sources(config),
+    )
+
+
+def directory_sources(config: Config) -> tuple[DirectorySource, ...]:
+    from adapters.transport.vdxp_directory import directory_file
+
+    return tuple(
+        DirectorySource(u.name, u.directory_call, directory_file(config.node.data_dir, u.name))
+        for u in config.upstreams
+        if u.directory_sync
     )
 
 

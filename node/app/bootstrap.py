@@ -30,6 +30,7 @@ from node.app.wiring import (
     CoreDeps,
     CoreFactory,
     TransportFactory,
+    directory_syncs,
     drop_folder_watchers,
     real_core,
     real_transport,
@@ -117,6 +118,7 @@ class NodeService:
             *core.background,
             *drop_folder_watchers(self.config, core.exchange, self._clock, spool_dir),
             *upstream_pollers(self.config, transport, core.exchange, self._clock, spool_dir),
+            *directory_syncs(self.config, transport, self._clock),
         )
         for part in self._background:
             await part.start()
