@@ -72,14 +72,14 @@ def read_copy(path: Path, upstream: str, call: str) -> DirectoryCopy:
     """The copy in ``path``; an empty one when there is none yet, or when the
     file cannot be read (``last_error`` says why; the next good sync replaces it)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return DirectoryCopy(upstream, call)
     except OSError as exc:
         return DirectoryCopy(upstream, call, last_error=f"cannot read {path}: {exc.strerror}")
     try:
-        return _from_json(json.loads(text))
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return _from_json(json.loads(raw.decode("utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         return DirectoryCopy(upstream, call, last_error=f"{path} is not a directory copy: {exc}")
 
 
