@@ -21,7 +21,6 @@ stops the node: every error is logged and the loop goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
@@ -33,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.periodic import Periodic
 from adapters.transport.vdxp_client import AGENCY_FIELDS, Agency, VdxpCallFailed, VdxpClient
 from node.ports.driven import Clock
 
@@ -150,7 +150,7 @@ def _parse(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(str(text))
 
 
-class DirectorySync:
+class DirectorySync(Periodic):
     """The background part of one upstream with ``directory_sync = true``."""
 
     def __init__(
@@ -166,6 +166,7 @@ class DirectorySync:
     ) -> None:
         if call not in AGENCY_FIELDS:
             raise ValueError(f"not a directory call: {call}")
+        super().__init__(f"directory-{upstream}")
         self.upstream = upstream
         self.path = path
         self.call = call
@@ -173,22 +174,13 @@ class DirectorySync:
         self._clock = clock
         self._interval = interval
         self._retry_base = min(retry_base, interval)
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self.copy = DirectoryCopy(upstream, call)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._stopping.clear()
-            self.copy = await asyncio.to_thread(read_copy, self.path, self.upstream, self.call)
-            self._task = asyncio.create_task(self._run(), name=f"directory-{self.upstream}")
+    async def prepare(self) -> None:
+        self.copy = await asyncio.to_thread(read_copy, self.path, self.upstream, self.call)
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def once(self) -> None:
+        await self.sync_once()
 
     def delay(self) -> float:
         """The wait before the next attempt: the interval after a good sync;
@@ -197,15 +189,6 @@ class DirectorySync:
         if failures == 0:
             return self._interval
         return float(min(self._retry_base * 2 ** min(failures - 1, 16), self._interval))
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sync_once()
-            except Exception:  # keep the node and the loop alive whatever happened
-                log.exception("upstream %s: directory sync failed", self.upstream)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.delay())
 
     async def sync_once(self) -> bool:
         """One attempt; True when a good answer replaced the copy."""

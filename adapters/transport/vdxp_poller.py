@@ -30,7 +30,6 @@ Polling is bounded (``max_items`` per round) and backs off (doubling to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from adapters.periodic import Periodic
 from adapters.transport.vdxp_client import ReceivedItem, VdxpCallFailed, VdxpClient
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import LienthongError, StoreUnavailable
@@ -66,7 +66,7 @@ class PollStats:
     next_poll_in: float = 0.0
 
 
-class UpstreamPoller:
+class UpstreamPoller(Periodic):
     def __init__(
         self,
         *,
@@ -80,6 +80,7 @@ class UpstreamPoller:
         max_interval: float = 300.0,
         max_items: int = 200,
     ) -> None:
+        super().__init__(f"upstream-{endpoint.name}")
         self.endpoint = endpoint
         self._client = client
         self._exchange = exchange
@@ -89,38 +90,22 @@ class UpstreamPoller:
         self._interval = interval
         self._max_interval = max(max_interval, interval)
         self._max_items = max_items
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self.stats = PollStats()
         self._peer = PeerPrincipal(endpoint.name, endpoint.organ_id)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._stopping.clear()
-            self._spool.mkdir(parents=True, exist_ok=True)
-            self._task = asyncio.create_task(self._run(), name=f"upstream-{self.endpoint.name}")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def prepare(self) -> None:
+        self._spool.mkdir(parents=True, exist_ok=True)
 
     def delay(self) -> float:
         """The wait before the next poll: the interval, doubled per failed round."""
         steps = min(self.stats.consecutive_failures, 16)
         return float(min(self._interval * (2**steps), self._max_interval))
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.poll_once()
-            except Exception:  # keep polling whatever went wrong
-                log.exception("upstream %s: poll failed", self.endpoint.name)
+    async def once(self) -> None:
+        try:
+            await self.poll_once()
+        finally:
             self.stats.next_poll_in = self.delay()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.stats.next_poll_in)
 
     async def poll_once(self) -> int:
         """One round over documents and statuses; the number taken in."""

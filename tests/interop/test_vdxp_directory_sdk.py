@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.transport.vdxp_client import VdxpClient
+from tests.integration.transport.test_vdxp_directory import UNIT
 from tests.interop.test_vdxp_sdk import DRIVER, compile_against_sdk
 
 pytestmark = pytest.mark.slow
@@ -26,20 +27,7 @@ pytestmark = pytest.mark.slow
 SYSTEM, SECRET = "vxp.saas.41", "directory-secret-0123456789"
 CALLS = ("getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit")
 ENTRIES = [
-    {
-        "id": "7",
-        "pid": "3",
-        "code": "000.00.00.H23",
-        "name": 'Tỉnh H23 "Sở" \\ nội vụ',
-        "mail": "vt@h23.gov.vn",
-        "oldCode": "H23-OLD",
-        "code102": "000.00.00.H23",
-        "version": 4,
-        "centerCode": "vxp.saas.23",
-        "deleted": False,
-        "modifyDate": "2026-12-01 08:00:00",
-        "isAgency": True,
-    },
+    UNIT,
     # gson's conversions: numbers and booleans read as strings, "5" as an int,
     # "TRUE" as a boolean
     {"code": 123, "id": 8, "name": True, "version": "5", "deleted": "TRUE", "isAgency": "no"},

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 
 from adapters.http.openapi import openapi_document
 from tests.integration.service.real import H41, S41, RealNode, real_node
+from tests.integration.service.test_cli_send_admin import lienthong
 
 SECRET = "vdxp-secret-of-the-test-dms"
 
@@ -135,22 +135,3 @@ async def test_directory_sync_is_off_by_default(axis: RealNode, tmp_path: Path) 
             "admin", "--node", b.url, "--token", b.init.admin_token, "directory"
         )
         assert (code, out.strip()) == (0, "no upstream has directory_sync = true")
-
-
-async def lienthong(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node.app.cli.main",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()

@@ -10,15 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from adapters.transport import NodeTransport, Timeouts
 from adapters.transport.vdxp_client import VdxpCallFailed
 from adapters.transport.vdxp_directory import DirectorySync, directory_file, read_copy
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from tests.helpers.fake_vdxp_axis import FakeAxis
+from tests.integration.transport.test_vdxp_upstream import SECRET, axis
 
-SECRET = "axis-secret-0123456789"
+__all__ = ["axis"]  # the strict fake axis on 127.0.0.1 (a fixture), shared
+
 H22, H23 = "000.00.00.H22", "000.00.00.H23"
 UNIT = {
     "id": "7",
@@ -42,15 +43,6 @@ class Clock:
 
     def now(self) -> datetime:
         return self.at
-
-
-@pytest.fixture
-async def axis() -> AsyncIterator[tuple[FakeAxis, str]]:
-    fake = FakeAxis("vxp.h41.01", SECRET)
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 @pytest.fixture
