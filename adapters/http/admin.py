@@ -3,6 +3,7 @@ authentication. Operators read and resend; auditors only read (403 on resend).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -45,6 +46,7 @@ def build_admin_app() -> web.Application:
     get("/queues", queues, allow_head=False)
     get("/peers", peers, allow_head=False)
     get("/certificates", certificates, allow_head=False)
+    get("/directory", directory, allow_head=False)
     return app
 
 
@@ -179,3 +181,22 @@ async def certificates(request: web.Request) -> web.Response:
     now = services.clock.now()
     items = tuple(Certificate.of(c, now) for c in services.inventory.certificates)
     return json_response(Items(items))
+
+
+async def directory(request: web.Request) -> web.Response:
+    """The copies of the axis' organ directory (``directory_sync`` upstreams);
+    ``organ``: only its entry, and ``known`` says whether the axis lists it."""
+    from adapters.transport.vdxp_directory import copy_json, read_copy
+
+    params = Params(request.query)
+    organ = params.organ()
+    params.done()
+    items = []
+    for source in request.config_dict[SERVICES].directories:
+        copy = await asyncio.to_thread(read_copy, source.path, source.upstream, source.call)
+        item = copy_json(copy)
+        if organ is not None:
+            item["entries"] = [e for e in item["entries"] if e["code"] == organ]
+            item["known"] = copy.knows(organ)
+        items.append(item)
+    return web.json_response({"items": items})

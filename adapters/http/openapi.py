@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.http.models import Schema, component_schemas, ref
+from adapters.http.openapi_directory import DIRECTORY_SCHEMAS, directory_path
 from adapters.http.openapi_vdxp import VDXP_SCHEMAS, vdxp_paths
 from adapters.transport import headers as wire
 from node import __version__
@@ -294,6 +295,7 @@ def _admin_paths() -> dict[str, Any]:
         "/admin/v1/certificates": _admin_get(
             "Every certificate with days to expiry", "CertificateList", []
         ),
+        **directory_path(_admin_get, ORGAN),
     }
 
 
@@ -413,7 +415,12 @@ def openapi_document() -> dict[str, Any]:
             **vdxp_paths(),
         },
         "components": {
-            "schemas": {**PROBLEM_SCHEMAS, **component_schemas(), **VDXP_SCHEMAS},
+            "schemas": {
+                **PROBLEM_SCHEMAS,
+                **component_schemas(),
+                **VDXP_SCHEMAS,
+                **DIRECTORY_SCHEMAS,
+            },
             "securitySchemes": {
                 "dmsToken": {
                     "type": "http",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
@@ -33,6 +34,16 @@ class PeerIdentity:
 
 
 @dataclass(frozen=True)
+class DirectorySource:
+    """An upstream whose agency directory the node keeps (``directory_sync``)."""
+
+    upstream: str
+    call: str
+    path: Path
+    """The copy (adapters.transport.vdxp_directory writes it)."""
+
+
+@dataclass(frozen=True)
 class HttpServices:
     """Everything the HTTP adapters need; built once by node.app.bootstrap."""
 
@@ -53,6 +64,8 @@ class HttpServices:
     """This node's organ id (a ``sendEdoc`` whose ``Lienthong-Hops`` name it is a loop)."""
     hop_limit: int = 8
     """The most nodes a message may have entered on arrival (``node.hop_limit``)."""
+    directories: tuple[DirectorySource, ...] = ()
+    """Upstreams with ``directory_sync`` on, shown by GET /admin/v1/directory."""
 
 
 SERVICES = web.AppKey("services", HttpServices)

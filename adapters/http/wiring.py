@@ -24,7 +24,7 @@ from adapters.http.inventory import (
 )
 from adapters.http.metrics import NodeMetrics
 from adapters.http.spool import Spool
-from adapters.http.state import HttpServices, PeerIdentity
+from adapters.http.state import DirectorySource, HttpServices, PeerIdentity
 from adapters.http.vdxp_auth import VdxpAuth, VdxpSystem
 from adapters.tls import PeerPin, TlsMaterial, material_server_context
 from node.config import Config, secret_from_env
@@ -74,6 +74,17 @@ def http_services(
         vdxp_auth=VdxpAuth(vdxp_systems(config, environ or {}), clock),
         node_organ=config.node.organ_id,
         hop_limit=config.node.hop_limit,
+        directories=directory_sources(config),
+    )
+
+
+def directory_sources(config: Config) -> tuple[DirectorySource, ...]:
+    from adapters.transport.vdxp_directory import directory_file
+
+    return tuple(
+        DirectorySource(u.name, u.directory_call, directory_file(config.node.data_dir, u.name))
+        for u in config.upstreams
+        if u.directory_sync
     )
 
 

@@ -15,8 +15,11 @@ Each call, as the SDK makes it (answer fields it reads in brackets):
 - ``getSentEdocList``: POST, empty body [``data[]``: StatusResult fields];
 - ``countReceiveEdoc`` / ``countReceiveStatus``: POST ``{}`` (the SDK names
   GET but posts) [``count``];
-- ``getAgenciesList``: POST, empty body [``data[]``: ``id``, ``code``,
-  ``name``, ``mail``, ``pid``, ``oldCode``].
+- the agency directory (``AgencyServiceImp``): ``getAgenciesList``,
+  ``getAgenciesListQD20``, ``getSynchronizeUnit``: POST, empty body,
+  ``application/json``; each key of the JSON argument the SDK is given is a
+  signed header (``{}`` adds none) [``data[]``, per call the fields in
+  :data:`AGENCY_FIELDS`].
 
 The SDK reads an answer's body whatever the HTTP status, joining its lines;
 so do we, and the HTTP status only tells an unreachable or overloaded axis
@@ -85,7 +88,9 @@ class ReceivedItem:
 
 @dataclass(frozen=True)
 class Agency:
-    """One entry of ``getAgenciesList`` (the SDK's ``Agency``)."""
+    """One entry of the agency directory: the SDK's ``Agency``
+    (``getAgenciesList``, ``getAgenciesListQD20``) or ``UnitSynchronize``
+    (``getSynchronizeUnit``); a field the call does not carry stays empty."""
 
     code: str
     name: str = ""
@@ -93,6 +98,102 @@ class Agency:
     mail: str = ""
     pid: str = ""
     old_code: str = ""
+    code102: str = ""
+    center_code: str = ""
+    version: int | None = None
+    deleted: bool = False
+    modify_date: str = ""
+    is_agency: bool | None = None
+
+
+AGENCY_FIELDS: dict[str, tuple[str, ...]] = {
+    "getAgenciesList": ("code", "id", "mail", "name", "pid", "oldCode"),
+    "getAgenciesListQD20": ("code", "id", "mail", "name", "code102"),
+    "getSynchronizeUnit": (
+        "code",
+        "id",
+        "mail",
+        "name",
+        "pid",
+        "version",
+        "centerCode",
+        "deleted",
+        "modifyDate",
+        "isAgency",
+    ),
+}
+"""The entry fields each directory call of ``AgencyServiceImp`` reads (its bytecode)."""
+
+_ATTRIBUTES = {
+    "oldCode": "old_code",
+    "centerCode": "center_code",
+    "modifyDate": "modify_date",
+    "isAgency": "is_agency",
+}
+
+
+class BadDirectory(ValueError):
+    """A directory answer the SDK could not read either."""
+
+
+def parse_agencies(call: str, answer: Mapping[str, Any]) -> list[Agency]:
+    """The entries of an ``OK`` directory answer, read as ``AgencyServiceImp``
+    reads them. As the SDK, an answer whose ``data`` is not a list of objects,
+    or holds a field it cannot convert (an object or array where it reads a
+    string, a ``version`` that is no integer), is unreadable as a whole
+    (:class:`BadDirectory`), so a sync keeps its last good copy rather than a
+    partial one. Lenient where it is harmless: ``null`` is an absent field,
+    and an entry with no ``code`` (nothing to key it by) is left out."""
+    fields = AGENCY_FIELDS[call]
+    data = answer.get("data")
+    if not isinstance(data, list):
+        raise BadDirectory(f"{call}: data is {_kind(data)}, not a list")
+    found: list[Agency] = []
+    for i, entry in enumerate(data):
+        if not isinstance(entry, Mapping):
+            raise BadDirectory(f"{call}: data[{i}] is {_kind(entry)}, not an object")
+        values: dict[str, Any] = {}
+        for key in fields:
+            value = entry.get(key)
+            if value is None:
+                continue
+            try:
+                values[_ATTRIBUTES.get(key, key)] = _convert(key, value)
+            except ValueError as exc:
+                raise BadDirectory(f"{call}: data[{i}].{key}: {exc}") from None
+        if values.get("code"):
+            found.append(Agency(**values))
+    return found
+
+
+def _convert(key: str, value: Any) -> str | int | bool:
+    """gson's ``getAsString`` / ``getAsInt`` / ``getAsBoolean`` of a primitive."""
+    if isinstance(value, Mapping | list):
+        raise ValueError(f"is {_kind(value)}, not a primitive")
+    if key == "version":
+        if isinstance(value, bool):
+            raise ValueError("is a boolean, not an integer")
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("is not a finite number")
+            return int(value)
+        try:
+            return int(str(value).strip(), 10)
+        except ValueError:
+            raise ValueError(f"{str(value)[:40]!r} is not an integer") from None
+    if key in ("deleted", "isAgency"):
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "missing"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
 
 
 @dataclass
@@ -190,22 +291,20 @@ class VdxpClient:
         except (TypeError, ValueError):
             return 0
 
-    async def agencies(self) -> list[Agency]:
-        answer = await self._post("getAgenciesList", {}, JSON, None)
-        found = []
-        for e in _list(answer, "getAgenciesList"):
-            if isinstance(e, Mapping) and e.get("code"):
-                found.append(
-                    Agency(
-                        code=str(e["code"]),
-                        name=str(e.get("name") or ""),
-                        id=str(e.get("id") or ""),
-                        mail=str(e.get("mail") or ""),
-                        pid=str(e.get("pid") or ""),
-                        old_code=str(e.get("oldCode") or ""),
-                    )
-                )
-        return found
+    async def agencies(
+        self, call: str = "getAgenciesList", args: Mapping[str, str] | None = None
+    ) -> list[Agency]:
+        """A directory call of ``AgencyServiceImp`` (see :data:`AGENCY_FIELDS`);
+        ``args``: the JSON argument the SDK is given (its keys are signed headers)."""
+        if call not in AGENCY_FIELDS:
+            raise ValueError(f"not a directory call: {call}")
+        answer = await self._post(call, dict(args or {}), JSON, None)
+        try:
+            return parse_agencies(call, answer.data)
+        except BadDirectory as exc:
+            raise VdxpCallFailed(
+                call, str(exc), reachable=True, http_status=answer.http_status
+            ) from None
 
     # ------------------------------------------------------------------ HTTP
 

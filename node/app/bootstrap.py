@@ -30,6 +30,7 @@ from node.app.wiring import (
     CoreDeps,
     CoreFactory,
     TransportFactory,
+    directory_syncs,
     drop_folder_watchers,
     real_core,
     real_transport,
@@ -119,6 +120,7 @@ class NodeService:
             *upstream_pollers(
                 self.config, transport, core.exchange, self._clock, spool_dir, observer=metrics
             ),
+            *directory_syncs(self.config, transport, self._clock),
         )
         for part in self._background:
             await part.start()

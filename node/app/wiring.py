@@ -191,6 +191,28 @@ def upstream_pollers(
     return tuple(pollers)
 
 
+def directory_syncs(config: Config, transport: Transport, clock: Clock) -> tuple[Background, ...]:
+    """One directory sync per upstream with ``directory_sync`` on: the axis'
+    agency directory kept in <data_dir>/directory (adapters.transport.vdxp_directory)."""
+    from adapters.transport import NodeTransport
+    from adapters.transport.vdxp_directory import DirectorySync, directory_file
+
+    if not isinstance(transport, NodeTransport):
+        return ()
+    return tuple(
+        DirectorySync(
+            upstream=u.name,
+            client=functools.partial(transport.upstream_client, u.name),
+            path=directory_file(config.node.data_dir, u.name),
+            clock=clock,
+            interval=u.directory_interval.total_seconds(),
+            call=u.directory_call,
+        )
+        for u in config.upstreams
+        if u.directory_sync
+    )
+
+
 def drop_folder_watchers(
     config: Config, exchange: ExchangeApi, clock: Clock, spool_dir: Path
 ) -> tuple[Background, ...]:

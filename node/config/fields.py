@@ -159,6 +159,13 @@ def fraction(value: float) -> str | None:
     return None if 0 <= value < 1 else "must be at least 0 and below 1"
 
 
+DIRECTORY_CALLS = ("getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit")
+
+
+def directory_call(value: str) -> str | None:
+    return None if value in DIRECTORY_CALLS else "must be one of " + ", ".join(DIRECTORY_CALLS)
+
+
 def name_token(value: str) -> str | None:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
         return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from node.config.fields import (
     HostPort,
     at_least,
+    directory_call,
     doc,
     env_name,
     fraction,
@@ -280,7 +281,22 @@ class UpstreamEntry:
     )
     directory_sync: bool = field(
         default=False,
-        metadata=doc("keep the organ directory in step with the axis (getAgenciesList)"),
+        metadata=doc(
+            "keep a copy of the axis' organ directory (<data_dir>/directory/<name>.json), "
+            "shown by GET /admin/v1/directory"
+        ),
+    )
+    directory_interval: timedelta = field(
+        default=timedelta(hours=1),
+        metadata=doc("how often the directory is fetched (sooner after a failure)", check=positive),
+    )
+    directory_call: str = field(
+        default="getAgenciesList",
+        metadata=doc(
+            "the directory call: getAgenciesList, getAgenciesListQD20 (with code102) "
+            "or getSynchronizeUnit (with centerCode, deleted)",
+            check=directory_call,
+        ),
     )
     organs: tuple[str, ...] = field(
         default=(),

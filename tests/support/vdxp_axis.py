@@ -53,6 +53,14 @@ class FakeAxis:
     problems: list[str] = field(default_factory=list)
     hops: list[str | None] = field(default_factory=list)
     """The Lienthong-Hops header of each sendEdoc (None: none; the SDK sends none)."""
+    agencies: list[Any] = field(
+        default_factory=lambda: [
+            {"id": "1", "code": "000.00.00.H22", "name": "Tỉnh H22", "pid": "", "mail": ""}
+        ]
+    )
+    """The ``data`` of the directory calls (getAgenciesList, …QD20, getSynchronizeUnit)."""
+    agencies_answer: dict[str, Any] | None = None
+    """Answer the directory calls with this JSON instead (a bad answer)."""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 << 20)
@@ -65,6 +73,8 @@ class FakeAxis:
             "countReceiveEdoc",
             "countReceiveStatus",
             "getAgenciesList",
+            "getAgenciesListQD20",
+            "getSynchronizeUnit",
         ):
             app.router.add_post(f"/{name}", self._handler(name))
         return app
@@ -202,9 +212,16 @@ class FakeAxis:
         return _ok(count=len([o for o in self.offered if o.message_type == "status"]))
 
     def _getAgenciesList(self, values: dict[str, str], body: bytes) -> web.Response:
-        return _ok(
-            data=[{"id": "1", "code": "000.00.00.H22", "name": "Tỉnh H22", "pid": "", "mail": ""}]
-        )
+        if body:
+            self.problems.append("directory body")
+        if values.get("Content-Type") != "application/json":
+            self.problems.append("directory content-type")
+        if self.agencies_answer is not None:
+            return web.json_response(self.agencies_answer)
+        return _ok(data=self.agencies)
+
+    _getAgenciesListQD20 = _getAgenciesList
+    _getSynchronizeUnit = _getAgenciesList
 
 
 def _ok(**fields: Any) -> web.Response:

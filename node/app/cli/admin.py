@@ -18,7 +18,9 @@ from node.app.cli import table
 from node.report_format import FORMATS, render_csv, render_text
 
 NAME = "admin"
-HELP = "operator client for the admin API (list, show, trace, resend, dead letters, stats)"
+HELP = (
+    "operator client for the admin API (list, show, trace, resend, dead letters, stats, directory)"
+)
 TOKEN_ENV = "LIENTHONG_ADMIN_TOKEN"  # noqa: S105 - a variable name, not a secret
 PREFIX = "/admin/v1"
 
@@ -127,6 +129,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         ("audit", "verify the audit log"),
     ):
         sub.add_parser(action, help=text)
+    directory = sub.add_parser("directory", help="the axis' organ directory (directory_sync)")
+    directory.add_argument("--organ", help="only this organ, and whether the axis lists it")
 
 
 def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
@@ -146,6 +150,7 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
         "stats": ("organ", "since"),
         "overdue": ("organ",),
         "report": ("organ",),
+        "directory": ("organ",),
     }
     query = {
         k: str(getattr(args, k))
@@ -163,6 +168,7 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, str]]:
         "certs": "/certificates",
         "audit": "/audit",
         "report": "/report",
+        "directory": "/directory",
     }
     if args.action == "report":
         query |= {"from": args.start, "to": args.end}
@@ -220,6 +226,7 @@ def _human(action: str, data: Any) -> str:
         "show": _show,
         "trace": _trace,
         "audit": _audit,
+        "directory": _directory,
         "resend": lambda d: table.render(d["deliveries"], COLUMNS["resend"]),
     }
     if action in renderers:
@@ -288,6 +295,37 @@ def _trace(trace: dict[str, Any]) -> str:
 def _show(detail: dict[str, Any]) -> str:
     verification = json.dumps(detail["verification"], ensure_ascii=False, indent=2)
     return f"{_trace(detail['trace'])}\n\nverification:\n{verification}"
+
+
+def _directory(data: dict[str, Any]) -> str:
+    if not data["items"]:
+        return "no upstream has directory_sync = true"
+    parts = []
+    for item in data["items"]:
+        facts = [
+            ("upstream", item["upstream"]),
+            ("call", item["call"]),
+            ("synced", item["synced_at"] or "never"),
+            ("last error", item["last_error"] or "-"),
+            ("entries", item["count"]),
+        ]
+        if "known" in item:
+            facts.append(("organ listed", "yes" if item["known"] else "NO"))
+        parts.append(table.pairs(facts))
+        parts.append(
+            table.render(
+                item["entries"],
+                [
+                    ("CODE", "code"),
+                    ("ID", "id"),
+                    ("NAME", "name"),
+                    ("CODE102", "code102"),
+                    ("CENTER", "center_code"),
+                    ("DELETED", "deleted"),
+                ],
+            )
+        )
+    return "\n\n".join(parts)
 
 
 def _audit(check: dict[str, Any]) -> str:

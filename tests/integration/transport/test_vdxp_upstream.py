@@ -443,13 +443,13 @@ async def test_polls_and_messages_are_counted_on_metrics(link: Link) -> None:
     fake.offered = [Offered("a1", DOCUMENT, "edoc"), Offered("s1", STATUS, "status")]
     metrics = NodeMetrics(upstreams=["national"])
     before = metrics.render().decode()
-    await link.poller(metrics).poll_once()  # both taken
+    await link.poller(observer=metrics).poll_once()  # both taken
     fake.offered = [Offered("a2", DOCUMENT, "edoc")]
     link.exchange.fail_with = SignatureRejected("signature not accepted: digest mismatch", ("x",))
-    await link.poller(metrics).poll_once()  # refused
+    await link.poller(observer=metrics).poll_once()  # refused
     link.exchange.fail_with = None
     fake.answer_status = 503
-    await link.poller(metrics).poll_once()  # failed
+    await link.poller(observer=metrics).poll_once()  # failed
     text = metrics.render().decode()
     assert 'lienthong_upstream_polls_total{result="failure",upstream="national"} 0.0' in before
     assert 'lienthong_upstream_polls_total{result="success",upstream="national"} 2.0' in text

@@ -130,7 +130,8 @@ public class SdkDriver {
                     Agency x = as.get(i);
                     if (i > 0) b.append(',');
                     b.append("{\"id\":" + q(x.getId()) + ",\"code\":" + q(x.getCode()) + ",\"name\":" + q(x.getName())
-                        + ",\"code102\":" + q(x.getCode102()) + ",\"mail\":" + q(x.getMail()) + "}");
+                        + ",\"code102\":" + q(x.getCode102()) + ",\"mail\":" + q(x.getMail())
+                        + ",\"pid\":" + q(x.getPid()) + ",\"oldCode\":" + q(x.getOldCode()) + "}");
                 }
                 return b.append("]}").toString();
             }
@@ -142,7 +143,10 @@ public class SdkDriver {
                 if (us != null) for (int i = 0; i < us.size(); i++) {
                     UnitSynchronize x = us.get(i);
                     if (i > 0) b.append(',');
-                    b.append("{\"id\":" + q(x.getId()) + ",\"code\":" + q(x.getCode()) + ",\"centerCode\":" + q(x.getCenterCode()) + "}");
+                    b.append("{\"id\":" + q(x.getId()) + ",\"code\":" + q(x.getCode()) + ",\"centerCode\":" + q(x.getCenterCode())
+                        + ",\"name\":" + q(x.getName()) + ",\"mail\":" + q(x.getMail()) + ",\"pid\":" + q(x.getPid())
+                        + ",\"version\":" + q(x.getVersion()) + ",\"deleted\":" + q(x.isDeleted())
+                        + ",\"modifyDate\":" + q(x.getModifyDate()) + ",\"isAgency\":" + q(x.getIsAgency()) + "}");
                 }
                 return b.append("]}").toString();
             }

@@ -40,3 +40,21 @@ def test_an_unknown_route_target_names_upstreams_too(tmp_path: Path) -> None:
 def test_an_upstream_needs_trust_to_verify_what_it_receives(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"trust\.dir: required"):
         parse_config('[node]\norgan_id = "000.00.00.H41"\n' + UPSTREAM, tmp_path / "n")
+
+
+def test_directory_sync_is_off_unless_the_operator_turns_it_on(tmp_path: Path) -> None:
+    (upstream,) = parse_config(HEAD + UPSTREAM, tmp_path / "node.toml").upstreams
+    assert upstream.directory_sync is False
+    assert (upstream.directory_interval.total_seconds(), upstream.directory_call) == (
+        3600,
+        "getAgenciesList",
+    )
+    on = UPSTREAM + 'directory_sync = true\ndirectory_interval = "10m"\n'
+    (upstream,) = parse_config(HEAD + on, tmp_path / "node.toml").upstreams
+    assert upstream.directory_sync
+    assert upstream.directory_interval.total_seconds() == 600
+
+
+def test_an_unknown_directory_call_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"upstreams\[0\]\.directory_call: must be one of"):
+        parse_config(HEAD + UPSTREAM + 'directory_call = "getEdoc"\n', tmp_path / "node.toml")
