@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from node.engine.context import EngineContext
-from node.engine.intake import Sealed, StatusEffects
+from node.engine.intake import Files, Sealed, StatusEffects
 from node.engine.plan import Placement, place, route_back
 from node.engine.statuses import ARRIVED_TEXT, StatusDraft, build_status
 from node.model import Envelope, MessageHeader, ResponseFor, Status, StatusCode
@@ -43,7 +43,8 @@ def duplicate(hit: KeyHit) -> SubmitResult:
     return SubmitResult(hit.message_id, hit.document_id, ACCEPTED, duplicate=True)
 
 
-async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
+async def store_intake(ctx: EngineContext, intake: Intake, files: Files) -> SubmitResult:
+    """Store ``intake``; the spooled ``files`` pass to the store with it."""
     env = intake.envelope
     placement = place(ctx.settings.routing.plan(intake.recipients), ctx.settings)
     mid = new_id()
@@ -74,6 +75,7 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
         verification={**intake.sealed.verification, **intake.notes},
     )
     arrivals = await _arrivals(ctx, intake, placement)
+    files.handed_over()
     outcome = await ctx.store.accept([message, *arrivals])
     if outcome.duplicate_of is not None:
         return duplicate(outcome.duplicate_of)

@@ -3,11 +3,9 @@ the peer API call."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from node.engine.accepting import ACCEPTED, Intake, duplicate, store_intake
@@ -15,12 +13,12 @@ from node.engine.business import KEY as BUSINESS
 from node.engine.business import chain, key_suffix, links
 from node.engine.context import EngineContext
 from node.engine.intake import (
+    Files,
     Sealed,
+    check_submission,
+    check_transfer,
     rejected,
-    seal_submission,
     status_effects,
-    validated,
-    verify,
 )
 from node.engine.plan import client_keys, document_keys, status_key, transfer_key
 from node.engine.refusal import refuse_document
@@ -59,8 +57,9 @@ class Exchange:
         kind: MessageKind,
         idempotency_key: str | None = None,
     ) -> SubmitResult:
+        files = Files(body.path)
         try:
-            result = await self._submit(body, principal, kind, idempotency_key)
+            result = await self._submit(body, principal, kind, idempotency_key, files)
             if result.duplicate:
                 self._ctx.observer.on_accept(kind, Source.DMS, duplicate=True)
             return result
@@ -72,18 +71,27 @@ class Exchange:
                 )
             raise
         finally:
-            await _discard(body.path)
+            await files.discard()
 
     async def _submit(
-        self, body: IncomingBody, principal: DmsPrincipal, kind: MessageKind, idem: str | None
+        self,
+        body: IncomingBody,
+        principal: DmsPrincipal,
+        kind: MessageKind,
+        idem: str | None,
+        files: Files,
     ) -> SubmitResult:
         ctx = self._ctx
-        env = await validated(body.path, kind)
-        if env.sender not in principal.organs:
-            raise Forbidden(
-                f"DMS client {principal.client_id} may not send as {env.sender} "
-                f"(it speaks for {', '.join(sorted(principal.organs))})"
-            )
+
+        def may_send(env: Envelope) -> None:
+            if env.sender not in principal.organs:
+                raise Forbidden(
+                    f"DMS client {principal.client_id} may not send as {env.sender} "
+                    f"(it speaks for {', '.join(sorted(principal.organs))})"
+                )
+
+        checked = await check_submission(ctx, body, kind, may_send, files)
+        env = checked.envelope
         keys: list[str] = []
         if idem is not None:
             if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
@@ -118,24 +126,19 @@ class Exchange:
             keys += doc_keys
             notes = await _business_notes(ctx, env)
         ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
-        try:
-            intake = Intake(
-                envelope=env,
-                sealed=sealed,
-                source=Source.DMS,
-                source_name=principal.client_id,
-                recipients=recipients,
-                hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
-                keys=tuple(keys),
-                effects=effects,
-                tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
-                notes=notes,
-            )
-            return await store_intake(ctx, intake)
-        finally:
-            if sealed.path != body.path:
-                await _discard(sealed.path)
+        intake = Intake(
+            envelope=env,
+            sealed=await checked.sealed(ctx, body, files),
+            source=Source.DMS,
+            source_name=principal.client_id,
+            recipients=recipients,
+            hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
+            keys=tuple(keys),
+            effects=effects,
+            tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
+            notes=notes,
+        )
+        return await store_intake(ctx, intake, files)
 
     async def _new_recipients(
         self, env: Envelope, recipients: Sequence[str], sha256: str
@@ -156,8 +159,9 @@ class Exchange:
     async def receive(
         self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
+        files = Files(body.path)
         try:
-            result = await self._receive(body, peer, meta)
+            result = await self._receive(body, peer, meta, files)
             if result.duplicate:
                 self._ctx.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
             return result
@@ -167,10 +171,10 @@ class Exchange:
                 await self._audit_refusal(f"peer:{peer.peer_id}", meta.message_id, exc)
             raise
         finally:
-            await _discard(body.path)
+            await files.discard()
 
     async def _receive(
-        self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta
+        self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta, files: Files
     ) -> SubmitResult:
         ctx = self._ctx
         check_hops(meta.hops, node_organ=ctx.node_organ, limit=ctx.settings.hop_limit)
@@ -190,10 +194,12 @@ class Exchange:
                     f"(SHA-256 {first.sha256}); a message id names one message"
                 )
             return duplicate(first)
-        env = await validated(body.path, meta.kind)
-        _check_recipients(env, meta)
-        self._check_peer(env.sender, peer)
-        outcome, report = await verify(ctx, body.path, body.size)
+
+        def may_deliver(env: Envelope) -> None:
+            _check_recipients(env, meta)
+            self._check_peer(env.sender, peer)
+
+        env, outcome, report = await check_transfer(ctx, body, meta.kind, may_deliver)
         if not outcome.accepted:
             if env.kind is MessageKind.DOCUMENT:
                 await refuse_document(ctx, env, meta, outcome, via_peer=peer.peer_id)
@@ -240,7 +246,7 @@ class Exchange:
             else (),
             notes=notes,
         )
-        return await store_intake(ctx, intake)
+        return await store_intake(ctx, intake, files)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
         """A peer delivers only what comes From an organ it speaks for
@@ -354,7 +360,3 @@ def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
 
 def _sealed(body: IncomingBody, report: Mapping[str, Any]) -> Sealed:
     return Sealed(body.path, body.size, body.sha256, report)
-
-
-async def _discard(path: Path) -> None:
-    await asyncio.to_thread(path.unlink, missing_ok=True)
