@@ -1,5 +1,6 @@
 """The checks a message passes before it is stored: validation, signatures
-(sign for the organ, or verify), and the status rules against stored history."""
+(sign for the organ, or verify), and the status rules against stored history;
+an :class:`Intake` is a message that passed them."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from node.engine.context import EngineContext, off_loop
+from node.engine.budget import MemoryBudget, weight
+from node.engine.context import off_loop
+from node.engine.settings import EngineSettings
 from node.errors import (
     BadRequest,
     IllegalTransition,
@@ -25,12 +27,13 @@ from node.errors import (
     UnknownDestination,
     ValidationFailed,
 )
-from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
+from node.model import Envelope, MessageKind, Status, StatusCode
 from node.modes import SigningMode
 from node.ports.api import IncomingBody
-from node.ports.driven import Signer, VerificationOutcome, Verifier
-from node.status_rules import FeedbackState, sent_by_sender
-from node.store.records import NewStatusEntry
+from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifier
+from node.status_rules import fold, sent_by_sender
+from node.store.port import Store
+from node.store.records import NewStatusEntry, Source
 from node.validation import validate_file
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,17 @@ async def validated(path: Path, expected: MessageKind) -> Envelope:
 
 
 # --------------------------------------------------------------------------- signatures
+
+
+@dataclass(frozen=True)
+class Sealing:
+    """What sealing a message takes: whose DMS signs (settings), the organs'
+    keys, the verifier, and the memory budget of concurrent signatures."""
+
+    settings: EngineSettings
+    keys: KeyRing
+    verifier: Verifier
+    budget: MemoryBudget
 
 
 @dataclass(frozen=True)
@@ -102,10 +116,10 @@ def _verify_now(verifier: Verifier, path: Path) -> VerificationOutcome:
 
 
 async def verify(
-    ctx: EngineContext, path: Path, size: int
+    sealing: Sealing, path: Path, size: int
 ) -> tuple[VerificationOutcome, dict[str, Any]]:
-    async with ctx.signatures.hold(size, "the message"):
-        outcome = await off_loop(_verify_now, ctx.verifier, path)
+    async with sealing.budget.hold(size, "the message"):
+        outcome = await off_loop(_verify_now, sealing.verifier, path)
     return outcome, outcome_report(outcome)
 
 
@@ -117,15 +131,15 @@ def rejected(outcome: VerificationOutcome, what: str) -> SignatureRejected:
 
 
 async def seal_submission(
-    ctx: EngineContext, body: IncomingBody, organ: str, *, signed: bool = False
+    sealing: Sealing, body: IncomingBody, organ: str, *, signed: bool = False
 ) -> Sealed:
     """Per organ: the node signs (the signed bytes go to a new spool file beside
     the original) or verifies the DMS's signature; see :func:`_seal_now`."""
-    async with ctx.signatures.hold(body.size, "the message"):
-        return await off_loop(_seal_now, ctx, body, organ, signed)
+    async with sealing.budget.hold(body.size, "the message"):
+        return await off_loop(_seal_now, sealing, body, organ, signed)
 
 
-def _seal_now(ctx: EngineContext, body: IncomingBody, organ: str, signed: bool) -> Sealed:
+def _seal_now(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) -> Sealed:
     """Sign or verify, blocking (one trip off the loop for the whole stage).
 
     ``signed``: the envelope already carries a signature (the DMS's, or one it
@@ -138,17 +152,17 @@ def _seal_now(ctx: EngineContext, body: IncomingBody, organ: str, signed: bool) 
     Once signed, the original is deleted (in the same trip): only the signed
     copy is stored."""
     path = body.path
-    if ctx.settings.signing_mode(organ) is SigningMode.DMS:
-        outcome = _verify_now(ctx.verifier, path)
+    if sealing.settings.signing_mode(organ) is SigningMode.DMS:
+        outcome = _verify_now(sealing.verifier, path)
         if not outcome.accepted:
             raise rejected(outcome, f"the message from {organ}")
         return Sealed(path, body.size, body.sha256, outcome_report(outcome))
-    signer = ctx.keys.signer_for(organ)
+    signer = sealing.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
     verification: dict[str, Any] = {"signed_by_node": organ}
     if signed:
-        outcome = _verify_now(ctx.verifier, path)
+        outcome = _verify_now(sealing.verifier, path)
         failing = failing_signatures(outcome)
         if failing:
             raise SignatureRejected(
@@ -197,6 +211,10 @@ def _unlink_all(paths: Iterable[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
+def _fits_budget(sealing: Sealing, size: int) -> bool:
+    return weight(size) <= sealing.budget.total
+
+
 @dataclass(frozen=True)
 class Checked:
     """A submission validated and sealed in one trip off the loop. The seal ran
@@ -208,20 +226,20 @@ class Checked:
     seal: Sealed | None = None
     failure: Exception | None = None
 
-    async def sealed(self, ctx: EngineContext, body: IncomingBody, files: Files) -> Sealed:
+    async def sealed(self, sealing: Sealing, body: IncomingBody, files: Files) -> Sealed:
         if self.failure is not None:
             raise self.failure
         if self.seal is not None:
             return self.seal
         seal = await seal_submission(  # too big for the signature budget: it refuses
-            ctx, body, self.envelope.sender, signed=self.envelope.signature_count > 0
+            sealing, body, self.envelope.sender, signed=self.envelope.signature_count > 0
         )
         files.now(seal.path)
         return seal
 
 
 async def check_submission(
-    ctx: EngineContext,
+    sealing: Sealing,
     body: IncomingBody,
     expected: MessageKind,
     check: Callable[[Envelope], None],
@@ -229,20 +247,20 @@ async def check_submission(
 ) -> Checked:
     """Validate, ``check`` the envelope (who may send it), and sign or verify it
     for its sender, in one trip off the loop under the signature budget."""
-    if not ctx.signatures.fits_ever(body.size):
+    if not _fits_budget(sealing, body.size):
         envelope = await validated(body.path, expected)
         check(envelope)
         return Checked(envelope)
     files.now(body.path, signed_copy(body.path))  # either may exist if we are cancelled
-    async with ctx.signatures.hold(body.size, "the message"):
-        checked = await off_loop(_check_submission_now, ctx, body, expected, check)
+    async with sealing.budget.hold(body.size, "the message"):
+        checked = await off_loop(_check_submission_now, sealing, body, expected, check)
     if checked.seal is not None:
         files.now(checked.seal.path)
     return checked
 
 
 def _check_submission_now(
-    ctx: EngineContext,
+    sealing: Sealing,
     body: IncomingBody,
     expected: MessageKind,
     check: Callable[[Envelope], None],
@@ -250,38 +268,38 @@ def _check_submission_now(
     envelope = _validated_now(body.path, expected)
     check(envelope)
     try:
-        seal = _seal_now(ctx, body, envelope.sender, envelope.signature_count > 0)
+        seal = _seal_now(sealing, body, envelope.sender, envelope.signature_count > 0)
     except Exception as exc:  # noqa: BLE001 - raised by Checked.sealed, in the old order
         return Checked(envelope, failure=exc)
     return Checked(envelope, seal)
 
 
 async def check_transfer(
-    ctx: EngineContext,
+    sealing: Sealing,
     body: IncomingBody,
     expected: MessageKind,
     check: Callable[[Envelope], None],
 ) -> tuple[Envelope, VerificationOutcome, dict[str, Any]]:
     """Validate, ``check`` the envelope (recipients, the peer), and verify it,
     in one trip off the loop under the signature budget."""
-    if not ctx.signatures.fits_ever(body.size):
+    if not _fits_budget(sealing, body.size):
         envelope = await validated(body.path, expected)
         check(envelope)
-        return (envelope, *await verify(ctx, body.path, body.size))
-    async with ctx.signatures.hold(body.size, "the message"):
-        envelope, outcome = await off_loop(_check_transfer_now, ctx, body, expected, check)
+        return (envelope, *await verify(sealing, body.path, body.size))
+    async with sealing.budget.hold(body.size, "the message"):
+        envelope, outcome = await off_loop(_check_transfer_now, sealing, body, expected, check)
     return envelope, outcome, outcome_report(outcome)
 
 
 def _check_transfer_now(
-    ctx: EngineContext,
+    sealing: Sealing,
     body: IncomingBody,
     expected: MessageKind,
     check: Callable[[Envelope], None],
 ) -> tuple[Envelope, VerificationOutcome]:
     envelope = _validated_now(body.path, expected)
     check(envelope)
-    return envelope, _verify_now(ctx.verifier, body.path)
+    return envelope, _verify_now(sealing.verifier, body.path)
 
 
 def failing_signatures(outcome: VerificationOutcome) -> tuple[str, ...]:
@@ -372,9 +390,9 @@ class Parties:
         return "; ".join(f"sent by {s} to {', '.join(rs)}" for s, rs in self.sent.items())
 
 
-async def document_parties(ctx: EngineContext, document_id: str) -> Parties:
+async def document_parties(store: Store, document_id: str) -> Parties:
     sent: dict[str, dict[str, None]] = {}
-    for record in await ctx.store.documents(document_id):
+    for record in await store.documents(document_id):
         sent.setdefault(record.sender, {}).update(dict.fromkeys(record.recipients))
     return Parties(document_id, {s: tuple(rs) for s, rs in sent.items()})
 
@@ -433,7 +451,7 @@ def _sender_of(
 
 
 async def status_effects(
-    ctx: EngineContext,
+    store: Store,
     status: Status,
     *,
     relayed_to: tuple[str, ...] | None,
@@ -456,7 +474,7 @@ async def status_effects(
     document_id = status.response_for.document_id
     reporter = status.from_.organ_id
     code = status.status_code
-    parties = await document_parties(ctx, document_id)
+    parties = await document_parties(store, document_id)
     from_sender = sent_by_sender(code)
     if from_sender:
         allowed = _recall_recipients(parties, reporter)
@@ -478,7 +496,7 @@ async def status_effects(
             pairs = relayed_to
     problem = None
     for recipient in pairs:
-        history = await ctx.store.status_history(document_id, recipient)
+        history = await store.status_history(document_id, recipient)
         if code is StatusCode.ARRIVED:
             first = next((h for h in history if h.code == StatusCode.ARRIVED.value), None)
             if first is not None and first.message_id is not None:
@@ -506,34 +524,20 @@ def bad_transfer(message: str) -> BadRequest:
     )
 
 
-def fold(
-    history: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    """The state of a stored history. Entries the rules refuse are skipped and
-    reported instead of poisoning the pair. Taken in the order recorded; if that
-    breaks the rules, in the order of the statuses' own timestamps (statuses may
-    overtake each other between nodes), whichever breaks fewer."""
-    entries = list(history)
-    recorded = _fold(entries, document_id, recipient)
-    if not recorded[1]:
-        return recorded
-    stamped = _fold(sorted(entries, key=lambda item: item[0]), document_id, recipient)
-    return stamped if len(stamped[1]) < len(recorded[1]) else recorded
+@dataclass(frozen=True)
+class Intake:
+    """A message that passed every check, ready to be stored."""
 
-
-def _fold(
-    entries: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    state = FeedbackState(document_id=document_id, recipient=recipient)
-    problems: list[str] = []
-    for _, code in entries:
-        try:
-            state = state.apply(code, from_sender=sent_by_sender(code))
-        except IllegalTransition as exc:
-            problems.append(exc.detail)
-    return state, tuple(problems)
-
-
-def document_header(envelope: Envelope) -> MessageHeader:
-    assert isinstance(envelope.header, MessageHeader)
-    return envelope.header
+    envelope: Envelope
+    sealed: Sealed
+    source: Source
+    source_name: str
+    recipients: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    keys: tuple[str, ...]
+    origin_id: str | None = None
+    """The wire id it came with (peers); None: this node assigns one."""
+    via_peer: str | None = None
+    effects: StatusEffects | None = None
+    tracked: tuple[str, ...] = ()
+    notes: Mapping[str, Any] = field(default_factory=dict)

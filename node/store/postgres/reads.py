@@ -162,7 +162,7 @@ async def compact_counters(conn: Conn, q: Queries) -> None:
 
 
 class PgBody:
-    """:class:`node.ports.StoredBody` over chunk rows, fetched one at a time."""
+    """:class:`node.ports.driven.StoredBody` over chunk rows, fetched one at a time."""
 
     def __init__(
         self, pool: asyncpg.Pool, q: Queries, message_id: str, size: int, sha256: str

@@ -154,7 +154,7 @@ class FileBlobs:
 
 
 class FileBody:
-    """:class:`node.ports.StoredBody` over a blob file, read in chunks off the loop."""
+    """:class:`node.ports.driven.StoredBody` over a blob file, read in chunks off the loop."""
 
     def __init__(self, blobs: FileBlobs, message_id: str, size: int, sha256: str) -> None:
         self._blobs = blobs
