@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.chaos import ChaosReport, run_chaos  # noqa: E402
-from tests.harness.fixtures import running_pair  # noqa: E402
-from tests.harness.pg import postgres_dsn, probe, schemas, with_schema  # noqa: E402
+from tests.support.harness.chaos import ChaosReport, run_chaos  # noqa: E402
+from tests.support.harness.fixtures import running_pair  # noqa: E402
+from tests.support.pg import postgres_dsn, probe, schemas, with_schema  # noqa: E402
 
 
 async def one_run(store: str, args: argparse.Namespace) -> ChaosReport | None:

@@ -48,7 +48,7 @@ from node.ports.driven import (  # noqa: E402
 )
 from node.routing import RoutingTable  # noqa: E402
 from node.store import Store, store_from_url  # noqa: E402
-from tests.unit.engine.messages import document  # noqa: E402
+from tests.support.messages import document  # noqa: E402
 
 NODE = "000.00.00.H41"
 LOCAL = "000.00.12.H41"

@@ -1,7 +1,7 @@
 """Fuzz run: mutated envelopes against `lienthong validate`, the DMS API and
 the peer API (real node processes on 127.0.0.1, temp directory); prints cases,
 crashes, 5xx and wrongly accepted per target (the goal is 0, 0, 0). See
-docs/reliability.md and tests/harness/fuzz.py for the oracles.
+docs/reliability.md and tests/support/harness/fuzz.py for the oracles.
 
     python bench/fuzz.py                 # 2000 mutants per target
     python bench/fuzz.py --quick         # 200
@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.harness.fuzz import describe  # noqa: E402
-from tests.harness.fuzzrun import run_fuzz  # noqa: E402
+from tests.support.harness.fuzz import describe  # noqa: E402
+from tests.support.harness.fuzzrun import run_fuzz  # noqa: E402
 
 
 def main() -> int:

@@ -90,7 +90,7 @@ async def client(variant: str, work: Path, url: str) -> dict[str, float | str]:
     from adapters.transport import DropFolderEndpoint, NodeTransport, PeerEndpoint, Timeouts
     from node.model import MessageKind
     from node.ports.driven import Destination, DestinationKind, Outcome, TransferMeta
-    from tests.helpers.bodies import FileBody
+    from tests.support.bodies import FileBody
 
     source = work / "body.bin"
     body = FileBody(source, (work / "body.sha256").read_text())
@@ -146,9 +146,9 @@ async def client(variant: str, work: Path, url: str) -> dict[str, float | str]:
 
 
 def prepare(work: Path, size_mb: int) -> None:
-    from tests.helpers.tls_pki import make_pki
+    from tests.support.pki import make_tls_pki
 
-    pki = make_pki(work)
+    pki = make_tls_pki(work)
     (work / "node-b.sha256").write_text(pki.node_b.sha256)
     block = os.urandom(MB)
     digest = hashlib.sha256()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from node.edxml import build
 from node.validation import parse
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 KB = 1024
 MB = 1024 * 1024

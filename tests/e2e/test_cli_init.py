@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from node.config import load_config, token_sha256
-from tests.support.tlspki import write_pki_layout
+from signing.pki import make_test_pki
 
 H41, S41 = "000.00.00.H41", "000.00.12.H41"
 LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
@@ -22,7 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_init_with_a_pki_writes_a_loadable_config(tmp_path: Path) -> None:
-    write_pki_layout(tmp_path / "pki", [H41, S41])
+    make_test_pki(tmp_path / "pki", [H41, S41])
     done = _run(
         "init",
         str(tmp_path / "node"),
@@ -54,7 +54,7 @@ def test_init_with_a_pki_writes_a_loadable_config(tmp_path: Path) -> None:
 
 
 def test_init_prints_tokens_once_for_humans(tmp_path: Path) -> None:
-    write_pki_layout(tmp_path / "pki", [H41])
+    make_test_pki(tmp_path / "pki", [H41])
     done = _run("init", str(tmp_path / "n"), "--organ", H41, "--pki", str(tmp_path / "pki"))
     assert done.returncode == 0, done.stderr
     assert f"DMS dms-{H41}: " in done.stdout
@@ -63,7 +63,7 @@ def test_init_prints_tokens_once_for_humans(tmp_path: Path) -> None:
 
 
 def test_init_with_a_peer_and_default_route(tmp_path: Path) -> None:
-    write_pki_layout(tmp_path / "pki", [H41])
+    make_test_pki(tmp_path / "pki", [H41])
     peer_cert = tmp_path / "pki" / f"{H41}.tls.pem"
     done = _run(
         "init",
@@ -102,7 +102,7 @@ def test_bad_arguments_are_one_line_and_exit_2(
 
 
 def test_existing_config_is_kept_without_force(tmp_path: Path) -> None:
-    write_pki_layout(tmp_path / "pki", [H41])
+    make_test_pki(tmp_path / "pki", [H41])
     args = ("init", str(tmp_path / "n"), "--organ", H41, "--pki", str(tmp_path / "pki"))
     assert _run(*args).returncode == 0
     before = (tmp_path / "n" / "node.toml").read_text()

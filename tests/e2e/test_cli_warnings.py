@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.signing_support import SAMPLES, SENDER
+from tests.support.signing_fixtures import SAMPLES, SENDER
 
 LIENTHONG = Path(sys.executable).parent / "lienthong"
 STRICT = ("-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning")

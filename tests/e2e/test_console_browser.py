@@ -25,7 +25,7 @@ from aiohttp import web
 from node.config import token_sha256
 from tests.integration.service.real import H41, S41, RealNode, real_node
 from tests.support.env import missing
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 

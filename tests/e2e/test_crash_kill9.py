@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.chaos import run_chaos
-from tests.harness.fixtures import running_pair
+from tests.support.harness.chaos import run_chaos
+from tests.support.harness.fixtures import running_pair
 
 pytestmark = pytest.mark.slow
 

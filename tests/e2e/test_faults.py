@@ -15,12 +15,12 @@ import aiohttp
 import pytest
 
 from tests.conftest import PostgresSchema
-from tests.harness.dms import Dms
-from tests.harness.faults import TcpProxy, fill, small_tmpfs, tmpfs_problem
-from tests.harness.fixtures import arunning
-from tests.harness.nodes import G22, H41, NodeSetup, make_pair
-from tests.harness.process import NodeProcess
-from tests.unit.engine.messages import document
+from tests.support.harness.dms import Dms
+from tests.support.harness.faults import TcpProxy, fill, small_tmpfs, tmpfs_problem
+from tests.support.harness.fixtures import arunning
+from tests.support.harness.nodes import G22, H41, NodeSetup, make_pair
+from tests.support.harness.process import NodeProcess
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 

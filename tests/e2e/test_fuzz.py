@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.fuzz import describe
-from tests.harness.fuzzrun import run_fuzz
+from tests.support.harness.fuzz import describe
+from tests.support.harness.fuzzrun import run_fuzz
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 
 from tests.conftest import PostgresSchema
-from tests.harness.dms import Dms
-from tests.harness.fixtures import running
-from tests.harness.nodes import G22, H41, edit, make_pair, twin
-from tests.unit.engine.messages import document
+from tests.support.harness.dms import Dms
+from tests.support.harness.fixtures import running
+from tests.support.harness.nodes import G22, H41, edit, make_pair, twin
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 DOCUMENTS = 40

@@ -21,8 +21,8 @@ import aiohttp
 import pytest
 
 from node.app.cli.init import free_port
-from tests.support.tlspki import TestCa
-from tests.unit.engine.messages import document, status
+from tests.support.messages import document, status
+from tests.support.pki import TlsCa
 
 pytestmark = pytest.mark.slow
 
@@ -209,7 +209,7 @@ async def test_client_certificate_of_another_ca_is_refused(
     nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     _, b = nodes
-    stranger = TestCa(tmp_path / "stranger").issue("g22")
+    stranger = TlsCa(tmp_path / "stranger").issue("g22")
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the client does not care who B is here

@@ -1,4 +1,4 @@
-"""Three real `lienthong serve` processes (tests/harness/chain.py): DMS H41 →
+"""Three real `lienthong serve` processes (tests/support/harness/chain.py): DMS H41 →
 node H41 → (VDXP) national node G22 → (VDXP, polled) node H22 → DMS H22, and
 the statuses 01 and 03 all the way back to DMS H41, each exactly once."""
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.harness.chain import G22, H22, H41, Admin, make_chain
-from tests.harness.dms import Dms
-from tests.harness.fixtures import arunning
-from tests.unit.engine.messages import document, status
+from tests.support.harness.chain import G22, H22, H41, Admin, make_chain
+from tests.support.harness.dms import Dms
+from tests.support.harness.fixtures import arunning
+from tests.support.messages import document, status
 
 pytestmark = pytest.mark.slow
 

@@ -39,7 +39,7 @@ from tests.integration.engine.test_signed_round_trip import (
     _incoming,
 )
 from tests.interop.test_vdxp_sdk import compile_against_sdk
-from tests.unit.engine.messages import document, status
+from tests.support.messages import document, status
 
 pytestmark = pytest.mark.slow
 pair = round_trip.pair  # two engines with real signing (test PKI), as a fixture here

@@ -22,9 +22,9 @@ import pytest
 
 from node.errors import MalformedXml
 from node.validation import validate_file
-from tests.harness.fixtures import running
-from tests.harness.nodes import G22, H41, NodeSetup, edit, make_pair
-from tests.unit.engine.messages import document
+from tests.support.harness.fixtures import running
+from tests.support.harness.nodes import G22, H41, NodeSetup, edit, make_pair
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 

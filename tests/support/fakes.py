@@ -17,7 +17,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +51,8 @@ from node.ports.driven import (
     TransferMeta,
 )
 from node.xmlsafe import parse_bytes
-
-NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class FixedClock:
-    instant: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.instant
-
-
-@dataclass(frozen=True)
-class FileBody:
-    path: Path
-    size: int
-    sha256: str
-
-    async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        with self.path.open("rb") as handle:
-            while chunk := handle.read(chunk_size):
-                yield chunk
+from tests.support.bodies import FileBody
+from tests.support.clock import NOW, FakeClock
 
 
 @dataclass
@@ -117,18 +97,45 @@ def envelope_facts(data: bytes, kind: MessageKind) -> tuple[str, tuple[str, ...]
     return senders[0], tuple(dict.fromkeys(to)), doc_ids[0]
 
 
-class FakeExchange:
-    """ExchangeApi in memory; bodies are moved into ``store_dir``."""
+@dataclass(frozen=True)
+class SubmitCall:
+    content: bytes
+    kind: MessageKind
+    principal: DmsPrincipal
+    idempotency_key: str | None
 
-    def __init__(self, store_dir: Path, clock: FixedClock | None = None) -> None:
+
+@dataclass(frozen=True)
+class ReceiveCall:
+    meta: TransferMeta
+    content: bytes
+    peer: PeerPrincipal
+
+
+class FakeExchange:
+    """ExchangeApi in memory, the one fake of it (HTTP adapters, drop folder,
+    VDXP poller): bodies are moved into ``store_dir``, a repeated idempotency
+    key or peer message id answers the first result as a duplicate, and every
+    call taken is recorded (``calls``, ``received``)."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        clock: FakeClock | None = None,
+        *,
+        fail_with: BaseException | None = None,
+    ) -> None:
         self.store_dir = store_dir
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        self.clock = clock or FixedClock()
+        self.clock = clock or FakeClock()
         self.messages: dict[str, Stored] = {}
         self.by_key: dict[tuple[str, ...], str] = {}
-        self.fail_with: BaseException | None = None
+        self.fail_with = fail_with
         """Raised by every call (after taking no body): to simulate a store outage etc."""
-        self.received_from: list[PeerPrincipal] = []
+        self.calls: list[SubmitCall] = []
+        """Every submit the core took, in order (duplicates included)."""
+        self.received: list[ReceiveCall] = []
+        """Every receive the core took, in order (duplicates included)."""
         self.entered = asyncio.Event()
         """Set when a submit has started (and holds its spooled body)."""
         self.gate: asyncio.Event | None = None
@@ -160,7 +167,7 @@ class FakeExchange:
             sender,
             recipients,
             document_id,
-            FileBody(target, body.size, body.sha256),
+            FileBody(target, body.sha256),
             self.clock.now(),
         )
         self.by_key[key] = mid
@@ -195,6 +202,7 @@ class FakeExchange:
         data = body.path.read_bytes()
         assert hashlib.sha256(data).hexdigest() == body.sha256
         assert len(data) == body.size
+        self.calls.append(SubmitCall(data, kind, principal, idempotency_key))
         sender, recipients, document_id = envelope_facts(data, kind)
         if sender not in principal.organs:
             raise Forbidden(f"client {principal.client_id} may not send for {sender}")
@@ -210,8 +218,8 @@ class FakeExchange:
     ) -> SubmitResult:
         self._maybe_fail()
         try:
-            self.received_from.append(peer)
             data = body.path.read_bytes()
+            self.received.append(ReceiveCall(meta, data, peer))
             sender, _, document_id = envelope_facts(data, meta.kind)
             return self._store(
                 body,

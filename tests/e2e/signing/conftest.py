@@ -1,6 +1,6 @@
-"""Fixtures for the signing tests (shared material lives in tests/signing_support.py)."""
+"""Fixtures for the signing tests (shared material lives in tests/support/signing_fixtures.py)."""
 
-from tests.signing_support import (  # noqa: F401 - re-exported fixtures
+from tests.support.signing_fixtures import (  # noqa: F401 - re-exported fixtures
     checker,
     ec_material,
     foreign_pki,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.signing_support import SAMPLES, SENDER
+from tests.support.signing_fixtures import SAMPLES, SENDER
 
 LIENTHONG = Path(sys.executable).parent / "lienthong"
 

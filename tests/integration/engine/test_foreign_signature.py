@@ -32,7 +32,7 @@ from signing.keyring import OrganKey, build_key_ring
 from signing.pki import TestPki, make_test_pki
 from signing.policy import VerificationPolicy
 from signing.verifier import DocumentVerifier
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 H41, G22, S41 = "000.00.00.H41", "000.00.00.G22", "000.00.12.H41"
 DMS = DmsPrincipal("dms-h41", frozenset({H41}))

@@ -9,9 +9,10 @@ from node.engine import Engine
 from node.model import MessageKind
 from node.store import store_from_url
 from tests.conftest import PostgresSchema
+from tests.support.clock import FakeClock
+from tests.support.engine_fakes import FakeKeyRing, FakeTransport, FakeVerifier
+from tests.support.messages import document, spooled
 from tests.unit.engine.conftest import DMS_UBND, NODE, STTTT, T0, UBND, VPCP, settings
-from tests.unit.engine.fakes import FakeClock, FakeKeyRing, FakeTransport, FakeVerifier
-from tests.unit.engine.messages import document, spooled
 
 
 async def test_two_engines_never_deliver_the_same_message_twice(

@@ -34,7 +34,7 @@ from signing.keyring import OrganKey, StaticKeyRing, build_key_ring
 from signing.pki import make_test_pki
 from signing.policy import VerificationPolicy
 from signing.verifier import DocumentVerifier
-from tests.unit.engine.messages import document, status, status_code
+from tests.support.messages import document, status, status_code
 
 H41 = "000.00.00.H41"
 G22 = "000.00.00.G22"

@@ -1,5 +1,5 @@
 """Two real nodes in this process, set up as an operator would (`lienthong pki
-init`, `lienthong init`: tests/harness/nodes.make_pair): A serves H41, B serves
+init`, `lienthong init`: tests/support/harness/nodes.make_pair): A serves H41, B serves
 G22, each the other's default peer, over mutual TLS on 127.0.0.1, with the real
 store (SQLite), engine, signing and transport. The hostile suite attacks B
 through its DMS listener, and through its peer listener as A (A's own client
@@ -24,7 +24,7 @@ from node.app.bootstrap import NodeService, running_node
 from node.config import load_config
 from signing.keys import PemKeyFile
 from signing.xmlsign import XmlSigner
-from tests.harness.nodes import G22, H41, NodeSetup, make_pair
+from tests.support.harness.nodes import G22, H41, NodeSetup, make_pair
 
 
 @dataclass

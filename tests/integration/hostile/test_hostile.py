@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.harness.nodes import G22, H41
 from tests.integration.hostile.conftest import Pair
-from tests.unit.engine.messages import document
+from tests.support.harness.nodes import G22, H41
+from tests.support.messages import document
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

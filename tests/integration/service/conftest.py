@@ -14,8 +14,9 @@ import pytest
 from node.app.bootstrap import NodeService, running_node
 from node.config import Config
 from node.ports.driven import Clock, Transport
-from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, FixedClock, RecordingTransport
-from tests.support.nodes import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, RecordingTransport
+from tests.support.node_config import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
 
 
 @dataclass
@@ -80,7 +81,7 @@ async def harness(
             test.config,
             core_factory=core,
             transport_factory=recording(transport),
-            clock=clock or FixedClock(),
+            clock=clock or FakeClock(),
             environ={},
         ) as service,
         aiohttp.ClientSession() as http,

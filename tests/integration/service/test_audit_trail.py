@@ -25,8 +25,8 @@ from node.config import load_config
 from node.engine.checkpoints import Checkpointer
 from signing.pki import make_test_pki
 from tests.integration.service.real import H41, S41
+from tests.support.messages import document
 from tests.support.tsa import local_tsa
-from tests.unit.engine.messages import document
 
 LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 XML = {"Content-Type": "application/xml"}

@@ -14,7 +14,7 @@ from node.app.bootstrap import NodeService
 from node.config import load_config
 from node.errors import ConfigError
 from tests.support.fakes import FakeCore
-from tests.support.nodes import node_toml
+from tests.support.node_config import node_toml
 
 
 def _write(tmp_path: Path, extra_dms: str = "", listen: str = "127.0.0.1:0") -> Path:

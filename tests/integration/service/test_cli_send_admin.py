@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.service.conftest import Harness
-from tests.support.nodes import AUDITOR, OPERATOR, TOKENS
+from tests.support.node_config import AUDITOR, OPERATOR, TOKENS
 
 LIENTHONG = [sys.executable, "-m", "node.app.cli.main"]
 

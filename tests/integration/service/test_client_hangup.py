@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.integration.service.conftest import Harness
-from tests.support.nodes import TOKENS
+from tests.support.node_config import TOKENS
 
 
 async def test_upload_cut_by_the_client_is_logged_as_499(

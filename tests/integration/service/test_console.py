@@ -7,8 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -16,25 +15,17 @@ import pytest
 from yarl import URL
 
 from tests.integration.service.conftest import UBND, XML, Harness, harness
-from tests.support.fakes import NOW
-from tests.support.nodes import AUDITOR, OPERATOR
-
-
-@dataclass
-class MovableClock:
-    instant: datetime = field(default=NOW)
-
-    def now(self) -> datetime:
-        return self.instant
+from tests.support.clock import FakeClock
+from tests.support.node_config import AUDITOR, OPERATOR
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-async def node(tmp_path: Path, clock: MovableClock) -> AsyncIterator[Harness]:
+async def node(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     async with harness(tmp_path, clock=clock) as h:
         yield h
 
@@ -167,7 +158,7 @@ async def test_auditor_reads_but_cannot_resend(node: Harness, sample_document: b
         assert node.admin.resent == []
 
 
-async def test_sessions_expire_when_idle(node: Harness, clock: MovableClock) -> None:
+async def test_sessions_expire_when_idle(node: Harness, clock: FakeClock) -> None:
     async with _browser() as http:
         await sign_in(http, node.url, OPERATOR)
         clock.instant += timedelta(minutes=29)

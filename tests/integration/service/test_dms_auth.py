@@ -4,7 +4,7 @@ organ, nor read, acknowledge or trace another organ's messages."""
 from __future__ import annotations
 
 from tests.integration.service.conftest import STTTT, UBND, XML, Harness, auth
-from tests.support.nodes import S41
+from tests.support.node_config import S41
 
 
 async def test_no_token_is_401_problem_with_challenge(

@@ -62,7 +62,7 @@ async def test_workers_stop_after_listeners_and_before_the_core_closes(tmp_path:
     from node.app.bootstrap import NodeService
     from tests.integration.service.conftest import recording
     from tests.support.fakes import FakeCore, RecordingTransport
-    from tests.support.nodes import make_node
+    from tests.support.node_config import make_node
 
     events: list[str] = []
     test = make_node(tmp_path / "n")

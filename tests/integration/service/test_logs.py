@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration.service.conftest import UBND, XML, Harness
 from tests.support.logs import node_log
-from tests.support.nodes import TOKENS
+from tests.support.node_config import TOKENS
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 
 from tests.integration.service.conftest import Harness
 from tests.support.logs import node_log
-from tests.support.nodes import TOKENS
+from tests.support.node_config import TOKENS
 
 TOKEN = TOKENS["ubnd"]
 AUTH = f"Authorization: Bearer {TOKEN}\r\n"

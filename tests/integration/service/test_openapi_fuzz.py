@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from adapters.http.openapi import openapi_document
 from tests.integration.service.conftest import AUDIT, OPS, UBND, harness
 from tests.integration.service.real import H41, S41, real_node
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 schema = schemathesis.openapi.from_dict(openapi_document()).exclude(path="/peer/v1/messages")
 

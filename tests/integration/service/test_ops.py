@@ -48,7 +48,7 @@ async def test_metrics_expose_queue_attempts_and_certificates(node: Harness) -> 
         'lienthong_delivery_attempts_total{destination_kind="peer",outcome="delivered"} 1.0' in text
     )
     assert 'lienthong_delivery_seconds_count{destination_kind="peer"} 1.0' in text
-    assert 'lienthong_certificate_expiry_days{name="lienthong-test-CA",role="trust-anchor"' in text
+    assert 'lienthong_certificate_expiry_days{name="ca",role="trust-anchor"' in text
     assert 'lienthong_http_requests_total{api="ops",status="200"}' in text
 
 

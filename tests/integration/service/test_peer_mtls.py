@@ -17,9 +17,9 @@ from adapters.transport.headers import transfer_headers
 from node.model import MessageKind
 from node.ports.driven import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
-from tests.support.fakes import NOW
-from tests.support.nodes import G22, S41
-from tests.support.tlspki import TestCa
+from tests.support.clock import NOW
+from tests.support.node_config import G22, S41
+from tests.support.pki import TlsCa
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def peer_node(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
 
 
-def client_context(ca: TestCa, name: str | None, other_ca: TestCa | None = None) -> ssl.SSLContext:
+def client_context(ca: TlsCa, name: str | None, other_ca: TlsCa | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca.path))
     issuer = other_ca or ca
     if name is not None:
@@ -37,7 +37,7 @@ def client_context(ca: TestCa, name: str | None, other_ca: TestCa | None = None)
     return context
 
 
-def _g22(ca: TestCa) -> ssl.SSLContext:
+def _g22(ca: TlsCa) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca.path))
     context.load_cert_chain(ca.directory / "g22-node.pem", ca.directory / "g22-node.key")
     return context
@@ -74,7 +74,7 @@ async def test_configured_peer_delivers_and_redelivery_is_a_duplicate(
     assert body["id"] == "g22-0001"
     status, again = await _post(peer_node, context, sample_document, _headers(sample_document))
     assert (status, again) == (200, body)
-    peer = peer_node.exchange.received_from[0]
+    peer = peer_node.exchange.received[0].peer
     assert (peer.peer_id, peer.node_organ) == ("g22", G22)
     assert peer_node.exchange.messages["g22-0001"].recipients == (S41,)
     assert peer_node.spooled() == []
@@ -98,7 +98,7 @@ async def test_wrong_client_certificate_is_refused_by_tls_quickly(
 ) -> None:
     assert peer_node.test.ca is not None
     if who == "untrusted-ca":
-        context = client_context(peer_node.test.ca, "g22-node", other_ca=TestCa(tmp_path / "x"))
+        context = client_context(peer_node.test.ca, "g22-node", other_ca=TlsCa(tmp_path / "x"))
     else:
         context = client_context(peer_node.test.ca, None)
     started = time.monotonic()

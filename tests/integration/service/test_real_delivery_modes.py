@@ -9,9 +9,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.helpers.peer_server import FakeDmsWebhook
 from tests.integration.service.real import H41, S41, real_node
-from tests.unit.engine.messages import document
+from tests.support.messages import document
+from tests.support.peer_server import FakeDmsWebhook
 
 SECRET = "webhook-secret-0123456789"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.service.real import H41, S41, RealNode, real_node, wait_for_inbox
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 XML = {"Content-Type": "application/xml"}
 

@@ -16,7 +16,7 @@ from node.app.cli.serve import serve
 from node.config import load_config
 from tests.integration.service.conftest import recording
 from tests.support.fakes import FakeCore, RecordingTransport
-from tests.support.nodes import make_node
+from tests.support.node_config import make_node
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -13,7 +13,7 @@ from node.app.wiring import make_key_ring, make_verifier
 from node.config import parse_config
 from node.errors import ConfigError
 from signing.pki import make_test_pki
-from tests.support.fakes import FixedClock
+from tests.support.clock import FakeClock
 
 H41, S41 = "000.00.00.H41", "000.00.12.H41"
 
@@ -56,7 +56,7 @@ def test_node_signs_for_its_organs_and_verifies_what_it_signed(
     assert signer is not None
     signed = tmp_path / "signed.edxml"
     signed.write_bytes(signer.sign(sample_document))
-    clock = FixedClock(datetime.now(UTC))
+    clock = FakeClock(datetime.now(UTC))
     outcome = make_verifier(config, clock).verify(signed)
     assert outcome.accepted, outcome.reasons
     assert H41 in outcome.signer_organs
@@ -77,4 +77,4 @@ def test_unreadable_trust_material_stops_the_start(pki: Path, tmp_path: Path) ->
     text = _config_text(pki).replace(f'dir = "{pki}"', f'dir = "{tmp_path / "trust"}"')
     config = parse_config(text, tmp_path / "node.toml")
     with pytest.raises(ConfigError):
-        make_verifier(config, FixedClock())
+        make_verifier(config, FakeClock())

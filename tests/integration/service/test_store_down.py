@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from tests.integration.service.real import H41, S41, RealNode, real_node
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 pytestmark = pytest.mark.postgres
 XML = {"Content-Type": "application/xml"}

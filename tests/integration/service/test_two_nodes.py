@@ -18,8 +18,10 @@ from node.app.bootstrap import NodeService, running_node
 from node.config import load_config, token_sha256
 from node.model import MessageKind
 from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
-from tests.support.fakes import NOW, FakeCore, FileBody
-from tests.support.tlspki import Issued, TestCa
+from tests.support.bodies import FileBody
+from tests.support.clock import NOW
+from tests.support.fakes import FakeCore
+from tests.support.pki import Issued, TlsCa
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
 
@@ -28,7 +30,7 @@ def _config(
     directory: Path,
     organ: str,
     me: Issued,
-    ca: TestCa,
+    ca: TlsCa,
     peer: tuple[str, str, str, Issued],
     peer_next: Issued | None = None,
 ) -> Path:
@@ -76,7 +78,7 @@ async def _node(path: Path, store: Path) -> AsyncIterator[tuple[NodeService, Fak
 
 def _body(path: Path, data: bytes) -> FileBody:
     path.write_bytes(data)
-    return FileBody(path, len(data), hashlib.sha256(data).hexdigest())
+    return FileBody(path, hashlib.sha256(data).hexdigest())
 
 
 async def _send(core: FakeCore, body: FileBody, message_id: str) -> tuple[Outcome, str]:
@@ -87,7 +89,7 @@ async def _send(core: FakeCore, body: FileBody, message_id: str) -> tuple[Outcom
 
 
 async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: bytes) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22 = ca.issue("h41"), ca.issue("g22")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     b_path = _config(tmp_path / "b", G22, g22, ca, ("h41", "https://127.0.0.1:1/", H41, h41))
@@ -102,7 +104,7 @@ async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: by
             outcome, _ = await _send(a_core, doc, "h41-0001")
             assert outcome is Outcome.DUPLICATE
         assert b_core.exchange is not None
-        peer = b_core.exchange.received_from[0]
+        peer = b_core.exchange.received[0].peer
         assert (peer.peer_id, peer.node_organ) == ("h41", H41)
         stored = b_core.exchange.messages["h41-0001"]
         assert stored.body.path.read_bytes() == sample_document
@@ -112,7 +114,7 @@ async def test_peer_transfer_over_mutual_tls(tmp_path: Path, sample_document: by
 async def test_sender_with_an_unexpected_certificate_is_refused(
     tmp_path: Path, sample_document: bytes
 ) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22, impostor = ca.issue("h41"), ca.issue("g22"), ca.issue("impostor")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     b_path = _config(tmp_path / "b", G22, g22, ca, ("h41", "https://127.0.0.1:1/", H41, h41))
@@ -131,7 +133,7 @@ async def test_sender_with_an_unexpected_certificate_is_refused(
 async def test_receiver_with_an_unexpected_certificate_gets_nothing(
     tmp_path: Path, sample_document: bytes
 ) -> None:
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41, g22, other = ca.issue("h41"), ca.issue("g22"), ca.issue("other")
     doc = _body(tmp_path / "doc.edxml", sample_document)
     # B presents "other" while A pins g22: A's handshake fails before sending a byte.
@@ -153,7 +155,7 @@ async def test_both_nodes_rotate_their_certificates_without_a_gap(
     """Each node already presents its new certificate; the other side still
     pins the old one and lists the new one as ``next_certificate``: documents
     flow both ways and the sender is still recognised as the same peer."""
-    ca = TestCa(tmp_path / "pki")
+    ca = TlsCa(tmp_path / "pki")
     h41_old, g22_old = ca.issue("h41-2025"), ca.issue("g22-2025")
     h41_new, g22_new = ca.issue("h41-2026"), ca.issue("g22-2026")
     doc = _body(tmp_path / "doc.edxml", sample_document)
@@ -169,5 +171,5 @@ async def test_both_nodes_rotate_their_certificates_without_a_gap(
             outcome, detail = await _send(a_core, doc, "h41-0004")
         assert outcome is Outcome.DELIVERED, detail
         assert b_core.exchange is not None
-        assert b_core.exchange.received_from[0].peer_id == "h41"
+        assert b_core.exchange.received[0].peer.peer_id == "h41"
         assert "h41-0004" in b_core.exchange.messages

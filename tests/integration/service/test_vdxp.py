@@ -17,7 +17,7 @@ import pytest
 
 from adapters.http.vdxp_auth import signed_headers
 from tests.integration.service.real import H41, S41, RealNode, real_node, wait_for_inbox
-from tests.unit.engine.messages import document
+from tests.support.messages import document
 
 SECRET = "vdxp-secret-of-the-test-dms"
 ICT = timezone(timedelta(hours=7))

@@ -12,7 +12,7 @@ from signing.envelope import SIGNATURE_TAG
 from signing.pki import TestPki
 from signing.policy import VerificationPolicy
 from signing.verifier import DocumentVerifier
-from tests.signing_support import parse, serialise
+from tests.support.signing_fixtures import parse, serialise
 
 DIGEST_MISMATCH = "signature 1: the signed content was altered after signing (digest mismatch)"
 

@@ -10,7 +10,7 @@ import pytest
 
 from node.modes import RevocationMode
 from signing.pki import TestPki
-from tests.signing_support import SENDER, Checker, sample_document, signer_for, signer_from
+from tests.support.signing_fixtures import SENDER, Checker, sample_document, signer_for, signer_from
 
 REVINFO_MISSING = (
     "revocation status could not be established: no CRL or OCSP response covers the "

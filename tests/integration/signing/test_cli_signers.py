@@ -9,7 +9,7 @@ import pytest
 
 from node.app.cli.main import main
 from signing.pki import TestPki
-from tests.signing_support import OTHER, SENDER, sample_document, signer_for
+from tests.support.signing_fixtures import OTHER, SENDER, sample_document, signer_for
 
 
 def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

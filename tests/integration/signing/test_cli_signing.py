@@ -9,7 +9,7 @@ import pytest
 
 from node.app.cli.main import main
 from signing.pki import TestPki
-from tests.signing_support import SAMPLES, SENDER
+from tests.support.signing_fixtures import SAMPLES, SENDER
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

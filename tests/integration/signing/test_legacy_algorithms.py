@@ -12,7 +12,14 @@ from signxml.signer import XMLSigner
 from signing.envelope import DS
 from signing.keys import PemKeyFile, load_certificates
 from signing.pki import TestPki
-from tests.signing_support import SENDER, Checker, header, parse, sample_document, serialise
+from tests.support.signing_fixtures import (
+    SENDER,
+    Checker,
+    header,
+    parse,
+    sample_document,
+    serialise,
+)
 
 
 class _LegacySigner(XMLSigner):

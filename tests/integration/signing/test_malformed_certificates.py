@@ -20,7 +20,7 @@ from signing.pki import TestPki
 from signing.policy import VerificationPolicy
 from signing.verifier import DocumentVerifier
 from signing.xmlsign import XmlSigner
-from tests.signing_support import SENDER, sample_document, signer_for
+from tests.support.signing_fixtures import SENDER, sample_document, signer_for
 
 NOT_X509 = "certificate in KeyInfo is not valid DER/X.509"
 _CERT = re.compile(rb"(<(?:\w+:)?X509Certificate>)([^<]*)(</)")

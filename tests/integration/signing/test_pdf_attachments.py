@@ -14,7 +14,13 @@ from signing.keys import PemKeyFile, load_certificates
 from signing.pdfsample import minimal_pdf, sign_pdf
 from signing.pki import TestPki
 from signing.report import DocumentReport
-from tests.signing_support import SENDER, Checker, sample_document, signer_for, with_attachment
+from tests.support.signing_fixtures import (
+    SENDER,
+    Checker,
+    sample_document,
+    signer_for,
+    with_attachment,
+)
 
 
 @pytest.fixture

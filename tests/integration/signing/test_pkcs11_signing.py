@@ -11,7 +11,7 @@ from signing.keyring import OrganKey, Pkcs11Key, build_key_ring
 from signing.keys import KeyMaterialError
 from signing.pkcs11 import Pkcs11KeySource
 from signing.pki import TestCa, TestPki, write_cert
-from tests.signing_support import SENDER, Checker, SoftHsm, sample_document
+from tests.support.signing_fixtures import SENDER, Checker, SoftHsm, sample_document
 
 pkcs11 = pytest.importorskip("pkcs11")
 

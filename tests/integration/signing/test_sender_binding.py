@@ -15,7 +15,7 @@ import signing.verifier as verifier_module
 from signing.envelope import DS
 from signing.pki import TestPki
 from signing.xmlverify import LEGACY_WARNING
-from tests.signing_support import (
+from tests.support.signing_fixtures import (
     OTHER,
     SENDER,
     Checker,
@@ -87,7 +87,7 @@ def test_a_status_is_bound_to_its_reporter(pki: TestPki, checker: Checker) -> No
 
 
 def _status() -> bytes:
-    from tests.signing_support import SAMPLES
+    from tests.support.signing_fixtures import SAMPLES
 
     return (SAMPLES / "status.edxml").read_bytes()
 

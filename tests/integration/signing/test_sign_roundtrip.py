@@ -12,7 +12,7 @@ from signing.envelope import header_signatures
 from signing.keys import KeyMaterialError, PemKeyFile
 from signing.pki import TestPki
 from signing.xmlsign import XmlSigner
-from tests.signing_support import (
+from tests.support.signing_fixtures import (
     OTHER,
     SENDER,
     Checker,

@@ -12,7 +12,7 @@ from signxml.signer import XMLSigner
 from signing.envelope import DS
 from signing.keys import PemKeyFile, load_certificates
 from signing.pki import TestPki
-from tests.signing_support import (
+from tests.support.signing_fixtures import (
     SENDER,
     Checker,
     first_signature,

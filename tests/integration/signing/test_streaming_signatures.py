@@ -24,7 +24,7 @@ from signing.policy import VerificationPolicy
 from signing.streamsign import sign_stream
 from signing.verifier import DocumentVerifier
 from signing.xmlsign import hardened_parser, sign_envelope
-from tests.signing_support import (
+from tests.support.signing_fixtures import (
     OTHER,
     SENDER,
     parse,

@@ -6,7 +6,7 @@ import base64
 import copy
 
 from signing.pki import TestPki
-from tests.signing_support import (
+from tests.support.signing_fixtures import (
     SENDER,
     Checker,
     ds,

@@ -15,7 +15,7 @@ from signing.pki import TestPki
 from signing.policy import VerificationPolicy
 from signing.trust import load_material
 from signing.verifier import DocumentVerifier
-from tests.signing_support import SENDER, sample_document, signer_for, signer_from
+from tests.support.signing_fixtures import SENDER, sample_document, signer_for, signer_from
 
 
 def _check(checker: CertChecker, cert: Path) -> tuple[bool, bool]:

@@ -14,7 +14,7 @@ from signing.pki import TestPki
 from signing.policy import VerificationPolicy
 from signing.trust import TrustStoreError
 from signing.verifier import DocumentUnreadable, DocumentVerifier
-from tests.signing_support import OTHER, SENDER, sample_document
+from tests.support.signing_fixtures import OTHER, SENDER, sample_document
 
 
 def _verifier(pki: TestPki) -> Verifier:

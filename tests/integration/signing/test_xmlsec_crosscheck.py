@@ -20,7 +20,8 @@ from signing.envelope import DS
 from signing.pki import TestPki
 from signing.streamsign import sign_stream
 from signing.xmlsign import sign_envelope
-from tests.signing_support import (
+from tests.support.env import missing
+from tests.support.signing_fixtures import (
     OTHER,
     SENDER,
     Checker,
@@ -28,7 +29,6 @@ from tests.signing_support import (
     signer_for,
     with_attachment,
 )
-from tests.support.env import missing
 
 
 @pytest.fixture(scope="module")

@@ -33,17 +33,10 @@ from signing.pki import TestPki, make_test_pki
 from signing.policy import VerificationPolicy
 from signing.trust import load_material
 from tests.integration.store.conftest import Target, message
+from tests.support.clock import FakeClock
 from tests.support.tsa import LocalTsa, local_tsa
 
 NODE = "000.00.00.H41"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.at
 
 
 class Observed:
@@ -78,7 +71,7 @@ def checkpointer(store: Store, pki: TestPki, tsa: LocalTsa | None, **options: An
     return Checkpointer(
         store=store,
         signer=signer(pki),
-        clock=options.pop("clock", Clock()),
+        clock=options.pop("clock", FakeClock(datetime.now(UTC))),
         node=NODE,
         interval=timedelta(hours=1),
         timestamper=Rfc3161Timestamper(tsa.url, timeout=5) if tsa else None,

@@ -11,28 +11,28 @@ from adapters.tls import TlsMaterial, server_context
 from adapters.transport import NodeTransport, PeerEndpoint, Timeouts
 from node.model import MessageKind
 from node.ports.driven import Direction, Hop, TransferMeta
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki, make_pki
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, Issued, TlsPki, make_tls_pki
 
 FAST = Timeouts(connect=2.0, read=2.0, base=5.0, retry_wait=0.0)
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TlsPki:
+    return make_tls_pki(tmp_path_factory.mktemp("pki"))
 
 
-def material(pki: TestPki, issued: Issued, *, crl: bool = False) -> TlsMaterial:
+def material(pki: TlsPki, issued: Issued, *, crl: bool = False) -> TlsMaterial:
     return TlsMaterial(issued.cert, issued.key, pki.ca, pki.crl if crl else None)
 
 
-def node_a_as_peer(pki: TestPki) -> PeerEndpoint:
+def node_a_as_peer(pki: TlsPki) -> PeerEndpoint:
     """How node B configures node A (the client in these tests)."""
     return PeerEndpoint.create("A", "https://127.0.0.1:1", expected_cert_sha256=pki.node_a.sha256)
 
 
 @pytest.fixture
-async def peer_b(pki: TestPki) -> AsyncIterator[FakePeerNode]:
+async def peer_b(pki: TlsPki) -> AsyncIterator[FakePeerNode]:
     """Node B's peer API, presenting node B's certificate, knowing node A."""
     ctx = server_context(pki.node_b.cert, pki.node_b.key, pki.ca)
     node = FakePeerNode(ctx, [node_a_as_peer(pki)])
@@ -49,7 +49,7 @@ def meta(message_id: str = "m-0001", kind: MessageKind = MessageKind.DOCUMENT) -
 
 
 def transport_to(
-    pki: TestPki,
+    pki: TlsPki,
     url: str,
     *,
     client: Issued | None = None,

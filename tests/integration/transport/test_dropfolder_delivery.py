@@ -16,7 +16,8 @@ import pytest
 from adapters.transport import DropFolderEndpoint, NodeTransport
 from adapters.transport import dropfolder as dropfolder_module
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
+from tests.support.bodies import BytesBody
+from tests.support.clock import FakeClock
 
 from .conftest import meta
 
@@ -24,14 +25,9 @@ DMS = Destination(DestinationKind.DROP_FOLDER, "dms-g22")
 AT = datetime(2026, 11, 20, 3, 1, tzinfo=UTC)
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return AT
-
-
 def transport(root: Path) -> NodeTransport:
     return NodeTransport(
-        tls=None, drop_folders=[DropFolderEndpoint("dms-g22", root)], clock=FixedClock()
+        tls=None, drop_folders=[DropFolderEndpoint("dms-g22", root)], clock=FakeClock(AT)
     )
 
 

@@ -17,15 +17,11 @@ from adapters.transport import DropFolderEndpoint
 from node.errors import Issue, StoreUnavailable, ValidationFailed
 from node.model import MessageKind
 from node.ports.api import DmsPrincipal
-from tests.helpers.fake_exchange import FakeExchange, spool_files
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeExchange
 
-PRINCIPAL = DmsPrincipal("dms-h41", frozenset({"000.00.00.H41"}))
+PRINCIPAL = DmsPrincipal("dms-h41", frozenset({"000.00.00.H41", "000.00.12.H41"}))
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return AT
 
 
 @pytest.fixture
@@ -42,9 +38,17 @@ def watcher(api: FakeExchange, root: Path, **kwargs: object) -> DropFolderWatche
         DropFolderEndpoint("dms-h41", root),
         PRINCIPAL,
         spool_dir=root.parent / "spool",
-        clock=FixedClock(),
+        clock=FakeClock(AT),
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def fake(root: Path, fail_with: Exception | None = None) -> FakeExchange:
+    return FakeExchange(root.parent / "store", fail_with=fail_with)
+
+
+def spool_files(spool: Path) -> list[str]:
+    return sorted(p.name for p in spool.iterdir()) if spool.exists() else []
 
 
 def names(folder: Path) -> list[str]:
@@ -56,7 +60,7 @@ async def test_complete_files_are_submitted_with_receipts(
 ) -> None:
     (root / "outgoing" / "a.edxml").write_bytes(sample_document)
     (root / "outgoing" / "b.edxml").write_bytes(sample_status)
-    api = FakeExchange()
+    api = fake(root)
 
     report = await watcher(api, root).poll_once()
 
@@ -82,7 +86,7 @@ async def test_complete_files_are_submitted_with_receipts(
         "size": len(sample_document),
         "kind": "document",
         "id": receipt["id"],
-        "document_id": "doc-1",
+        "document_id": "000.00.00.H41,2026/11/20,1234/UBND-KGVX",
         "state": "accepted",
         "duplicate": False,
         "submitted_at": AT.isoformat(),
@@ -93,7 +97,7 @@ async def test_complete_files_are_submitted_with_receipts(
 async def test_unfinished_and_hidden_files_are_left_alone(root: Path) -> None:
     for name in ("c.tmp", ".d.edxml", "e.edxml.part", "notes.txt"):
         (root / "outgoing" / name).write_bytes(b"<half")
-    api = FakeExchange()
+    api = fake(root)
 
     report = await watcher(api, root).poll_once()
 
@@ -106,7 +110,7 @@ async def test_symbolic_links_are_not_followed(root: Path, sample_document: byte
     secret = root.parent / "not-for-the-dms.edxml"
     secret.write_bytes(sample_document)
     (root / "outgoing" / "link.edxml").symlink_to(secret)
-    api = FakeExchange()
+    api = fake(root)
 
     report = await watcher(api, root).poll_once()
 
@@ -119,7 +123,7 @@ async def test_refused_file_goes_to_rejected_with_the_problem(
 ) -> None:
     (root / "outgoing" / "bad.edxml").write_bytes(sample_document)
     issue = Issue(12, "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/Code", "missing")
-    api = FakeExchange(fail_with=ValidationFailed([issue]))
+    api = fake(root, fail_with=ValidationFailed([issue]))
 
     report = await watcher(api, root).poll_once()
 
@@ -146,7 +150,7 @@ async def test_unreadable_file_rejected_without_submitting(
     root: Path, content: bytes, kind: str
 ) -> None:
     (root / "outgoing" / "junk.edxml").write_bytes(content)
-    api = FakeExchange()
+    api = fake(root)
 
     await watcher(api, root).poll_once()
 
@@ -157,7 +161,7 @@ async def test_unreadable_file_rejected_without_submitting(
 
 async def test_too_large_file_rejected(root: Path, sample_document: bytes) -> None:
     (root / "outgoing" / "big.edxml").write_bytes(sample_document)
-    api = FakeExchange()
+    api = fake(root)
 
     await watcher(api, root, max_size=100).poll_once()
 
@@ -172,7 +176,7 @@ async def test_crash_mid_submit_resubmits_once_and_stores_once(
 ) -> None:
     """Before the crash the file was claimed and submitted (and maybe its receipt
     written), but it never left processing/."""
-    api = FakeExchange()
+    api = fake(root)
     (root / "outgoing" / "a.edxml").write_bytes(sample_document)
     await watcher(api, root).poll_once()
     # simulate the crash: put the file back where a crash would have left it
@@ -187,7 +191,7 @@ async def test_crash_mid_submit_resubmits_once_and_stores_once(
     assert again.submitted == 0
     assert len(api.calls) == 2
     assert api.calls[0].idempotency_key == api.calls[1].idempotency_key
-    assert api.stored() == 1
+    assert len(api.messages) == 1
     receipt = json.loads((root / "processed" / "a.receipt.json").read_text())
     assert receipt["duplicate"] is True
     assert names(root / "processing") == []
@@ -198,7 +202,7 @@ async def test_node_failure_keeps_the_file_for_the_next_round(
     root: Path, sample_document: bytes
 ) -> None:
     (root / "outgoing" / "a.edxml").write_bytes(sample_document)
-    api = FakeExchange(fail_with=StoreUnavailable("database is locked"))
+    api = fake(root, fail_with=StoreUnavailable("database is locked"))
 
     first = await watcher(api, root).poll_once()
     assert (first.deferred, names(root / "processing")) == (1, ["a.edxml"])
@@ -213,7 +217,7 @@ async def test_node_failure_keeps_the_file_for_the_next_round(
 async def test_name_already_processed_gets_a_distinct_name(
     root: Path, sample_document: bytes, sample_status: bytes
 ) -> None:
-    api = FakeExchange()
+    api = fake(root)
     (root / "outgoing" / "a.edxml").write_bytes(sample_document)
     await watcher(api, root).poll_once()
     (root / "outgoing" / "a.edxml").write_bytes(sample_status)
@@ -232,7 +236,7 @@ async def test_name_already_processed_gets_a_distinct_name(
 async def test_batch_bounds_one_round(root: Path, sample_document: bytes) -> None:
     for i in range(5):
         (root / "outgoing" / f"f{i}.edxml").write_bytes(sample_document)
-    api = FakeExchange()
+    api = fake(root)
 
     report = await watcher(api, root, batch=2).poll_once()
 
@@ -241,13 +245,13 @@ async def test_batch_bounds_one_round(root: Path, sample_document: bytes) -> Non
 
 
 async def test_running_watcher_picks_files_up_and_stops(root: Path, sample_document: bytes) -> None:
-    api = FakeExchange()
+    api = fake(root)
     running = watcher(api, root, interval=0.05)
     await running.start()
     try:
         (root / "outgoing" / "live.tmp").write_bytes(sample_document)
         (root / "outgoing" / "live.tmp").rename(root / "outgoing" / "live.edxml")
-        await asyncio.wait_for(api.submitted.wait(), 5)
+        await asyncio.wait_for(api.entered.wait(), 5)
     finally:
         await running.stop(grace=5)
     assert len(api.calls) == 1
@@ -256,6 +260,6 @@ async def test_running_watcher_picks_files_up_and_stops(root: Path, sample_docum
 async def test_missing_root_refuses_to_start(tmp_path: Path) -> None:
     from node.errors import ConfigError
 
-    api = FakeExchange()
+    api = FakeExchange(tmp_path / "store")
     with pytest.raises(ConfigError, match="is not a directory"):
         await watcher(api, tmp_path / "absent").start()

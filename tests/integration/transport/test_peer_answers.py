@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TlsPki
 
 from .conftest import meta, transport_to
 
@@ -29,7 +29,7 @@ PEER_B = Destination(DestinationKind.PEER, "B")
     ],
 )
 async def test_answer_maps_to_outcome(
-    pki: TestPki, peer_b: FakePeerNode, status: int, outcome: Outcome
+    pki: TlsPki, peer_b: FakePeerNode, status: int, outcome: Outcome
 ) -> None:
     peer_b.mode = f"status:{status}"
     async with transport_to(pki, peer_b.url) as transport:
@@ -39,7 +39,7 @@ async def test_answer_maps_to_outcome(
     assert got.http_status == status
 
 
-async def test_refusal_detail_carries_the_problem(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_refusal_detail_carries_the_problem(pki: TlsPki, peer_b: FakePeerNode) -> None:
     peer_b.mode = "status:400"
     async with transport_to(pki, peer_b.url) as transport:
         got = await transport.send(PEER_B, meta(), BytesBody(b"<x/>"))
@@ -50,7 +50,7 @@ async def test_refusal_detail_carries_the_problem(pki: TestPki, peer_b: FakePeer
     assert "7: /edXML/DocumentId: DocumentId is malformed" in got.detail
 
 
-async def test_redirect_is_not_followed(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_redirect_is_not_followed(pki: TlsPki, peer_b: FakePeerNode) -> None:
     peer_b.mode = "redirect"
     async with transport_to(pki, peer_b.url) as transport:
         got = await transport.send(PEER_B, meta(), BytesBody(b"<x/>"))
@@ -60,7 +60,7 @@ async def test_redirect_is_not_followed(pki: TestPki, peer_b: FakePeerNode) -> N
     assert "redirects are not followed" in got.detail
 
 
-async def test_unknown_peer_name_is_permanent(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_unknown_peer_name_is_permanent(pki: TlsPki, peer_b: FakePeerNode) -> None:
     async with transport_to(pki, peer_b.url) as transport:
         got = await transport.send(
             Destination(DestinationKind.PEER, "nobody"), meta(), BytesBody(b"<x/>")

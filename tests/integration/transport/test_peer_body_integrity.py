@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TlsPki
 
 from .conftest import meta, transport_to
 
@@ -27,7 +27,7 @@ DATA = b"<edXML>" + b"x" * (3 << 20) + b"</edXML>"  # several chunks
     ids=["hash-multi-chunk", "size", "hash-single-chunk"],
 )
 async def test_corrupted_body_is_not_delivered(
-    pki: TestPki, peer_b: FakePeerNode, body: BytesBody, reason: str
+    pki: TlsPki, peer_b: FakePeerNode, body: BytesBody, reason: str
 ) -> None:
     async with transport_to(pki, peer_b.url) as transport:
         got = await transport.send(PEER_B, meta(), body)

@@ -12,9 +12,9 @@ import pytest
 
 from adapters.tls import server_context
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TlsPki
 
 from .conftest import meta, node_a_as_peer, transport_to
 
@@ -22,7 +22,7 @@ PEER_B = Destination(DestinationKind.PEER, "B")
 
 
 @pytest.fixture
-async def strict_b(pki: TestPki) -> AsyncIterator[FakePeerNode]:
+async def strict_b(pki: TlsPki) -> AsyncIterator[FakePeerNode]:
     """Node B checking client certificates against the CRL too."""
     ctx = server_context(pki.node_b.cert, pki.node_b.key, pki.ca, crl=pki.crl)
     node = FakePeerNode(ctx, [node_a_as_peer(pki)])
@@ -33,7 +33,7 @@ async def strict_b(pki: TestPki) -> AsyncIterator[FakePeerNode]:
 
 @pytest.mark.parametrize("client", ["rogue", "revoked", "expired"])
 async def test_client_certificate_refused_in_handshake(
-    pki: TestPki, strict_b: FakePeerNode, client: str
+    pki: TlsPki, strict_b: FakePeerNode, client: str
 ) -> None:
     transport = transport_to(pki, strict_b.url, client=getattr(pki, client))
     async with transport:
@@ -45,7 +45,7 @@ async def test_client_certificate_refused_in_handshake(
 
 
 async def test_valid_certificate_of_unconfigured_node_is_forbidden(
-    pki: TestPki, strict_b: FakePeerNode
+    pki: TlsPki, strict_b: FakePeerNode
 ) -> None:
     transport = transport_to(pki, strict_b.url, client=pki.other)
     async with transport:
@@ -57,7 +57,7 @@ async def test_valid_certificate_of_unconfigured_node_is_forbidden(
     assert strict_b.received == []
 
 
-async def test_client_without_certificate_refused(pki: TestPki, strict_b: FakePeerNode) -> None:
+async def test_client_without_certificate_refused(pki: TlsPki, strict_b: FakePeerNode) -> None:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(pki.ca)
     ctx.check_hostname = False

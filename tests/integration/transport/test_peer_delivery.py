@@ -8,9 +8,9 @@ import json
 
 from node.model import MessageKind
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, TlsPki
 
 from .conftest import meta, transport_to
 
@@ -18,7 +18,7 @@ PEER_B = Destination(DestinationKind.PEER, "B")
 
 
 async def test_delivered_with_wire_headers(
-    pki: TestPki, peer_b: FakePeerNode, sample_document: bytes
+    pki: TlsPki, peer_b: FakePeerNode, sample_document: bytes
 ) -> None:
     async with transport_to(pki, peer_b.url) as transport:
         outcome = await transport.send(PEER_B, meta("m-1"), BytesBody(sample_document))
@@ -41,7 +41,7 @@ async def test_delivered_with_wire_headers(
 
 
 async def test_redelivery_carries_same_id_and_is_a_duplicate(
-    pki: TestPki, peer_b: FakePeerNode, sample_status: bytes
+    pki: TlsPki, peer_b: FakePeerNode, sample_status: bytes
 ) -> None:
     body = BytesBody(sample_status)
     async with transport_to(pki, peer_b.url) as transport:
@@ -54,7 +54,7 @@ async def test_redelivery_carries_same_id_and_is_a_duplicate(
     assert [r.meta.message_id for r in peer_b.received if r.meta] == ["m-2", "m-2"]
 
 
-async def test_multi_chunk_body_arrives_byte_for_byte(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_multi_chunk_body_arrives_byte_for_byte(pki: TlsPki, peer_b: FakePeerNode) -> None:
     data = bytes(range(256)) * (5 * 4096 + 17)  # ~5 MiB, not a chunk multiple
     async with transport_to(pki, peer_b.url) as transport:
         outcome = await transport.send(PEER_B, meta("m-3"), BytesBody(data))
@@ -64,7 +64,7 @@ async def test_multi_chunk_body_arrives_byte_for_byte(pki: TestPki, peer_b: Fake
     assert peer_b.received[0].size == len(data)
 
 
-async def test_pin_by_organ_id_only(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_pin_by_organ_id_only(pki: TlsPki, peer_b: FakePeerNode) -> None:
     transport = transport_to(pki, peer_b.url, pin_sha=None, pin_organ=NODE_B_ORGAN)
     async with transport:
         outcome = await transport.send(PEER_B, meta("m-4"), BytesBody(b"<x/>"))
@@ -72,7 +72,7 @@ async def test_pin_by_organ_id_only(pki: TestPki, peer_b: FakePeerNode) -> None:
     assert outcome.outcome is Outcome.DELIVERED
 
 
-async def test_stale_connection_is_retried_once_in_call(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_stale_connection_is_retried_once_in_call(pki: TlsPki, peer_b: FakePeerNode) -> None:
     peer_b.mode = "disconnect-once"
     async with transport_to(pki, peer_b.url) as transport:
         outcome = await transport.send(PEER_B, meta("m-5"), BytesBody(b"<x/>"))

@@ -8,16 +8,16 @@ import time
 
 from adapters.transport import Timeouts
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import TlsPki
 
 from .conftest import meta, transport_to
 
 PEER_B = Destination(DestinationKind.PEER, "B")
 
 
-async def test_peer_that_never_answers_times_out(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_peer_that_never_answers_times_out(pki: TlsPki, peer_b: FakePeerNode) -> None:
     peer_b.mode = "hang"
     timeouts = Timeouts(connect=1.0, read=0.3, base=5.0, retry_wait=0.0)
     started = time.monotonic()
@@ -29,7 +29,7 @@ async def test_peer_that_never_answers_times_out(pki: TestPki, peer_b: FakePeerN
     assert time.monotonic() - started < 1.5
 
 
-async def test_total_limit_scales_with_size(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_total_limit_scales_with_size(pki: TlsPki, peer_b: FakePeerNode) -> None:
     peer_b.mode = "hang"
     timeouts = Timeouts(connect=1.0, read=10.0, base=0.2, min_rate=1 << 30, retry_wait=0.0)
     async with transport_to(pki, peer_b.url, timeouts=timeouts) as transport:
@@ -45,7 +45,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_connection_refused(pki: TestPki) -> None:
+async def test_connection_refused(pki: TlsPki) -> None:
     url = f"https://127.0.0.1:{_closed_port()}"
     async with transport_to(pki, url) as transport:
         got = await transport.send(PEER_B, meta(), BytesBody(b"<x/>"))
@@ -56,7 +56,7 @@ async def test_connection_refused(pki: TestPki) -> None:
     assert got.destination_down, "nobody listens: every delivery to B would fail alike"
 
 
-async def test_not_started_is_a_programming_error(pki: TestPki) -> None:
+async def test_not_started_is_a_programming_error(pki: TlsPki) -> None:
     transport = transport_to(pki, "https://127.0.0.1:9")
     got = await transport.send(PEER_B, meta(), BytesBody(b"<x/>"))
     assert got.outcome is Outcome.TRANSIENT

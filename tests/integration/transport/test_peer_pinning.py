@@ -11,16 +11,16 @@ import pytest
 from adapters.tls import PeerPin, server_context
 from adapters.transport import NodeTransport, PeerEndpoint
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakePeerNode
-from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki
+from tests.support.bodies import BytesBody
+from tests.support.peer_server import FakePeerNode
+from tests.support.pki import NODE_B_ORGAN, Issued, TlsPki
 
 from .conftest import FAST, material, meta, node_a_as_peer, transport_to
 
 PEER_B = Destination(DestinationKind.PEER, "B")
 
 
-async def _impostor(pki: TestPki, cert: Issued) -> FakePeerNode:
+async def _impostor(pki: TlsPki, cert: Issued) -> FakePeerNode:
     ctx = server_context(cert.cert, cert.key, pki.ca)
     node = FakePeerNode(ctx, [node_a_as_peer(pki)])
     await node.start(node.app())
@@ -28,7 +28,7 @@ async def _impostor(pki: TestPki, cert: Issued) -> FakePeerNode:
 
 
 @pytest.fixture
-async def impostor(request: pytest.FixtureRequest, pki: TestPki) -> AsyncIterator[FakePeerNode]:
+async def impostor(request: pytest.FixtureRequest, pki: TlsPki) -> AsyncIterator[FakePeerNode]:
     node = await _impostor(pki, getattr(pki, request.param))
     yield node
     await node.close()
@@ -44,7 +44,7 @@ async def impostor(request: pytest.FixtureRequest, pki: TestPki) -> AsyncIterato
     indirect=["impostor"],
 )
 async def test_wrong_server_certificate_refused_before_sending(
-    pki: TestPki, impostor: FakePeerNode, reason: str
+    pki: TlsPki, impostor: FakePeerNode, reason: str
 ) -> None:
     async with transport_to(pki, impostor.url) as transport:
         outcome = await transport.send(PEER_B, meta(), BytesBody(b"<secret/>"))
@@ -56,7 +56,7 @@ async def test_wrong_server_certificate_refused_before_sending(
     assert impostor.received == []
 
 
-async def test_organ_pin_refuses_same_ca_other_organ(pki: TestPki) -> None:
+async def test_organ_pin_refuses_same_ca_other_organ(pki: TlsPki) -> None:
     node = await _impostor(pki, pki.other)
     try:
         transport = transport_to(pki, node.url, pin_sha=None, pin_organ=NODE_B_ORGAN)
@@ -70,7 +70,7 @@ async def test_organ_pin_refuses_same_ca_other_organ(pki: TestPki) -> None:
     assert node.received == []
 
 
-async def test_both_pins_must_match(pki: TestPki, peer_b: FakePeerNode) -> None:
+async def test_both_pins_must_match(pki: TlsPki, peer_b: FakePeerNode) -> None:
     """Right fingerprint but a different organ id configured: refused."""
     transport = transport_to(pki, peer_b.url, pin_organ="000.00.00.Z99")
     async with transport:
@@ -81,7 +81,7 @@ async def test_both_pins_must_match(pki: TestPki, peer_b: FakePeerNode) -> None:
     assert peer_b.received == []
 
 
-async def test_rotation_pin_delivers_to_the_peers_new_certificate(pki: TestPki) -> None:
+async def test_rotation_pin_delivers_to_the_peers_new_certificate(pki: TlsPki) -> None:
     """The peer switched to its new certificate before we removed the old pin:
     with ``next_certificate`` configured, delivery goes on (without it, the
     pin check refuses, see above)."""

@@ -12,22 +12,15 @@ import pytest
 from adapters.transport import NodeTransport, Timeouts, WebhookEndpoint
 from adapters.transport.webhook import SIGNATURE
 from node.ports.driven import Destination, DestinationKind, Outcome
-from tests.helpers.bodies import BytesBody
-from tests.helpers.peer_server import FakeDmsWebhook
+from tests.support.bodies import BytesBody
+from tests.support.clock import FakeClock
+from tests.support.peer_server import FakeDmsWebhook
 
 from .conftest import meta
 
 SECRET = "s3cret-shared-with-the-dms"
 HOOK = Destination(DestinationKind.WEBHOOK, "dms-g22")
 FAST = Timeouts(connect=1.0, read=0.5, base=5.0, retry_wait=0.0)
-
-
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ async def dms() -> AsyncIterator[FakeDmsWebhook]:
 
 
 def transport(
-    dms: FakeDmsWebhook, secret: str = SECRET, clock: FixedClock | None = None
+    dms: FakeDmsWebhook, secret: str = SECRET, clock: FakeClock | None = None
 ) -> NodeTransport:
     hook = WebhookEndpoint("dms-g22", dms.url + "/hook", secret)
     return NodeTransport(tls=None, webhooks=[hook], timeouts=FAST, clock=clock)
@@ -69,7 +62,7 @@ async def test_wrong_secret_refused_by_dms(dms: FakeDmsWebhook) -> None:
 
 
 async def test_signature_from_a_stale_clock_refused(dms: FakeDmsWebhook) -> None:
-    stale = FixedClock(datetime.now(UTC) - timedelta(minutes=10))
+    stale = FakeClock(datetime.now(UTC) - timedelta(minutes=10))
     async with transport(dms, clock=stale) as t:
         got = await t.send(HOOK, meta(), BytesBody(b"<x/>"))
 

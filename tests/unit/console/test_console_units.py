@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 
 from hypothesis import given
@@ -17,22 +16,14 @@ from adapters.console.i18n import VI
 from adapters.console.sessions import ABSOLUTE, IDLE, SessionStore, SignInThrottle
 from node.modes import AdminRole
 from node.ports.api import AdminPrincipal
-from tests.support.fakes import NOW
+from tests.support.clock import NOW, FakeClock
 
 OPS = AdminPrincipal("ops", AdminRole.OPERATOR)
 AUDIT = AdminPrincipal("kt", AdminRole.AUDITOR)
 
 
-@dataclass
-class Clock:
-    instant: datetime = field(default=NOW)
-
-    def now(self) -> datetime:
-        return self.instant
-
-
 def test_a_session_lives_while_used_but_never_past_its_absolute_limit() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = SessionStore(clock)
     sid, session = store.create(OPS)
     assert session.can_act
@@ -46,7 +37,7 @@ def test_a_session_lives_while_used_but_never_past_its_absolute_limit() -> None:
 
 
 def test_an_idle_session_expires_and_ended_ones_are_gone() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = SessionStore(clock)
     sid, _ = store.create(AUDIT)
     other, _ = store.create(OPS)
@@ -59,7 +50,7 @@ def test_an_idle_session_expires_and_ended_ones_are_gone() -> None:
 
 
 def test_sessions_are_bounded_dropping_the_least_recently_used() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = SessionStore(clock, limit=3)
     ids = []
     for _ in range(3):
@@ -73,7 +64,7 @@ def test_sessions_are_bounded_dropping_the_least_recently_used() -> None:
 
 
 def test_session_ids_and_csrf_tokens_are_random_and_checked_exactly() -> None:
-    store = SessionStore(Clock())
+    store = SessionStore(FakeClock())
     (a, sa), (b, sb) = store.create(OPS), store.create(OPS)
     assert a != b
     assert sa.csrf != sb.csrf
@@ -86,7 +77,7 @@ def test_session_ids_and_csrf_tokens_are_random_and_checked_exactly() -> None:
 
 
 def test_the_sign_in_brake_counts_failures_per_client_in_a_window() -> None:
-    clock = Clock()
+    clock = FakeClock()
     brake = SignInThrottle(clock, failures=3, window=timedelta(minutes=1))
     for _ in range(3):
         assert brake.wait("1.2.3.4") is None
@@ -103,7 +94,7 @@ def test_the_sign_in_brake_counts_failures_per_client_in_a_window() -> None:
 
 
 def test_the_brake_tracks_a_bounded_number_of_clients() -> None:
-    brake = SignInThrottle(Clock(), failures=1, max_clients=10)
+    brake = SignInThrottle(FakeClock(), failures=1, max_clients=10)
     for i in range(100):
         brake.failed(f"10.0.0.{i}")
     assert len(brake._seen) <= 10

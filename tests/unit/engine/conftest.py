@@ -22,8 +22,9 @@ from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResu
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.store import store_from_url
-from tests.unit.engine.fakes import FakeClock, FakeKeyRing, FakeTransport, FakeVerifier
-from tests.unit.engine.messages import spooled
+from tests.support.clock import FakeClock
+from tests.support.engine_fakes import FakeKeyRing, FakeTransport, FakeVerifier
+from tests.support.messages import spooled
 
 NODE = "000.00.00.H41"
 UBND = "000.00.00.H41"

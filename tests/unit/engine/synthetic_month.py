@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from node.model import VN_TZ, MessageKind
 from node.ports.driven import Direction, Hop, TransferMeta
 from node.work_calendar import WorkCalendar
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, PEER_VPCP, STTTT, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status
 
 HOLIDAY = date(2026, 11, 20)  # Friday
 MAKE_UP_SATURDAY = date(2026, 11, 28)

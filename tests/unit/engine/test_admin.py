@@ -9,8 +9,8 @@ import pytest
 from node.errors import Conflict, NotFound
 from node.model import MessageKind
 from node.store.records import NewCheckpoint
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status
 
 
 async def test_search_finds_by_organ_and_state(node: Node) -> None:

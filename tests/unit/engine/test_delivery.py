@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from node.model import MessageKind
 from node.ports.driven import DeliveryOutcome, Destination, DestinationKind, Direction, Hop, Outcome
+from tests.support.messages import document, status_code
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, NODE, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status_code
 
 REFUSED = DeliveryOutcome(Outcome.PERMANENT, "403 peer refused: unknown organ", 403)
 BUSY = DeliveryOutcome(Outcome.TRANSIENT, "503 busy", 503)

@@ -12,8 +12,8 @@ from node.errors import Conflict, SignatureRejected, StoreUnavailable
 from node.model import MessageKind
 from node.modes import SigningMode
 from node.ports.driven import TransferMeta
+from tests.support.messages import document, status_code
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status_code
 from tests.unit.engine.test_receive import meta, receive
 
 

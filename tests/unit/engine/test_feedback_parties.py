@@ -17,8 +17,8 @@ from node.model import MessageKind, StatusCode
 from node.ports.api import DmsPrincipal, PeerPrincipal
 from node.ports.driven import TransferMeta
 from node.status_rules import replay
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status
 
 STATUS = MessageKind.STATUS
 OTHER_G22 = "000.00.01.G22"

@@ -6,8 +6,8 @@ import pytest
 
 from node.errors import BadRequest, NotFound
 from node.ports.api import DmsPrincipal
+from tests.support.messages import document
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
-from tests.unit.engine.messages import document
 
 STRANGER = DmsPrincipal("dms-other", frozenset({"000.00.99.H41"}))
 

@@ -10,8 +10,8 @@ from node.errors import Forbidden
 from node.model import MessageKind
 from node.ports.driven import DeliveryOutcome, Destination, Outcome
 from node.store.records import Source
+from tests.support.messages import document
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, UBND, VPCP
-from tests.unit.engine.messages import document
 
 
 class Recorder:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.support.messages import document
 from tests.unit.engine.conftest import STTTT, UBND, VPCP, Node
-from tests.unit.engine.messages import document
 
 
 async def test_ready_while_the_store_answers(node: Node) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from node.model import MessageKind
 from node.ports.api import PeerPrincipal
 from node.ports.driven import DestinationKind, TransferMeta
+from tests.support.messages import document
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, VPCP
-from tests.unit.engine.messages import document
 
 ELSEWHERE = "000.00.00.G01"  # routed to the default peer, "axis"
 

@@ -11,8 +11,8 @@ import pytest
 
 from node.errors import ValidationFailed
 from node.model import MessageKind
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, Node
-from tests.unit.engine.messages import document, status
 
 
 def _real_variants(data: bytes) -> bytes:

@@ -11,6 +11,7 @@ from node.errors import BadRequest, Forbidden, LoopDetected, SignatureRejected
 from node.model import MessageKind
 from node.ports.api import PeerPrincipal
 from node.ports.driven import Direction, Hop, TransferMeta
+from tests.support.messages import document, status, status_code
 from tests.unit.engine.conftest import (
     DMS_STTTT,
     DMS_UBND,
@@ -22,7 +23,6 @@ from tests.unit.engine.conftest import (
     VPCP,
     Node,
 )
-from tests.unit.engine.messages import document, status, status_code
 
 DOC = MessageKind.DOCUMENT
 HOPS = (

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from node.ports.driven import DeliveryOutcome, Outcome
 from node.retry import RetryPolicy
+from tests.support.messages import document
 from tests.unit.engine.conftest import T0, UBND, VPCP
-from tests.unit.engine.messages import document
 
 POLICY = RetryPolicy(
     initial=timedelta(seconds=5),

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from node.errors import IllegalTransition, UnknownDestination
 from node.model import MessageKind, StatusCode
 from node.status_rules import replay, sent_by_sender
+from tests.support.messages import document, status
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
-from tests.unit.engine.messages import document, status
 
 STATUS = MessageKind.STATUS
 

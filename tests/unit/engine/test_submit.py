@@ -21,9 +21,9 @@ from node.errors import (
 from node.model import MessageKind
 from node.ports.driven import DestinationKind
 from node.store.records import SearchFilter
+from tests.support.engine_fakes import SIGNED_MARK
+from tests.support.messages import document, status_code
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node, routing
-from tests.unit.engine.fakes import SIGNED_MARK
-from tests.unit.engine.messages import document, status_code
 
 
 async def _all_messages(node: Node) -> list[str]:
@@ -72,8 +72,8 @@ async def test_sending_as_another_organ_is_forbidden(node: Node) -> None:
 
 
 async def test_a_status_posted_as_a_document_is_refused(node: Node) -> None:
+    from tests.support.messages import status
     from tests.unit.engine.conftest import T0
-    from tests.unit.engine.messages import status
 
     with pytest.raises(ValidationFailed, match="expected a document"):
         await node.submit(status(STTTT, f"{UBND},2026/11/20,1/X", "03", T0), principal=DMS_STTTT)

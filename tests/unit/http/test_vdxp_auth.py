@@ -12,18 +12,16 @@ from hypothesis import strategies as st
 from adapters.http.vdxp_auth import SIGN_JSON, VdxpAuth, VdxpSystem, signed_headers
 from node.errors import BadRequest, Unauthorized
 from node.ports.api import DmsPrincipal
+from tests.support.clock import FakeClock
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 SECRET = b"0123456789abcdef-secret"
 ORGAN = "000.00.00.H41"
 
 
-class Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
-AUTH = VdxpAuth([VdxpSystem(ORGAN, DmsPrincipal("dms", frozenset({ORGAN})), SECRET)], Clock())
+AUTH = VdxpAuth(
+    [VdxpSystem(ORGAN, DmsPrincipal("dms", frozenset({ORGAN})), SECRET)], FakeClock(NOW)
+)
 
 
 def headers(**extra: str) -> dict[str, str]:
@@ -115,7 +113,7 @@ def test_arbitrary_headers_are_refused_cleanly(request: dict[str, str]) -> None:
 def test_window_is_configurable() -> None:
     wide = VdxpAuth(
         [VdxpSystem(ORGAN, DmsPrincipal("dms", frozenset({ORGAN})), SECRET)],
-        Clock(),
+        FakeClock(NOW),
         window=timedelta(hours=1),
     )
     wide.authenticate(

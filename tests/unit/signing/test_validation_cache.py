@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from signing.certcheck import CertFacts, ValidationCache
 from signing.policy import VerificationPolicy
 from signing.trust import TrustMaterial
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now_value = datetime(2026, 11, 20, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.now_value
-
+from tests.support.clock import FakeClock
 
 POLICY = VerificationPolicy()
 KEY = (POLICY, b"leaf", (), None)
@@ -23,18 +15,18 @@ FACTS = CertFacts(trusted=True)
 
 
 def test_entries_expire_after_the_ttl() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     cache = ValidationCache(clock, ttl=timedelta(seconds=60))
     material = TrustMaterial((b"ca",), ())
     cache.put(material, KEY, FACTS)
 
     assert cache.get(material, KEY) is FACTS
-    clock.now_value += timedelta(seconds=61)
+    clock.instant += timedelta(seconds=61)
     assert cache.get(material, KEY) is None
 
 
 def test_new_trust_material_starts_afresh() -> None:
-    cache = ValidationCache(_Clock())
+    cache = ValidationCache(FakeClock())
     old = TrustMaterial((b"ca",), ())
     cache.put(old, KEY, FACTS)
 
@@ -46,7 +38,7 @@ def test_new_trust_material_starts_afresh() -> None:
 
 
 def test_cache_stays_bounded() -> None:
-    cache = ValidationCache(_Clock(), max_entries=2)
+    cache = ValidationCache(FakeClock(), max_entries=2)
     material = TrustMaterial((), ())
     for i in range(5):
         cache.put(material, (POLICY, bytes([i]), (), None), FACTS)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.tls_pki import TestPki, make_pki
+from tests.support.pki import TlsPki, make_tls_pki
 
 
 @pytest.fixture(scope="session")
-def unit_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return make_pki(tmp_path_factory.mktemp("unit-pki"))
+def unit_pki(tmp_path_factory: pytest.TempPathFactory) -> TlsPki:
+    return make_tls_pki(tmp_path_factory.mktemp("unit-pki"))

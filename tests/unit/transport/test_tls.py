@@ -20,7 +20,7 @@ from adapters.tls import (
     server_context,
 )
 from node.errors import ConfigError
-from tests.helpers.tls_pki import NODE_A_ORGAN, NODE_B_ORGAN, TestPki
+from tests.support.pki import NODE_A_ORGAN, NODE_B_ORGAN, TlsPki
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,14 @@ class Peer:
     pin: PeerPin
 
 
-def test_server_context_requires_client_certificates(unit_pki: TestPki) -> None:
+def test_server_context_requires_client_certificates(unit_pki: TlsPki) -> None:
     ctx = server_context(unit_pki.node_b.cert, unit_pki.node_b.key, unit_pki.ca)
     assert ctx.verify_mode is ssl.CERT_REQUIRED
     assert ctx.minimum_version is ssl.TLSVersion.TLSv1_2
     assert ctx.options & ssl.OP_NO_COMPRESSION
 
 
-def test_client_context_verifies_the_server(unit_pki: TestPki) -> None:
+def test_client_context_verifies_the_server(unit_pki: TlsPki) -> None:
     ctx = client_context(unit_pki.node_a.cert, unit_pki.node_a.key, unit_pki.ca)
     assert ctx.verify_mode is ssl.CERT_REQUIRED
     assert ctx.minimum_version is ssl.TLSVersion.TLSv1_2
@@ -46,19 +46,19 @@ def test_client_context_verifies_the_server(unit_pki: TestPki) -> None:
     assert all("ECDHE" in s and ("GCM" in s or "CHACHA20" in s) for s in suites)
 
 
-def test_crl_turns_on_revocation_checks(unit_pki: TestPki) -> None:
+def test_crl_turns_on_revocation_checks(unit_pki: TlsPki) -> None:
     ctx = server_context(unit_pki.node_b.cert, unit_pki.node_b.key, unit_pki.ca, crl=unit_pki.crl)
     assert ctx.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
 
 
 def test_missing_material_is_a_config_error_naming_the_file(
-    unit_pki: TestPki, tmp_path: Path
+    unit_pki: TlsPki, tmp_path: Path
 ) -> None:
     with pytest.raises(ConfigError, match=r"nope\.pem does not exist"):
         server_context(tmp_path / "nope.pem", unit_pki.node_b.key, unit_pki.ca)
 
 
-def test_key_not_matching_certificate_is_a_config_error(unit_pki: TestPki) -> None:
+def test_key_not_matching_certificate_is_a_config_error(unit_pki: TlsPki) -> None:
     with pytest.raises(ConfigError, match="cannot load TLS certificate"):
         client_context(unit_pki.node_a.cert, unit_pki.node_b.key, unit_pki.ca)
 
@@ -84,7 +84,7 @@ def test_pin_needs_something_to_match() -> None:
         PeerPin(organ_id="not an organ")
 
 
-def test_pin_by_fingerprint(unit_pki: TestPki) -> None:
+def test_pin_by_fingerprint(unit_pki: TlsPki) -> None:
     pin = PeerPin(cert_sha256=unit_pki.node_b.sha256)
     assert pin.mismatch(unit_pki.node_b.der) is None
     problem = pin.mismatch(unit_pki.other.der)
@@ -92,7 +92,7 @@ def test_pin_by_fingerprint(unit_pki: TestPki) -> None:
     assert unit_pki.other.sha256 in problem
 
 
-def test_pin_by_organ_reads_the_subject(unit_pki: TestPki) -> None:
+def test_pin_by_organ_reads_the_subject(unit_pki: TlsPki) -> None:
     pin = PeerPin(organ_id=NODE_B_ORGAN)
     assert pin.mismatch(unit_pki.node_b.der) is None
     assert pin.mismatch(unit_pki.rogue.der) is None  # the chain check is the CA's job
@@ -101,7 +101,7 @@ def test_pin_by_organ_reads_the_subject(unit_pki: TestPki) -> None:
     assert NODE_A_ORGAN in problem
 
 
-def test_identify_peer(unit_pki: TestPki) -> None:
+def test_identify_peer(unit_pki: TlsPki) -> None:
     peers = [
         Peer("A", PeerPin(cert_sha256=unit_pki.node_a.sha256)),
         Peer("B", PeerPin(cert_sha256=unit_pki.node_b.sha256, organ_id=NODE_B_ORGAN)),
@@ -112,7 +112,7 @@ def test_identify_peer(unit_pki: TestPki) -> None:
     assert identify_peer(None, peers) is None
 
 
-def test_ambiguous_configuration_identifies_nobody(unit_pki: TestPki) -> None:
+def test_ambiguous_configuration_identifies_nobody(unit_pki: TlsPki) -> None:
     peers = [
         Peer("B1", PeerPin(organ_id=NODE_B_ORGAN)),
         Peer("B2", PeerPin(cert_sha256=unit_pki.node_b.sha256)),
@@ -120,7 +120,7 @@ def test_ambiguous_configuration_identifies_nobody(unit_pki: TestPki) -> None:
     assert identify_peer(unit_pki.node_b.der, peers) is None
 
 
-def test_cert_info(unit_pki: TestPki) -> None:
+def test_cert_info(unit_pki: TlsPki) -> None:
     cert = load_certificate(unit_pki.node_b.cert)
     info = cert_info(cert)
     assert info == cert_info(unit_pki.node_b.der)
@@ -136,7 +136,7 @@ def test_load_certificate_refuses_garbage(tmp_path: Path) -> None:
         load_certificate(tmp_path / "x.pem")
 
 
-def test_encrypted_key_with_password(unit_pki: TestPki, tmp_path: Path) -> None:
+def test_encrypted_key_with_password(unit_pki: TlsPki, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from adapters.tls import TlsMaterial, material_server_context, pinned_client_context
@@ -159,7 +159,7 @@ def test_encrypted_key_with_password(unit_pki: TestPki, tmp_path: Path) -> None:
         material_server_context(wrong)
 
 
-def test_pin_with_next_certificate_accepts_either_during_a_rotation(unit_pki: TestPki) -> None:
+def test_pin_with_next_certificate_accepts_either_during_a_rotation(unit_pki: TlsPki) -> None:
     pin = PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.other.sha256)
     assert pin.mismatch(unit_pki.node_b.der) is None
     assert pin.mismatch(unit_pki.other.der) is None
@@ -170,19 +170,19 @@ def test_pin_with_next_certificate_accepts_either_during_a_rotation(unit_pki: Te
     assert pin.fingerprints == (unit_pki.node_b.sha256, unit_pki.other.sha256)
 
 
-def test_next_certificate_alone_is_not_a_pin(unit_pki: TestPki) -> None:
+def test_next_certificate_alone_is_not_a_pin(unit_pki: TlsPki) -> None:
     with pytest.raises(ConfigError, match="needs a current one"):
         PeerPin(organ_id=NODE_B_ORGAN, next_sha256=unit_pki.other.sha256)
 
 
-def test_overlapping_pins_are_detected(unit_pki: TestPki) -> None:
+def test_overlapping_pins_are_detected(unit_pki: TlsPki) -> None:
     old = PeerPin(cert_sha256=unit_pki.node_a.sha256)
     rotating = PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.node_a.sha256)
     assert rotating.overlaps(old)
     assert not rotating.overlaps(PeerPin(cert_sha256=unit_pki.other.sha256))
 
 
-def test_identify_peer_knows_a_peer_by_its_next_certificate(unit_pki: TestPki) -> None:
+def test_identify_peer_knows_a_peer_by_its_next_certificate(unit_pki: TlsPki) -> None:
     peers = [
         Peer("A", PeerPin(cert_sha256=unit_pki.node_a.sha256)),
         Peer("B", PeerPin(cert_sha256=unit_pki.node_b.sha256, next_sha256=unit_pki.other.sha256)),

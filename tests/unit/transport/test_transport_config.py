@@ -15,7 +15,7 @@ from adapters.transport import (
     WebhookEndpoint,
 )
 from node.errors import ConfigError
-from tests.helpers.tls_pki import NODE_B_ORGAN, TestPki
+from tests.support.pki import NODE_B_ORGAN, TlsPki
 
 
 def test_peer_needs_https_and_a_pin() -> None:
@@ -25,7 +25,7 @@ def test_peer_needs_https_and_a_pin() -> None:
         PeerEndpoint.create("B", "https://b:8443")
 
 
-def test_peer_pin_from_a_certificate_file(unit_pki: TestPki) -> None:
+def test_peer_pin_from_a_certificate_file(unit_pki: TlsPki) -> None:
     peer = PeerEndpoint.create("B", "https://b:8443/", expected_cert_path=unit_pki.node_b.cert)
     assert peer.pin.cert_sha256 == unit_pki.node_b.sha256
     assert peer.messages_url == "https://b:8443/peer/v1/messages"
@@ -63,7 +63,7 @@ def test_peers_need_tls_material() -> None:
         NodeTransport(tls=None, peers=[peer])
 
 
-def test_duplicate_names_refused(unit_pki: TestPki, tmp_path: Path) -> None:
+def test_duplicate_names_refused(unit_pki: TlsPki, tmp_path: Path) -> None:
     tls = TlsMaterial(unit_pki.node_a.cert, unit_pki.node_a.key, unit_pki.ca)
     peer = PeerEndpoint.create("B", "https://b", organ_id=NODE_B_ORGAN)
     with pytest.raises(ConfigError, match="two peers"):

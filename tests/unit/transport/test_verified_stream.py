@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.transport.body import BodyCorrupted, VerifiedStream
-from tests.helpers.bodies import BytesBody
+from tests.support.bodies import BytesBody
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 

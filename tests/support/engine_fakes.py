@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from node.ports.driven import (
@@ -18,20 +18,6 @@ from node.ports.driven import (
 )
 
 SIGNED_MARK = b"<!-- signed by "
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
-
-    def set(self, now: datetime) -> None:
-        self._now = now
 
 
 class FakeSigner:

@@ -24,7 +24,7 @@ from signing.verifier import DocumentVerifier
 from signing.xmlsign import XmlSigner
 from tests.support.env import missing
 
-SAMPLES = Path(__file__).parent / "data" / "samples"
+SAMPLES = Path(__file__).parents[1] / "data" / "samples"
 SENDER = "000.00.00.H41"
 OTHER = "000.00.00.G22"
 

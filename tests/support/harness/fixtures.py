@@ -7,8 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from tests.harness.nodes import NodeSetup, make_pair
-from tests.harness.process import NodeProcess
+from tests.support.harness.nodes import NodeSetup, make_pair
+from tests.support.harness.process import NodeProcess
 
 
 @contextlib.contextmanager

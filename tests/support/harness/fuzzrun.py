@@ -7,11 +7,11 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.harness.dms import Dms
-from tests.harness.fixtures import arunning
-from tests.harness.fuzz import FuzzReport, fuzz_dms, fuzz_peer, fuzz_validate, peer_ssl
-from tests.harness.nodes import G22, H41, lienthong, make_pair
-from tests.unit.engine.messages import document
+from tests.support.harness.dms import Dms
+from tests.support.harness.fixtures import arunning
+from tests.support.harness.fuzz import FuzzReport, fuzz_dms, fuzz_peer, fuzz_validate, peer_ssl
+from tests.support.harness.nodes import G22, H41, lienthong, make_pair
+from tests.support.messages import document
 
 
 async def run_fuzz(root: Path, count: int, seed: int) -> list[FuzzReport]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node.config import Config, load_config, token_sha256
-from tests.support.tlspki import TestCa
+from tests.support.pki import TlsCa
 
 H41 = "000.00.00.H41"
 S41 = "000.00.12.H41"
@@ -22,7 +22,7 @@ class TestNode:
     __test__ = False
     config: Config
     directory: Path
-    ca: TestCa | None = None
+    ca: TlsCa | None = None
 
 
 def node_toml(*, max_bytes: int = 65536, peer_block: str = "", extra: str = "") -> str:
@@ -75,7 +75,7 @@ token_sha256 = "{token_sha256(AUDITOR)}"
 
 def make_node(directory: Path, *, max_bytes: int = 65536, with_peer: bool = False) -> TestNode:
     directory.mkdir(parents=True, exist_ok=True)
-    ca = TestCa(directory / "trust")
+    ca = TlsCa(directory / "trust")
     peer_block, extra = "", ""
     if with_peer:
         node = ca.issue("h41-node")

@@ -21,10 +21,10 @@ from typing import Any
 
 import aiohttp
 
-from tests.harness.dms import Dms, Refused
-from tests.harness.nodes import G22, H41, NodeSetup
-from tests.harness.process import NodeProcess
-from tests.unit.engine.messages import document, status
+from tests.support.harness.dms import Dms, Refused
+from tests.support.harness.nodes import G22, H41, NodeSetup
+from tests.support.harness.process import NodeProcess
+from tests.support.messages import document, status
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.process import LIENTHONG, NodeProcess
+from tests.support.harness.process import LIENTHONG, NodeProcess
 
 H41, G22 = "000.00.00.H41", "000.00.00.G22"
 
@@ -161,20 +161,32 @@ def make_pair(
             config.write_text(
                 re.sub(r"max_message_bytes = \d+", f"max_message_bytes = {max_message_bytes}", text)
             )
-        config.write_text(config.read_text() + FAST)
-        setups.append(
-            NodeSetup(
-                name,
-                organ,
-                root / name,
-                config,
-                f"http://127.0.0.1:{dms_port}",
-                peer_port,
-                result["dms_tokens"][f"dms-{organ}"],
-                result["admin_token"],
-            )
-        )
+        setups.append(setup_of(name, organ, root / name, config, result, dms_port, peer_port))
     return setups[0], setups[1]
+
+
+def setup_of(
+    name: str,
+    organ: str,
+    directory: Path,
+    config: Path,
+    result: dict[str, Any],
+    dms_port: int,
+    peer_port: int,
+) -> NodeSetup:
+    """The node ``init_node`` made, its configuration finished with the fast
+    timings the tests run on."""
+    config.write_text(config.read_text() + FAST)
+    return NodeSetup(
+        name,
+        organ,
+        directory,
+        config,
+        f"http://127.0.0.1:{dms_port}",
+        peer_port,
+        result["dms_tokens"][f"dms-{organ}"],
+        result["admin_token"],
+    )
 
 
 def twin(setup: NodeSetup, name: str) -> NodeSetup:

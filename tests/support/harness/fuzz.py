@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 from lxml import etree
 
-from tests.harness.dms import TRANSIENT, Dms
+from tests.support.harness.dms import TRANSIENT, Dms
 
 TOKENS = [
     b"<",

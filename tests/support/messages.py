@@ -13,7 +13,7 @@ from node.app.demo import messages as demo_messages
 from node.model import StatusCode
 from node.ports.api import IncomingBody
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "document.edxml"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "document.edxml"
 _numbers = count(100)
 
 

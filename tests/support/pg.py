@@ -1,4 +1,5 @@
-"""Throw-away PostgreSQL schemas for harness runs (LIENTHONG_TEST_POSTGRES_URL)."""
+"""The PostgreSQL test server (LIENTHONG_TEST_POSTGRES_URL) and throw-away schemas
+on it, for pytest (tests/conftest.py) and the harness runs of bench/."""
 
 from __future__ import annotations
 

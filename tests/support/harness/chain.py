@@ -29,8 +29,15 @@ from typing import Any
 
 import aiohttp
 
-from tests.harness.nodes import FAST, NodeSetup, edit, free_port, init_node, lienthong
-from tests.harness.process import NodeProcess
+from tests.support.harness.nodes import (
+    NodeSetup,
+    edit,
+    free_port,
+    init_node,
+    lienthong,
+    setup_of,
+)
+from tests.support.harness.process import NodeProcess
 
 H41, G22, H22 = "000.00.00.H41", "000.00.00.G22", "000.00.00.H22"
 SYSTEMS = {H41: "vxp.h41.01", H22: "vxp.h22.01"}
@@ -71,17 +78,7 @@ class Chain:
 def _init(root: Path, pki: Path, name: str, organ: str) -> NodeSetup:
     dms_port, peer_port = free_port(), free_port()
     result, config = init_node(root / name, organ, pki, dms_port, peer_port)
-    config.write_text(config.read_text() + FAST)
-    return NodeSetup(
-        name,
-        organ,
-        root / name,
-        config,
-        f"http://127.0.0.1:{dms_port}",
-        peer_port,
-        result["dms_tokens"][f"dms-{organ}"],
-        result["admin_token"],
-    )
+    return setup_of(name, organ, root / name, config, result, dms_port, peer_port)
 
 
 def connected_system(organ: str, *, organs: tuple[str, ...] = ()) -> str:

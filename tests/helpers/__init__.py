@@ -1,1 +1,0 @@
-"""Shared test helpers (importable as tests.helpers.*)."""
