@@ -24,6 +24,7 @@ async def run(root: Path, *, size: str) -> dict[str, Any]:
         pair.b.start()
         pair.a.start()
         idle = {n.name: n.rss()[0] for n in (pair.a, pair.b)}
+        cpu = {n.name: n.cpu_seconds() for n in (pair.a, pair.b)}
         started = time.perf_counter()
         headers = {"Authorization": f"Bearer {pair.a.dms_token}", "Content-Type": "application/xml"}
         async with (
@@ -42,6 +43,7 @@ async def run(root: Path, *, size: str) -> dict[str, Any]:
         if arrived is None:
             raise RuntimeError("large: the document did not reach B's inbox")
         peaks = {n.name: n.rss()[1] for n in (pair.a, pair.b)}
+        cpu = {n.name: n.cpu_seconds() - cpu[n.name] for n in (pair.a, pair.b)}
     finally:
         pair.stop()
     elapsed = arrived - started
@@ -50,6 +52,8 @@ async def run(root: Path, *, size: str) -> dict[str, Any]:
         "mb_per_s": size / MB / elapsed,
         "submit_accepted_s": accepted,
         "end_to_end_s": elapsed,
+        "cpu_s_a": cpu["a"],
+        "cpu_s_b": cpu["b"],
         "peak_rss_mb_a": peaks["a"],
         "peak_rss_mb_b": peaks["b"],
         "idle_rss_mb_a": idle["a"],

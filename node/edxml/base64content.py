@@ -26,6 +26,8 @@ import pybase64
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+_OTHER_SPACE = (b" ", b"\r", b"\t", b"\x0b", b"\x0c")
+"""What ``bytes.split()`` splits on besides LF."""
 _BAD_CHAR = re.compile(r"[^A-Za-z0-9+/= \t\r\n]")
 
 PREFIX = "attachment content is not valid base64: "
@@ -81,7 +83,7 @@ class Base64Content:
         except UnicodeEncodeError:
             self._scan_for_bad(text)
             return
-        compact = b"".join(data.split())
+        compact = _compact(data)
         if not compact:
             return
         if self._padded:
@@ -159,12 +161,22 @@ class Base64Content:
         )
 
 
+def _compact(data: bytes) -> bytes:
+    """``data`` without whitespace. Attachment text is in lines ended by LF:
+    removing those is a memchr-speed ``replace``; anything else falls back to
+    ``split`` (the same bytes, about twice as slow on a 200 MB attachment)."""
+    compact = data.replace(b"\n", b"")
+    if any(space in compact for space in _OTHER_SPACE):
+        return b"".join(compact.split())
+    return compact
+
+
 def decode_well_formed(text: str) -> bytes | None:
     """The decoded bytes of a whole base64 text that is well-formed (the common
     case: the short cut of :func:`decode_text`, without hashing), or None when
     it is doubtful; :func:`decode_text` then says whether and why it is wrong."""
     try:
-        compact = b"".join(text.encode("ascii").split())
+        compact = _compact(text.encode("ascii"))
     except UnicodeEncodeError:
         return None
     pad = compact.find(b"=")

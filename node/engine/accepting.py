@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from node.engine.business import KEY as BUSINESS
-from node.engine.intake import Intake
+from node.engine.intake import Files, Intake
 from node.engine.observer import EngineObserver
 from node.engine.plan import Placement, place, route_back
 from node.engine.settings import EngineSettings
@@ -44,7 +44,8 @@ def duplicate(hit: KeyHit) -> SubmitResult:
     return SubmitResult(hit.message_id, hit.document_id, ACCEPTED, duplicate=True)
 
 
-async def store_intake(acc: Accepting, intake: Intake) -> SubmitResult:
+async def store_intake(acc: Accepting, intake: Intake, files: Files) -> SubmitResult:
+    """Store ``intake``; the spooled ``files`` pass to the store with it."""
     env = intake.envelope
     placement = place(acc.settings.routing.plan(intake.recipients), acc.settings)
     mid = new_id()
@@ -75,6 +76,7 @@ async def store_intake(acc: Accepting, intake: Intake) -> SubmitResult:
         verification={**intake.sealed.verification, **intake.notes},
     )
     arrivals = await _arrivals(acc, intake, placement)
+    files.handed_over()
     outcome = await acc.store.accept([message, *arrivals])
     if outcome.duplicate_of is not None:
         return duplicate(outcome.duplicate_of)

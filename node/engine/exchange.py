@@ -3,11 +3,9 @@ the peer API call. Ingest is here; the DMS's mailbox is :mod:`node.engine.mailbo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from node.engine.accepting import ACCEPTED, Accepting, duplicate, store_intake
@@ -15,14 +13,14 @@ from node.engine.business import KEY as BUSINESS
 from node.engine.business import key_suffix, links
 from node.engine.idempotency import client_keys, document_keys, status_key, transfer_key
 from node.engine.intake import (
+    Files,
     Intake,
     Sealed,
     Sealing,
+    check_submission,
+    check_transfer,
     rejected,
-    seal_submission,
     status_effects,
-    validated,
-    verify,
 )
 from node.engine.mailbox import Mailbox
 from node.engine.observer import EngineObserver
@@ -69,8 +67,9 @@ class Exchange(Mailbox):
         kind: MessageKind,
         idempotency_key: str | None = None,
     ) -> SubmitResult:
+        files = Files(body.path)
         try:
-            result = await self._submit(body, principal, kind, idempotency_key)
+            result = await self._submit(body, principal, kind, idempotency_key, files)
             if result.duplicate:
                 self.observer.on_accept(kind, Source.DMS, duplicate=True)
             return result
@@ -82,17 +81,25 @@ class Exchange(Mailbox):
                 )
             raise
         finally:
-            await _discard(body.path)
+            await files.discard()
 
     async def _submit(
-        self, body: IncomingBody, principal: DmsPrincipal, kind: MessageKind, idem: str | None
+        self,
+        body: IncomingBody,
+        principal: DmsPrincipal,
+        kind: MessageKind,
+        idem: str | None,
+        files: Files,
     ) -> SubmitResult:
-        env = await validated(body.path, kind)
-        if env.sender not in principal.organs:
-            raise Forbidden(
-                f"DMS client {principal.client_id} may not send as {env.sender} "
-                f"(it speaks for {', '.join(sorted(principal.organs))})"
-            )
+        def may_send(env: Envelope) -> None:
+            if env.sender not in principal.organs:
+                raise Forbidden(
+                    f"DMS client {principal.client_id} may not send as {env.sender} "
+                    f"(it speaks for {', '.join(sorted(principal.organs))})"
+                )
+
+        checked = await check_submission(self.sealing, body, kind, may_send, files)
+        env = checked.envelope
         keys: list[str] = []
         if idem is not None:
             if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
@@ -127,26 +134,19 @@ class Exchange(Mailbox):
             keys += doc_keys
             notes = await _business_notes(self.store, env)
         self.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(
-            self.sealing, body, env.sender, signed=env.signature_count > 0
+        intake = Intake(
+            envelope=env,
+            sealed=await checked.sealed(self.sealing, body, files),
+            source=Source.DMS,
+            source_name=principal.client_id,
+            recipients=recipients,
+            hops=(Hop(self.settings.node_organ, self.clock.now(), Direction.IN),),
+            keys=tuple(keys),
+            effects=effects,
+            tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
+            notes=notes,
         )
-        try:
-            intake = Intake(
-                envelope=env,
-                sealed=sealed,
-                source=Source.DMS,
-                source_name=principal.client_id,
-                recipients=recipients,
-                hops=(Hop(self.settings.node_organ, self.clock.now(), Direction.IN),),
-                keys=tuple(keys),
-                effects=effects,
-                tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
-                notes=notes,
-            )
-            return await store_intake(self.accepting, intake)
-        finally:
-            if sealed.path != body.path:
-                await _discard(sealed.path)
+        return await store_intake(self.accepting, intake, files)
 
     async def _new_recipients(
         self, env: Envelope, recipients: Sequence[str], sha256: str
@@ -167,8 +167,9 @@ class Exchange(Mailbox):
     async def receive(
         self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
+        files = Files(body.path)
         try:
-            result = await self._receive(body, peer, meta)
+            result = await self._receive(body, peer, meta, files)
             if result.duplicate:
                 self.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
             return result
@@ -178,10 +179,10 @@ class Exchange(Mailbox):
                 await self._audit_refusal(f"peer:{peer.peer_id}", meta.message_id, exc)
             raise
         finally:
-            await _discard(body.path)
+            await files.discard()
 
     async def _receive(
-        self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta
+        self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta, files: Files
     ) -> SubmitResult:
         check_hops(meta.hops, node_organ=self.settings.node_organ, limit=self.settings.hop_limit)
         if not meta.recipients or not meta.message_id:
@@ -200,10 +201,12 @@ class Exchange(Mailbox):
                     f"(SHA-256 {first.sha256}); a message id names one message"
                 )
             return duplicate(first)
-        env = await validated(body.path, meta.kind)
-        _check_recipients(env, meta)
-        self._check_peer(env.sender, peer)
-        outcome, report = await verify(self.sealing, body.path, body.size)
+
+        def may_deliver(env: Envelope) -> None:
+            _check_recipients(env, meta)
+            self._check_peer(env.sender, peer)
+
+        env, outcome, report = await check_transfer(self.sealing, body, meta.kind, may_deliver)
         if not outcome.accepted:
             if env.kind is MessageKind.DOCUMENT:
                 await refuse_document(self.accepting, env, meta, outcome, via_peer=peer.peer_id)
@@ -250,7 +253,7 @@ class Exchange(Mailbox):
             else (),
             notes=notes,
         )
-        return await store_intake(self.accepting, intake)
+        return await store_intake(self.accepting, intake, files)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
         """A peer delivers only what comes From an organ it speaks for
@@ -323,7 +326,3 @@ def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
 
 def _sealed(body: IncomingBody, report: Mapping[str, Any]) -> Sealed:
     return Sealed(body.path, body.size, body.sha256, report)
-
-
-async def _discard(path: Path) -> None:
-    await asyncio.to_thread(path.unlink, missing_ok=True)

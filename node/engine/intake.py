@@ -4,14 +4,15 @@ an :class:`Intake` is a message that passed them."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from node.engine.budget import MemoryBudget
+from node.engine.budget import MemoryBudget, weight
 from node.engine.context import off_loop
 from node.engine.settings import EngineSettings
 from node.errors import (
@@ -33,21 +34,18 @@ from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifie
 from node.status_rules import fold, sent_by_sender
 from node.store.port import Store
 from node.store.records import NewStatusEntry, Source
-from node.validation import ValidationReport, validate_file
+from node.validation import validate_file
 
 log = logging.getLogger(__name__)
 
 HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
 
 
-def _validate_and_read(path: Path) -> tuple[ValidationReport, Envelope | None]:
+def _validated_now(path: Path, expected: MessageKind) -> Envelope:
+    """Validate the file and read its envelope (blocking: off the event loop)."""
     report = validate_file(path)
-    return report, report.envelope  # built on first read: here, off the event loop
-
-
-async def validated(path: Path, expected: MessageKind) -> Envelope:
-    report, envelope = await off_loop(_validate_and_read, path)
     report.raise_for_issues()
+    envelope = report.envelope  # built on first read: here, off the event loop
     if envelope is None:  # pragma: no cover - a valid report always carries one
         raise ValidationFailed([Issue(None, HEADER_PATH, "no envelope could be read")])
     if envelope.kind is not expected:
@@ -61,6 +59,10 @@ async def validated(path: Path, expected: MessageKind) -> Envelope:
             f"expected a {expected.value}, got {what}",
         )
     return envelope
+
+
+async def validated(path: Path, expected: MessageKind) -> Envelope:
+    return await off_loop(_validated_now, path, expected)
 
 
 # --------------------------------------------------------------------------- signatures
@@ -97,22 +99,27 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
     }
 
 
-async def verify(
-    sealing: Sealing, path: Path, size: int
-) -> tuple[VerificationOutcome, dict[str, Any]]:
-    """The verifier's verdict; a verifier that breaks on the input is a refusal
-    (400, and a 02 for a peer's document), never an acceptance and never a 500."""
+def _verify_now(verifier: Verifier, path: Path) -> VerificationOutcome:
+    """The verifier's verdict (blocking); a verifier that breaks on the input is
+    a refusal (400, and a 02 for a peer's document), never an acceptance and
+    never a 500."""
     try:
-        async with sealing.budget.hold(size, "the message"):
-            outcome: VerificationOutcome = await off_loop(sealing.verifier.verify, path)
+        return verifier.verify(path)
     except LienthongError:
         raise
     except Exception as exc:  # noqa: BLE001 - any verifier failure means "not verified"
         log.warning("verifier failed on %s: %s: %s", path.name, type(exc).__name__, exc)
-        outcome = VerificationOutcome(
+        return VerificationOutcome(
             accepted=False,
             reasons=(f"the signature could not be verified ({type(exc).__name__}: {exc})",),
         )
+
+
+async def verify(
+    sealing: Sealing, path: Path, size: int
+) -> tuple[VerificationOutcome, dict[str, Any]]:
+    async with sealing.budget.hold(size, "the message"):
+        outcome = await off_loop(_verify_now, sealing.verifier, path)
     return outcome, outcome_report(outcome)
 
 
@@ -127,26 +134,35 @@ async def seal_submission(
     sealing: Sealing, body: IncomingBody, organ: str, *, signed: bool = False
 ) -> Sealed:
     """Per organ: the node signs (the signed bytes go to a new spool file beside
-    the original) or verifies the DMS's signature.
+    the original) or verifies the DMS's signature; see :func:`_seal_now`."""
+    async with sealing.budget.hold(body.size, "the message"):
+        return await off_loop(_seal_now, sealing, body, organ, signed)
+
+
+def _seal_now(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) -> Sealed:
+    """Sign or verify, blocking (one trip off the loop for the whole stage).
 
     ``signed``: the envelope already carries a signature (the DMS's, or one it
     passed on; legacy ones in the edXML namespace count). Where the node signs,
     those are verified first, and a document whose own signature fails is
     refused with the failing signature's reasons (docs/signing.md, "A foreign
     signature where the node signs"): sealing it would deliver a document that
-    every recipient, and ``lienthong verify``, finds broken."""
+    every recipient, and ``lienthong verify``, finds broken.
+
+    Once signed, the original is deleted (in the same trip): only the signed
+    copy is stored."""
     path = body.path
     if sealing.settings.signing_mode(organ) is SigningMode.DMS:
-        outcome, report = await verify(sealing, path, body.size)
+        outcome = _verify_now(sealing.verifier, path)
         if not outcome.accepted:
             raise rejected(outcome, f"the message from {organ}")
-        return Sealed(path, body.size, body.sha256, report)
+        return Sealed(path, body.size, body.sha256, outcome_report(outcome))
     signer = sealing.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
     verification: dict[str, Any] = {"signed_by_node": organ}
     if signed:
-        outcome, report = await verify(sealing, path, body.size)
+        outcome = _verify_now(sealing.verifier, path)
         failing = failing_signatures(outcome)
         if failing:
             raise SignatureRejected(
@@ -154,11 +170,136 @@ async def seal_submission(
                 f"will not sign over it for {organ}: {'; '.join(failing)}",
                 failing,
             )
-        verification["earlier_signatures"] = report
-    target = path.with_name(path.name + ".signed")
-    async with sealing.budget.hold(body.size, "the message"):
-        size, digest = await off_loop(sign_file, signer, path, target)
+        verification["earlier_signatures"] = outcome_report(outcome)
+    target = signed_copy(path)
+    size, digest = sign_file(signer, path, target)
+    path.unlink(missing_ok=True)
     return Sealed(target, size, digest, verification)
+
+
+def signed_copy(path: Path) -> Path:
+    """Where the node-signed copy of the spooled ``path`` is written."""
+    return path.with_name(path.name + ".signed")
+
+
+# --------------------------------------------------------------------------- one trip per stage
+
+
+class Files:
+    """The spooled files a call still owns: deleted when it ends (one trip off
+    the loop for all of them, none when the store took them)."""
+
+    def __init__(self, *paths: Path) -> None:
+        self.paths = list(paths)
+
+    def now(self, *paths: Path) -> None:
+        """The files owned from here on (a seal replaced the original)."""
+        self.paths = list(paths)
+
+    def handed_over(self) -> None:
+        """The store owns them now (``Store.accept`` moves or deletes them)."""
+        self.paths = []
+
+    async def discard(self) -> None:
+        paths, self.paths = tuple(self.paths), []
+        if paths:
+            await asyncio.to_thread(_unlink_all, paths)
+
+
+def _unlink_all(paths: Iterable[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _fits_budget(sealing: Sealing, size: int) -> bool:
+    return weight(size) <= sealing.budget.total
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A submission validated and sealed in one trip off the loop. The seal ran
+    ahead of the store checks (duplicates, status rules, routing); its refusal
+    is kept and raised by :meth:`sealed`, where the seal used to run, so the
+    answer is the same as when the steps ran one by one."""
+
+    envelope: Envelope
+    seal: Sealed | None = None
+    failure: Exception | None = None
+
+    async def sealed(self, sealing: Sealing, body: IncomingBody, files: Files) -> Sealed:
+        if self.failure is not None:
+            raise self.failure
+        if self.seal is not None:
+            return self.seal
+        seal = await seal_submission(  # too big for the signature budget: it refuses
+            sealing, body, self.envelope.sender, signed=self.envelope.signature_count > 0
+        )
+        files.now(seal.path)
+        return seal
+
+
+async def check_submission(
+    sealing: Sealing,
+    body: IncomingBody,
+    expected: MessageKind,
+    check: Callable[[Envelope], None],
+    files: Files,
+) -> Checked:
+    """Validate, ``check`` the envelope (who may send it), and sign or verify it
+    for its sender, in one trip off the loop under the signature budget."""
+    if not _fits_budget(sealing, body.size):
+        envelope = await validated(body.path, expected)
+        check(envelope)
+        return Checked(envelope)
+    files.now(body.path, signed_copy(body.path))  # either may exist if we are cancelled
+    async with sealing.budget.hold(body.size, "the message"):
+        checked = await off_loop(_check_submission_now, sealing, body, expected, check)
+    if checked.seal is not None:
+        files.now(checked.seal.path)
+    return checked
+
+
+def _check_submission_now(
+    sealing: Sealing,
+    body: IncomingBody,
+    expected: MessageKind,
+    check: Callable[[Envelope], None],
+) -> Checked:
+    envelope = _validated_now(body.path, expected)
+    check(envelope)
+    try:
+        seal = _seal_now(sealing, body, envelope.sender, envelope.signature_count > 0)
+    except Exception as exc:  # noqa: BLE001 - raised by Checked.sealed, in the old order
+        return Checked(envelope, failure=exc)
+    return Checked(envelope, seal)
+
+
+async def check_transfer(
+    sealing: Sealing,
+    body: IncomingBody,
+    expected: MessageKind,
+    check: Callable[[Envelope], None],
+) -> tuple[Envelope, VerificationOutcome, dict[str, Any]]:
+    """Validate, ``check`` the envelope (recipients, the peer), and verify it,
+    in one trip off the loop under the signature budget."""
+    if not _fits_budget(sealing, body.size):
+        envelope = await validated(body.path, expected)
+        check(envelope)
+        return (envelope, *await verify(sealing, body.path, body.size))
+    async with sealing.budget.hold(body.size, "the message"):
+        envelope, outcome = await off_loop(_check_transfer_now, sealing, body, expected, check)
+    return envelope, outcome, outcome_report(outcome)
+
+
+def _check_transfer_now(
+    sealing: Sealing,
+    body: IncomingBody,
+    expected: MessageKind,
+    check: Callable[[Envelope], None],
+) -> tuple[Envelope, VerificationOutcome]:
+    envelope = _validated_now(body.path, expected)
+    check(envelope)
+    return envelope, _verify_now(sealing.verifier, body.path)
 
 
 def failing_signatures(outcome: VerificationOutcome) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from node.edxml.base64content import Base64Content, DecodedContent, decode_text
+from node.edxml.base64content import Base64Content, DecodedContent, _compact, decode_text
 
 _SCHEMA = etree.XMLSchema(
     etree.fromstring(
@@ -90,3 +90,11 @@ def test_problem_messages(text: str, message: str) -> None:
     assert problem.startswith("attachment content is not valid base64: ")
     assert message in problem
     assert not _libxml2_accepts(text) or "alphabet" in message
+
+
+@given(st.text(alphabet="ABCxyz019+/= \t\r\n\x0b\x0c", max_size=200))
+def test_whitespace_removal_is_bytes_split(text: str) -> None:
+    """The fast path (drop LF, fall back to split for any other space) removes
+    exactly what ``bytes.split()`` does."""
+    data = text.encode("ascii")
+    assert _compact(data) == b"".join(data.split())

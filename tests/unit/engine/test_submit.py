@@ -194,3 +194,43 @@ async def test_a_message_too_big_to_ever_sign_in_the_memory_budget_is_413(  # ty
         await node.submit(data, principal=DMS_STTTT)
     assert await _all_messages(node) == []
     assert list(node.spool.iterdir()) == []
+
+
+# The signature is checked (or made) in the same trip off the loop as the
+# validation, ahead of the store's checks; its refusal is raised where the
+# seal used to run, so these answers are the same as with one step at a time.
+
+
+async def test_a_resubmission_answers_duplicate_even_if_its_signature_now_fails(
+    node: Node,
+) -> None:
+    data, _ = document(UBND, (STTTT,))
+    first = await node.submit(data)
+    node.verifier.accepted = False
+    node.verifier.reasons = ("certificate revoked since",)
+
+    again = await node.submit(data)
+
+    assert (again.id, again.duplicate) == (first.id, True)
+    entries = await node.store.audit_entries(limit=10, after=None)
+    assert [e for e in entries if e.action == "refuse"] == []
+
+
+async def test_an_unknown_destination_is_named_before_a_failing_signature(make_node) -> None:  # type: ignore[no-untyped-def]
+    node = await make_node(routing=routing(default=None))
+    node.verifier.accepted = False
+    data, _ = document(UBND, (STTTT, "000.00.00.K99"))
+    with pytest.raises(UnknownDestination, match=r"000\.00\.00\.K99"):
+        await node.submit(data)
+    assert list(node.spool.iterdir()) == []
+
+
+async def test_a_resubmission_the_node_signs_leaves_no_signed_copy_behind(make_node) -> None:  # type: ignore[no-untyped-def]
+    node = await make_node(signing={STTTT: SigningMode.NODE})
+    data, _ = document(STTTT, (UBND,))
+    first = await node.submit(data, principal=DMS_STTTT)
+
+    again = await node.submit(data, principal=DMS_STTTT)
+
+    assert (again.id, again.duplicate) == (first.id, True)
+    assert list(node.spool.iterdir()) == []
