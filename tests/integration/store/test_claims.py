@@ -176,10 +176,10 @@ async def test_the_claim_seeks_the_due_index_per_priority(target: Target, store:
             r[0]
             for r in await conn2.fetch(
                 "EXPLAIN "
-                + sql.replace("$1", "now()")
-                .replace("$2", "16")
-                .replace("$3", "'w'")
-                .replace("$4", "now()")
+                + sql.replace(":lease_until", "now()")
+                .replace(":now", "now()")
+                .replace(":limit", "16")
+                .replace(":owner", "'w'")
             )
         )
     finally:
