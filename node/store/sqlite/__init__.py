@@ -1,7 +1,9 @@
 """The SQLite connector (the default engine): WAL, ``synchronous=FULL``, every
 sqlite3 call on one dedicated thread per connection (a writer that commits in
 groups, and a ``query_only`` reader), message bytes as fsynced files beside the
-database (see :mod:`node.store.sqlite.blobs`).
+database (see :mod:`node.store.sqlite.blobs`). ``sqlite://:memory:`` is a
+database and blobs in this process only, for unit tests: one connection (the
+writer reads too), no files.
 
 A transaction body runs whole on the database thread: its :class:`SqliteTx`
 answers each query at once, so the body's coroutine completes in one step and
@@ -22,8 +24,8 @@ from node.ports.driven import StoredBody
 from node.store.connector import Body
 from node.store.records import MessageRecord, NewMessage
 from node.store.rows import iso
-from node.store.sqlite.blobs import FileBlobs, FileBody
-from node.store.sqlite.connection import Db, schema_version, transaction
+from node.store.sqlite.blobs import FileBlobs, FileBody, MemoryBlobs
+from node.store.sqlite.connection import MEMORY, Db, schema_version, transaction
 from node.store.sqlstore import SqlStore
 
 T = TypeVar("T")
@@ -42,8 +44,13 @@ class SqliteConnector:
     def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
         self.path = path
         self.writer = Db(path, busy_timeout=busy_timeout)
-        self._read = Db(path, busy_timeout=busy_timeout, reader=True)
-        self._blobs = FileBlobs(path.parent / "blobs")
+        self._blobs: FileBlobs | MemoryBlobs
+        if str(path) == MEMORY:  # one connection: a second would be another database
+            self._read = self.writer
+            self._blobs = MemoryBlobs()
+        else:
+            self._read = Db(path, busy_timeout=busy_timeout, reader=True)
+            self._blobs = FileBlobs(path.parent / "blobs")
         self._q = self.writer.q
 
     def __repr__(self) -> str:
@@ -56,7 +63,8 @@ class SqliteConnector:
     async def open(self) -> None:
         await self.writer.open()  # migrates: before the reader opens
         try:
-            await self._read.open()
+            if self._read is not self.writer:
+                await self._read.open()
             await self.writer.run(self._open_blobs)
         except BaseException:
             await self._read.close()

@@ -150,7 +150,8 @@ async def test_the_claim_seeks_the_due_index_per_priority(target: Target, store:
     whole queue: the plan is one index search per priority level."""
     from node.store.sqlfiles import load_queries
 
-    sql = load_queries("sqlite" if target.engine == "sqlite" else "postgres")["claim_due"]
+    target.door()  # the plan is read over a connection of its own
+    sql = load_queries(target.dialect)["claim_due"]
     if target.sqlite_path is not None:
         conn = sqlite3.connect(target.sqlite_path)
         try:
