@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,8 +33,6 @@ T = TypeVar("T")
 CHUNK = 1 << 20
 Compiled = tuple[str, tuple[str, ...]]
 """A query in asyncpg's ``$n`` form and the parameter name of each ``$n``."""
-
-_Write = tuple[Any, tuple[Any, ...], "asyncio.Future[Any]"]
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -69,7 +67,6 @@ class PostgresConnector:
         min_size: int = 1,
         max_size: int = 10,
         connect_timeout: float = 10.0,
-        groups: int = 2,
     ) -> None:
         self._dsn = dsn
         self._schema = check_schema_name(schema) if schema else None
@@ -79,12 +76,6 @@ class PostgresConnector:
         self._pool: asyncpg.Pool | None = None
         self._q = {name: compile_named(sql) for name, sql in load_queries("postgres").items()}
         self._where = describe(dsn) + (f" schema {schema}" if schema else "")
-        self._groups = groups
-        self._queue: list[_Write] = []
-        self._busy = 0
-        self._drains: set[asyncio.Task[None]] = set()
-        self.commits = 0
-        """COMMITs of writes so far (tests read it)."""
 
     def __repr__(self) -> str:
         return repr(self._where)
@@ -127,79 +118,8 @@ class PostgresConnector:
             return await schema_version(conn)
 
     async def write(self, body: Body[T], /, *args: Any) -> T:
-        """Group commit: the writes that arrive while ``groups`` transactions
-        are busy wait, then run together in one transaction with one COMMIT (one
-        round trip for BEGIN and one for COMMIT, however many writes). Nobody
-        hears back before that COMMIT has returned. If a body fails, the group
-        is rolled back and each of its writes runs again alone, so every write
-        still succeeds or fails on its own."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.append((body, args, future))
-        if self._busy < self._groups:
-            self._busy += 1
-            task = loop.create_task(self._drain())
-            self._drains.add(task)
-            task.add_done_callback(self._drains.discard)
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                try:
-                    await self._run_group(batch)
-                except BaseException as exc:  # never leave a caller waiting
-                    for _, _, future in batch:
-                        if not future.done():
-                            future.set_exception(_as_unavailable(exc, self._where))
-                    if not isinstance(exc, Exception):
-                        raise
-        finally:
-            self._busy -= 1
-
-    async def _run_group(self, batch: list[_Write]) -> None:
-        if len(batch) == 1:
-            body, args, future = batch[0]
-            await self._answer(future, self._write_alone(body, *args))
-            return
-        results: list[Any] = []
-        async with translated(self._where), self.pool.acquire() as conn:
-            tx = conn.transaction()
-            await tx.start()
-            try:
-                for body, args, _ in batch:
-                    results.append(await body(PgTx(conn, self._q), *args))
-            except Exception:  # noqa: BLE001 - each write is run again on its own
-                await tx.rollback()
-                results = []
-            else:
-                await tx.commit()
-                self.commits += 1
-        if results:
-            for (_, _, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
-            return
-        for body, args, future in batch:
-            await self._answer(future, self._write_alone(body, *args))
-
-    @staticmethod
-    async def _answer(future: asyncio.Future[Any], work: Coroutine[Any, Any, Any]) -> None:
-        try:
-            result = await work
-        except Exception as exc:  # noqa: BLE001 - handed to the caller
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
-
-    async def _write_alone(self, body: Body[T], /, *args: Any) -> T:
         async with translated(self._where), self.pool.acquire() as conn, conn.transaction():
-            result = await body(PgTx(conn, self._q), *args)
-        self.commits += 1
-        return result
+            return await body(PgTx(conn, self._q), *args)
 
     async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
         async with translated(self._where), self.pool.acquire() as conn:
@@ -311,9 +231,3 @@ class PgBody:
             seq += 1
             for start in range(0, len(data), chunk_size):
                 yield bytes(data[start : start + chunk_size])
-
-
-def _as_unavailable(error: BaseException, where: str) -> StoreUnavailable:
-    if isinstance(error, StoreUnavailable):
-        return error
-    return StoreUnavailable(f"PostgreSQL store {where}: {type(error).__name__}: {error}")

@@ -1,23 +1,19 @@
-"""Group commit (SQLite, and PostgreSQL): writes that arrive together share one
-COMMIT (one WAL fsync); each still succeeds or fails on its own, and nobody
-hears back before the commit that holds their write."""
+"""SQLite group commit: writes that arrive together share one COMMIT (one WAL
+fsync); each still succeeds or fails on its own, and nobody hears back before
+the commit that holds their write."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 
 from node.errors import StoreUnavailable
-from node.store import store_from_url, tx
-from node.store.connector import Tx
-from node.store.records import NewAuditEntry
+from node.store import store_from_url
 from node.store.sqlite.connection import Db, transaction
-from tests.conftest import PostgresSchema
-from tests.integration.store.conftest import T0, message
+from tests.integration.store.conftest import message
 
 
 @pytest.fixture
@@ -98,47 +94,5 @@ async def test_the_store_accepts_concurrent_messages_in_groups(tmp_path: Path) -
         assert all(o.duplicate for o in again)
         for m in messages:
             assert await store.message(m.id) is not None
-    finally:
-        await store.close()
-
-
-async def test_postgres_writes_that_arrive_together_share_commits(
-    postgres_schema: PostgresSchema,
-) -> None:
-    store = store_from_url(postgres_schema.url)
-    await store.open()
-    try:
-        connector = store.connector  # type: ignore[attr-defined]
-        before = connector.commits
-        entries = [NewAuditEntry(T0, "test", "grouped", f"s{n}", {"n": n}) for n in range(30)]
-        await asyncio.gather(*(store.append_audit(e) for e in entries))
-        assert 1 <= connector.commits - before < 30
-        check = await store.verify_audit()
-        assert check.intact
-        written = await store.audit_entries(limit=100, after=None)
-        assert sorted(e.subject for e in written) == sorted(e.subject for e in entries)
-    finally:
-        await store.close()
-
-
-async def test_postgres_a_failing_write_fails_alone(postgres_schema: PostgresSchema) -> None:
-    store = store_from_url(postgres_schema.url)
-    await store.open()
-    try:
-
-        async def append_then_fail(t: Tx) -> None:
-            await tx.append_audit(t, NewAuditEntry(T0, "test", "grouped", "failed", {}))
-            raise StoreUnavailable("refused on purpose")
-
-        calls: list[Awaitable[None]] = [
-            store.append_audit(NewAuditEntry(T0, "test", "grouped", f"s{n}", {})) for n in range(10)
-        ]
-        calls.insert(5, store.connector.write(append_then_fail))  # type: ignore[attr-defined]
-        answers = await asyncio.gather(*calls, return_exceptions=True)
-        assert isinstance(answers[5], StoreUnavailable)
-        assert [a for a in answers if a is not None] == [answers[5]]
-        written = [e.subject for e in await store.audit_entries(limit=100, after=None)]
-        assert sorted(written) == sorted(f"s{n}" for n in range(10))
-        assert (await store.verify_audit()).intact
     finally:
         await store.close()
