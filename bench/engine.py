@@ -36,11 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from node.engine import Engine, EngineSettings  # noqa: E402
-from node.ports import (  # noqa: E402
+from node.ports.api import DmsPrincipal, IncomingBody  # noqa: E402
+from node.ports.driven import (  # noqa: E402
     DeliveryOutcome,
     Destination,
-    DmsPrincipal,
-    IncomingBody,
     Outcome,
     StoredBody,
     SystemClock,

@@ -63,7 +63,7 @@ class _StandInCore:
         self.count = 0
 
     async def submit(self, body: Any, **_: Any) -> Any:
-        from node.ports import SubmitResult
+        from node.ports.api import SubmitResult
 
         await asyncio.to_thread(body.path.unlink)
         self.count += 1

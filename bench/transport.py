@@ -89,7 +89,7 @@ async def client(variant: str, work: Path, url: str) -> dict[str, float | str]:
     from adapters.tls import TlsMaterial, client_context
     from adapters.transport import DropFolderEndpoint, NodeTransport, PeerEndpoint, Timeouts
     from node.model import MessageKind
-    from node.ports import Destination, DestinationKind, Outcome, TransferMeta
+    from node.ports.driven import Destination, DestinationKind, Outcome, TransferMeta
     from tests.helpers.bodies import FileBody
 
     source = work / "body.bin"

@@ -1,6 +1,6 @@
 """The edXML domain model (domain §1–4): frozen dataclasses, no XML in here.
 
-``node.edxml.parse`` turns validated bytes into these; ``node.edxml.build``
+``node.validation.parse`` turns validated bytes into these; ``node.edxml.build``
 turns them back into canonical edXML bytes (build → parse → build is
 identical). Dates are ``datetime.date``; timestamps are aware ``datetime`` in
 Vietnam time (UTC+07:00) as the SPEC formats them.

@@ -30,14 +30,40 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from node.deadlines import DeadlinePolicy, OverdueFacts, StageFact, deadlines, overdue
 from node.model import VN_TZ, StatusCode
 from node.work_calendar import WorkCalendar, vn_date
 
-if TYPE_CHECKING:
-    from node.store.records import FeedbackFact
+
+class SeenStatus(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+class FeedbackFact(Protocol):
+    """What the report reads of a tracked (document, recipient) pair: the
+    store's :class:`node.store.records.FeedbackFact`, named here by shape so
+    that the report does not stand on the store (which stands on the ports)."""
+
+    @property
+    def document_id(self) -> str: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def stored_at(self) -> datetime: ...
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def statuses(self) -> Sequence[SeenStatus]: ...
+
 
 MAX_DAYS = 366
 """The longest period one report covers (a year, leap day included)."""

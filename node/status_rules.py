@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from node.errors import IllegalTransition
 from node.model import StatusCode
@@ -164,6 +165,34 @@ def replay(
         code = _as_code(code, state)
         state = state.apply(code, from_sender=sent_by_sender(code))
     return state
+
+
+def fold(
+    history: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
+) -> tuple[FeedbackState, tuple[str, ...]]:
+    """The state of a stored history. Entries the rules refuse are skipped and
+    reported instead of poisoning the pair. Taken in the order recorded; if that
+    breaks the rules, in the order of the statuses' own timestamps (statuses may
+    overtake each other between nodes), whichever breaks fewer."""
+    entries = list(history)
+    recorded = _fold(entries, document_id, recipient)
+    if not recorded[1]:
+        return recorded
+    stamped = _fold(sorted(entries, key=lambda item: item[0]), document_id, recipient)
+    return stamped if len(stamped[1]) < len(recorded[1]) else recorded
+
+
+def _fold(
+    entries: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
+) -> tuple[FeedbackState, tuple[str, ...]]:
+    state = FeedbackState(document_id=document_id, recipient=recipient)
+    problems: list[str] = []
+    for _, code in entries:
+        try:
+            state = state.apply(code, from_sender=sent_by_sender(code))
+        except IllegalTransition as exc:
+            problems.append(exc.detail)
+    return state, tuple(problems)
 
 
 def _as_code(code: StatusCode | str, state: FeedbackState) -> StatusCode:

@@ -46,7 +46,7 @@ class OrganKey:
 
 
 class StaticKeyRing:
-    """A fixed set of signers, one per organ (:class:`node.ports.KeyRing`)."""
+    """A fixed set of signers, one per organ (:class:`node.ports.driven.KeyRing`)."""
 
     def __init__(self, signers: Iterable[Signer] = ()) -> None:
         self._signers: dict[str, Signer] = {}

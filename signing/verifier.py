@@ -1,6 +1,6 @@
 """The document verifier: every signature of an envelope and of its PDF attachments.
 
-:class:`DocumentVerifier` implements :class:`node.ports.Verifier` for the node
+:class:`DocumentVerifier` implements :class:`node.ports.driven.Verifier` for the node
 and backs ``lienthong verify`` for auditors. The work is async (pyHanko is);
 :meth:`DocumentVerifier.verify` and :meth:`DocumentVerifier.report` are the
 thin sync wrappers, meant to run in an executor thread (CPU-bound).
@@ -55,7 +55,7 @@ class DocumentVerifier:
         self._trust.material()
 
     def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
-        """The node's verdict under its policy (:class:`node.ports.Verifier`)."""
+        """The node's verdict under its policy (:class:`node.ports.driven.Verifier`)."""
         try:
             report = self.report(path, at=at)
         except (MalformedXml, UnsafeXml) as exc:

@@ -5,7 +5,7 @@ one ``Reference URI=""`` whose transforms are enveloped-signature and exclusive
 c14n, RSA-SHA256 (RSA-2048+) or ECDSA-SHA256 (P-256), and the X.509
 certificate (chain) in ``KeyInfo/X509Data``. Existing signatures stay and are
 covered by the new one (a counter-signature). :class:`XmlSigner` implements
-:class:`node.ports.Signer`.
+:class:`node.ports.driven.Signer`.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def sign_envelope(
 
 
 class XmlSigner:
-    """Signs envelopes for one organisation (:class:`node.ports.Signer`). Thread-safe
+    """Signs envelopes for one organisation (:class:`node.ports.driven.Signer`). Thread-safe
     as long as the key is (file keys are; PKCS#11 keys serialise their own calls)."""
 
     def __init__(self, organ_id: str, key: PrivateKey, chain: Sequence[x509.Certificate]) -> None:

@@ -1,4 +1,4 @@
-"""Streaming a :class:`node.ports.StoredBody` out while checking it is intact.
+"""Streaming a :class:`node.ports.driven.StoredBody` out while checking it is intact.
 
 The bytes are hashed as they go. One chunk is held back until the next one
 arrives, so the last chunk is released only after size and SHA-256 have been

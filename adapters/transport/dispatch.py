@@ -1,4 +1,4 @@
-"""The node's :class:`node.ports.Transport`: one object that hands a stored message
+"""The node's :class:`node.ports.driven.Transport`: one object that hands a stored message
 to a peer node (mutual TLS), a DMS webhook, or a DMS drop folder.
 
 Peer certificates: the server must chain to the configured CA *and* match the
@@ -54,7 +54,7 @@ T = TypeVar("T")
 
 
 class NodeTransport:
-    """Implements :class:`node.ports.Transport`. Build once at start from config."""
+    """Implements :class:`node.ports.driven.Transport`. Build once at start from config."""
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
 """One HTTP hand-over of a stored body (peer node or DMS webhook) and the mapping
-of what happened to a :class:`node.ports.DeliveryOutcome`.
+of what happened to a :class:`node.ports.driven.DeliveryOutcome`.
 
 - 2xx: delivered (for peers, 200 means the peer already had it: duplicate).
 - 408, 425, 429: transient (the receiver is busy, not refusing the message).

@@ -1,6 +1,6 @@
 """Receiving from a national (VDXP) axis: poll ``getReceivedEdocList`` for
 documents and statuses, fetch each with ``getEdoc``, take it in through the
-same intake as the peer API (:meth:`node.ports.ExchangeApi.receive`:
+same intake as the peer API (:meth:`node.ports.api.ExchangeApi.receive`:
 validation, verification under the trust policy, the automatic 01, or 02 for a
 document that cannot be trusted), and only then acknowledge it with
 ``updateStatus``.

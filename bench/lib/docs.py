@@ -9,7 +9,8 @@ import os
 import re
 from pathlib import Path
 
-from node.edxml import build, parse
+from node.edxml import build
+from node.validation import parse
 from tests.unit.engine.messages import document
 
 KB = 1024

@@ -16,7 +16,7 @@ from typing import Any
 from bench.lib import pg, seed
 from bench.lib.cluster import A_ORGAN, B_ORGAN
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Direction, Hop
+from node.ports.driven import Destination, DestinationKind, Direction, Hop
 from node.store import Store, store_from_url
 from node.store.records import NewDelivery, NewMessage, Source, new_id
 

@@ -71,13 +71,6 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def canonical_tag(tag: str) -> str:
-    """Map a tag of an accepted variant namespace onto the current namespace."""
-    if tag.startswith(_LEGACY):
-        return _NS + tag[len(_LEGACY) :]
-    return tag
-
-
 @dataclass
 class Normalisation:
     """What :func:`normalise` found and changed: the message kind (None when the

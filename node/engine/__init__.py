@@ -16,13 +16,17 @@ The composition root builds it::
 
 from __future__ import annotations
 
+import asyncio
 import random
 
+from node.engine.accepting import Accepting
 from node.engine.admin import Admin
-from node.engine.context import EngineContext
+from node.engine.budget import MemoryBudget
 from node.engine.exchange import Exchange
+from node.engine.intake import Sealing
 from node.engine.observer import EngineObserver, NoopObserver
 from node.engine.settings import EngineSettings
+from node.engine.statuses import StatusWriter
 from node.engine.workers import DeliveryWorkers
 from node.errors import StoreUnavailable
 from node.modes import SigningMode
@@ -46,23 +50,37 @@ class Engine:
         observer: EngineObserver | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.context = EngineContext(
+        """Assembles the parts, each given only what it uses; ``wakeup`` is
+        made first: the parts that store deliveries set it, the workers wait on it."""
+        observer = observer or NoopObserver()
+        wakeup = asyncio.Event()
+        budget = MemoryBudget(settings.signature_memory)
+        statuses = StatusWriter(
+            node_organ=settings.node_organ, keys=keys, clock=clock, signatures=budget
+        )
+        accepting = Accepting(settings, store, clock, observer, statuses, wakeup)
+        self.settings = settings
+        self.store = store
+        self._clock = clock
+        self.workers = DeliveryWorkers(
             settings=settings,
             store=store,
-            keys=keys,
-            verifier=verifier,
             transport=transport,
             clock=clock,
-            observer=observer or NoopObserver(),
+            observer=observer,
             rng=rng or random.Random(),  # noqa: S311 - retry jitter, not secrets
+            statuses=statuses,
+            wakeup=wakeup,
         )
-        self.workers = DeliveryWorkers(self.context)
-        self.exchange = Exchange(self.context)
-        self.admin = Admin(self.context)
-
-    @property
-    def store(self) -> Store:
-        return self.context.store
+        self.exchange = Exchange(
+            settings=settings,
+            store=store,
+            clock=clock,
+            observer=observer,
+            sealing=Sealing(settings, keys, verifier, budget),
+            accepting=accepting,
+        )
+        self.admin = Admin(settings=settings, store=store, clock=clock, wakeup=wakeup)
 
     async def start(self) -> None:
         """Start the delivery workers."""
@@ -75,11 +93,11 @@ class Engine:
     async def readiness(self) -> dict[str, str | None]:
         """Each check by name: None when it passes, else why it fails."""
         try:
-            await self.context.store.schema_version()
+            await self.store.schema_version()
         except StoreUnavailable as exc:
             return {"store": exc.detail}
         return {"store": None}
 
     async def metrics_snapshot(self) -> StoreMetrics:
         """Messages by state, queue depth, in flight, dead letters, oldest pending age."""
-        return await self.context.store.metrics_snapshot(now=self.context.clock.now())
+        return await self.store.metrics_snapshot(now=self._clock.now())

@@ -4,48 +4,43 @@ automatic status 01 of each local recipient, routed back to the sender."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import asyncio
+from dataclasses import dataclass
 
-from node.engine.context import EngineContext
-from node.engine.intake import Sealed, StatusEffects
+from node.engine.intake import Intake
+from node.engine.observer import EngineObserver
 from node.engine.plan import Placement, place, route_back
-from node.engine.statuses import ARRIVED_TEXT, StatusDraft, build_status
-from node.model import Envelope, MessageHeader, ResponseFor, Status, StatusCode
+from node.engine.settings import EngineSettings
+from node.engine.statuses import ARRIVED_TEXT, StatusDraft, StatusWriter
+from node.model import MessageHeader, ResponseFor, Status, StatusCode
 from node.ports.api import SubmitResult
-from node.ports.driven import Hop
+from node.ports.driven import Clock
+from node.store.port import Store
 from node.store.records import KeyHit, NewMessage, Source, new_id
 
 ACCEPTED = "accepted"
 
 
 @dataclass(frozen=True)
-class Intake:
-    """A message that passed every check, ready to be stored."""
+class Accepting:
+    """What storing a checked message takes; ``wakeup`` is set when deliveries
+    were stored, so that the workers claim them at once."""
 
-    envelope: Envelope
-    sealed: Sealed
-    source: Source
-    source_name: str
-    recipients: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    keys: tuple[str, ...]
-    origin_id: str | None = None
-    """The wire id it came with (peers); None: this node assigns one."""
-    via_peer: str | None = None
-    effects: StatusEffects | None = None
-    tracked: tuple[str, ...] = ()
-    notes: Mapping[str, Any] = field(default_factory=dict)
+    settings: EngineSettings
+    store: Store
+    clock: Clock
+    observer: EngineObserver
+    statuses: StatusWriter
+    wakeup: asyncio.Event
 
 
 def duplicate(hit: KeyHit) -> SubmitResult:
     return SubmitResult(hit.message_id, hit.document_id, ACCEPTED, duplicate=True)
 
 
-async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
+async def store_intake(acc: Accepting, intake: Intake) -> SubmitResult:
     env = intake.envelope
-    placement = place(ctx.settings.routing.plan(intake.recipients), ctx.settings)
+    placement = place(acc.settings.routing.plan(intake.recipients), acc.settings)
     mid = new_id()
     effects = intake.effects
     message = NewMessage(
@@ -57,7 +52,7 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
         recipients=intake.recipients,
         source=intake.source,
         source_name=intake.source_name,
-        received_at=ctx.clock.now(),
+        received_at=acc.clock.now(),
         body=intake.sealed.path,
         size=intake.sealed.size,
         sha256=intake.sealed.sha256,
@@ -73,24 +68,24 @@ async def store_intake(ctx: EngineContext, intake: Intake) -> SubmitResult:
         inbox_removals=effects.removals if effects else (),
         verification={**intake.sealed.verification, **intake.notes},
     )
-    arrivals = await _arrivals(ctx, intake, placement)
-    outcome = await ctx.store.accept([message, *arrivals])
+    arrivals = await _arrivals(acc, intake, placement)
+    outcome = await acc.store.accept([message, *arrivals])
     if outcome.duplicate_of is not None:
         return duplicate(outcome.duplicate_of)
-    ctx.observer.on_accept(env.kind, intake.source, duplicate=False)
+    acc.observer.on_accept(env.kind, intake.source, duplicate=False)
     for arrival in arrivals:
-        ctx.observer.on_accept(arrival.kind, Source.NODE, duplicate=False)
+        acc.observer.on_accept(arrival.kind, Source.NODE, duplicate=False)
     if message.deliveries or any(a.deliveries for a in arrivals):
-        ctx.wake_workers()
+        acc.wakeup.set()
     return SubmitResult(mid, env.document_id, ACCEPTED)
 
 
-async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) -> list[NewMessage]:
+async def _arrivals(acc: Accepting, intake: Intake, placement: Placement) -> list[NewMessage]:
     """The automatic 01 of every local recipient of a document (domain §3),
     except those an exchange node below answers for itself."""
     env = intake.envelope
-    local = ctx.settings.routing.local_organs
-    relays = ctx.settings.exchange_nodes
+    local = acc.settings.routing.local_organs
+    relays = acc.settings.exchange_nodes
     organs = [o for o in placement.local_organs if local.get(o) not in relays]
     if not isinstance(env.header, MessageHeader) or not organs:
         return []
@@ -104,10 +99,9 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
     # An update, recall or replacement (or an original arriving after one of
     # them) reaches recipients who already have the DocumentId: their 01 is
     # recorded once, for the DocumentId (domain §3).
-    organs = [o for o in organs if not await _arrived(ctx, header.document_id, o)]
+    organs = [o for o in organs if not await _arrived(acc.store, header.document_id, o)]
     return [
-        await build_status(
-            ctx,
+        await acc.statuses.build(
             StatusDraft(
                 reporter=organ,
                 code=StatusCode.ARRIVED,
@@ -116,12 +110,12 @@ async def _arrivals(ctx: EngineContext, intake: Intake, placement: Placement) ->
                 to=env.sender,
                 priority=env.priority,
             ),
-            route_back(ctx.settings, env.sender, via_peer=intake.via_peer),
+            route_back(acc.settings, env.sender, via_peer=intake.via_peer),
         )
         for organ in organs
     ]
 
 
-async def _arrived(ctx: EngineContext, document_id: str, organ: str) -> bool:
-    history = await ctx.store.status_history(document_id, organ)
+async def _arrived(store: Store, document_id: str, organ: str) -> bool:
+    history = await store.status_history(document_id, organ)
     return any(h.code == StatusCode.ARRIVED.value for h in history)

@@ -1,15 +1,16 @@
-"""The admin facade (:class:`node.ports.AdminApi`): search, detail, resend,
+"""The admin facade (:class:`node.ports.api.AdminApi`): search, detail, resend,
 dead letters, overdue items, feedback statistics, audit-log verification."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from node.deadlines import OverdueFacts, deadlines, feedback_figures, overdue
 from node.engine.business import chain
-from node.engine.context import EngineContext
+from node.engine.settings import EngineSettings
 from node.engine.views import (
     check_limit,
     decode_cursor,
@@ -30,13 +31,18 @@ from node.ports.api import (
     OverdueItem,
     QueueDepth,
 )
+from node.ports.driven import Clock
 from node.report import Period, SupervisionReport, build_report
+from node.store.port import Store
 from node.store.records import FeedbackFact, NewAuditEntry, SearchFilter
 
 
+@dataclass(eq=False, kw_only=True)
 class Admin:
-    def __init__(self, ctx: EngineContext) -> None:
-        self._ctx = ctx
+    settings: EngineSettings
+    store: Store
+    clock: Clock
+    wakeup: asyncio.Event
 
     async def search(
         self,
@@ -58,7 +64,7 @@ class Admin:
             document_id=document_id,
             status_code=status_code,
         )
-        records, after = await self._ctx.store.search(
+        records, after = await self.store.search(
             where,
             limit=check_limit(limit),
             after=decode_cursor(cursor),
@@ -66,26 +72,25 @@ class Admin:
         return MessagePage(tuple(summary(r) for r in records), encode_cursor(after))
 
     async def detail(self, message_id: str) -> MessageDetail:
-        record = await self._ctx.store.trace(message_id)
+        record = await self.store.trace(message_id)
         if record is None:
             raise NotFound(f"no message {message_id}")
-        trace = replace(trace_view(record), chain=await chain(self._ctx, record.message))
+        trace = replace(trace_view(record), chain=await chain(self.store, record.message))
         return MessageDetail(summary(record.message), trace, record.message.verification)
 
     async def resend(self, message_id: str, *, actor: str) -> tuple[DeliveryView, ...]:
-        ctx = self._ctx
-        if await ctx.store.message(message_id) is None:
+        if await self.store.message(message_id) is None:
             raise NotFound(f"no message {message_id}")
-        now = ctx.clock.now()
+        now = self.clock.now()
         audit = NewAuditEntry(now, actor, "resend", message_id)
-        resent = await ctx.store.resend(message_id, now=now, audit=audit)
+        resent = await self.store.resend(message_id, now=now, audit=audit)
         if not resent:
             raise Conflict(f"message {message_id} has no dead-lettered delivery to resend")
-        ctx.wake_workers()
+        self.wakeup.set()
         return tuple(delivery_view(d) for d in resent)
 
     async def dead_letters(self, *, limit: int = 50) -> tuple[DeliveryView, ...]:
-        records = await self._ctx.store.dead_letters(limit=check_limit(limit))
+        records = await self.store.dead_letters(limit=check_limit(limit))
         return tuple(delivery_view(d) for d in records)
 
     async def overdue(self, organ: str | None = None) -> tuple[OverdueItem, ...]:
@@ -133,7 +138,7 @@ class Admin:
         """The chain's links, then the last signed checkpoint against them (a
         cut tail or a recomputed chain); signatures are the auditor's offline
         check (``lienthong audit verify``)."""
-        store = self._ctx.store
+        store = self.store
         check = await store.verify_audit()
         last = await store.last_checkpoint()
         if not check.intact or last is None or last.entries == 0:
@@ -158,15 +163,15 @@ class Admin:
         return check
 
     async def queues(self) -> tuple[QueueDepth, ...]:
-        return await self._ctx.store.queue_depths()
+        return await self.store.queue_depths()
 
     async def audit_trail(self, message_id: str, *, limit: int = 100) -> tuple[AuditEntryView, ...]:
-        message = await self._ctx.store.message(message_id)
+        message = await self.store.message(message_id)
         if message is None:
             raise NotFound(f"no message {message_id}")
         # statuses are recorded against the document id, the rest against the message
         subjects = (message_id, message.document_id)
-        entries = await self._ctx.store.audit_of(subjects, limit=check_limit(limit))
+        entries = await self.store.audit_of(subjects, limit=check_limit(limit))
         return tuple(
             AuditEntryView(e.seq, e.at, e.actor, e.action, e.subject, e.details) for e in entries
         )
@@ -178,13 +183,13 @@ class Admin:
             period = Period(start, end)
         except ValueError as exc:
             raise BadRequest(f"period: {exc}", [Issue(None, "to", str(exc))]) from None
-        settings = self._ctx.settings
-        facts = await self._ctx.store.feedback_facts(organ=None, since=period.first_instant)
+        settings = self.settings
+        facts = await self.store.feedback_facts(organ=None, since=period.first_instant)
         return build_report(
             facts,
             period=period,
             organ=organ,
-            as_of=self._ctx.clock.now(),
+            as_of=self.clock.now(),
             calendar=settings.calendar,
             policy=settings.deadlines,
         )
@@ -192,10 +197,10 @@ class Admin:
     async def _judged(
         self, organ: str | None, since: datetime | None
     ) -> list[tuple[FeedbackFact, OverdueFacts]]:
-        settings = self._ctx.settings
-        now = self._ctx.clock.now()
+        settings = self.settings
+        now = self.clock.now()
         judged = []
-        for fact in await self._ctx.store.feedback_facts(organ=organ, since=since):
+        for fact in await self.store.feedback_facts(organ=organ, since=since):
             history = [(StatusCode(s.code), s.at) for s in fact.statuses if s.code in _KNOWN]
             arrived = min((at for code, at in history if code is StatusCode.ARRIVED), default=None)
             due = deadlines(

@@ -33,9 +33,6 @@ class MemoryBudget:
         self.used = 0
         self._waiters: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
 
-    def fits_ever(self, size: int) -> bool:
-        return weight(size) <= self.total
-
     @contextlib.asynccontextmanager
     async def hold(self, size: int, what: str) -> AsyncIterator[None]:
         """Hold the memory to sign or verify ``size`` bytes for the block's duration."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from node.engine.context import EngineContext
 from node.model import BusinessDocType, Envelope, MessageHeader, MessageKind
-from node.ports import ChainLink
+from node.ports.api import ChainLink
+from node.store.port import Store
 from node.store.records import MessageRecord
 
 KEY = "business"
@@ -62,7 +62,7 @@ def _type_of(record: MessageRecord) -> str:
     return str(info.get("type", "new")) if isinstance(info, Mapping) else "new"
 
 
-async def links(ctx: EngineContext, env: Envelope) -> dict[str, Any] | None:
+async def links(store: Store, env: Envelope) -> dict[str, Any] | None:
     """The business note stored with an update/recall/replacement: its type,
     reason, what changed, and the ids of the original and of the previous
     message of the chain on this node (None when this node never stored one)."""
@@ -73,7 +73,7 @@ async def links(ctx: EngineContext, env: Envelope) -> dict[str, Any] | None:
     original: MessageRecord | None = None
     previous: MessageRecord | None = None
     for document_id in (env.document_id, *refs):
-        same = [r for r in await ctx.store.documents(document_id) if r.sender == env.sender]
+        same = [r for r in await store.documents(document_id) if r.sender == env.sender]
         if not same:
             continue
         if previous is None and document_id == env.document_id:
@@ -125,7 +125,7 @@ def _link(record: MessageRecord) -> ChainLink:
 
 
 async def chain(
-    ctx: EngineContext, message: MessageRecord, *, visible_to: Collection[str] | None = None
+    store: Store, message: MessageRecord, *, visible_to: Collection[str] | None = None
 ) -> tuple[ChainLink, ...]:
     """The messages of a document's chain on this node, oldest first: the
     original and every update/recall/replacement from the same sender (under
@@ -135,14 +135,12 @@ async def chain(
     if message.kind is not MessageKind.DOCUMENT:
         return ()
     records = {
-        r.id: r
-        for r in await ctx.store.documents(message.document_id)
-        if r.sender == message.sender
+        r.id: r for r in await store.documents(message.document_id) if r.sender == message.sender
     }
     for record in list(records.values()):
         original = _link(record).original
         if original and original not in records:
-            found = await ctx.store.message(original)
+            found = await store.message(original)
             if found is not None:
                 records[found.id] = found
     if len(records) < 2 and _type_of(message) == "new":

@@ -1,53 +1,63 @@
-"""The exchange facade (:class:`node.ports.ExchangeApi`): what the DMS API and
-the peer API call."""
+"""The exchange facade (:class:`node.ports.api.ExchangeApi`): what the DMS API and
+the peer API call. Ingest is here; the DMS's mailbox is :mod:`node.engine.mailbox`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.engine.accepting import ACCEPTED, Intake, duplicate, store_intake
+from node.engine.accepting import ACCEPTED, Accepting, duplicate, store_intake
 from node.engine.business import KEY as BUSINESS
-from node.engine.business import chain, key_suffix, links
-from node.engine.context import EngineContext
+from node.engine.business import key_suffix, links
+from node.engine.idempotency import client_keys, document_keys, status_key, transfer_key
 from node.engine.intake import (
+    Intake,
     Sealed,
+    Sealing,
     rejected,
     seal_submission,
     status_effects,
     validated,
     verify,
 )
-from node.engine.plan import client_keys, document_keys, status_key, transfer_key
+from node.engine.mailbox import Mailbox
+from node.engine.observer import EngineObserver
 from node.engine.refusal import refuse_document
-from node.engine.views import bad_request, check_limit, decode_cursor, encode_cursor, trace_view
+from node.engine.settings import EngineSettings
+from node.engine.views import bad_request
 from node.errors import (
     Conflict,
     Forbidden,
     LienthongError,
-    NotFound,
     SignatureRejected,
     StoreUnavailable,
     UnknownDestination,
 )
 from node.model import Envelope, MessageKind, Status
-from node.ports.api import DmsPrincipal, InboxPage, IncomingBody, PeerPrincipal, SubmitResult, Trace
-from node.ports.driven import Direction, Hop, StoredBody, TransferMeta
+from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.driven import Direction, Hop, TransferMeta
 from node.routing import check_hops
-from node.store.records import AckResult, NewAuditEntry, Source
+from node.store.port import Store
+from node.store.records import NewAuditEntry, Source
 
 log = logging.getLogger("lienthong.engine")
 MAX_KEY = 200
 """Longest Idempotency-Key accepted."""
 
 
-class Exchange:
-    def __init__(self, ctx: EngineContext) -> None:
-        self._ctx = ctx
+@dataclass(eq=False, kw_only=True)
+class Exchange(Mailbox):
+    """What comes in (a DMS submitting, a peer delivering); the mailbox the DMS
+    reads is the base class's."""
+
+    settings: EngineSettings
+    observer: EngineObserver
+    sealing: Sealing
+    accepting: Accepting
 
     # ------------------------------------------------------------------ submit (DMS)
 
@@ -62,10 +72,10 @@ class Exchange:
         try:
             result = await self._submit(body, principal, kind, idempotency_key)
             if result.duplicate:
-                self._ctx.observer.on_accept(kind, Source.DMS, duplicate=True)
+                self.observer.on_accept(kind, Source.DMS, duplicate=True)
             return result
         except LienthongError as exc:
-            self._ctx.observer.on_refuse(Source.DMS, exc.kind)
+            self.observer.on_refuse(Source.DMS, exc.kind)
             if isinstance(exc, SignatureRejected | Forbidden):
                 await self._audit_refusal(
                     f"dms:{principal.client_id}", f"sha256:{body.sha256}", exc
@@ -77,7 +87,6 @@ class Exchange:
     async def _submit(
         self, body: IncomingBody, principal: DmsPrincipal, kind: MessageKind, idem: str | None
     ) -> SubmitResult:
-        ctx = self._ctx
         env = await validated(body.path, kind)
         if env.sender not in principal.organs:
             raise Forbidden(
@@ -89,7 +98,7 @@ class Exchange:
             if not 0 < len(idem) <= MAX_KEY or not idem.isprintable():
                 raise bad_request("Idempotency-Key", f"must be 1 to {MAX_KEY} printable characters")
             same, reused = client_keys(principal.client_id, idem, body.sha256)
-            hits = await ctx.store.find_keys([same, reused])
+            hits = await self.store.find_keys([same, reused])
             if same in hits:
                 return duplicate(hits[same])
             if reused in hits:
@@ -99,13 +108,13 @@ class Exchange:
         notes: dict[str, Any] = {}
         if isinstance(env.header, Status):
             key = _status_key(env.header)
-            hits = await ctx.store.find_keys([key])
+            hits = await self.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
             # An exchange node below relays statuses its own node checked; they
             # may overtake each other on the way, as between peers.
-            strict = principal.client_id not in ctx.settings.exchange_nodes
-            effects = await status_effects(ctx, env.header, relayed_to=None, strict=strict)
+            strict = principal.client_id not in self.settings.exchange_nodes
+            effects = await status_effects(self.store, env.header, relayed_to=None, strict=strict)
             if effects.already is not None:
                 return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
             recipients = effects.recipients
@@ -116,9 +125,11 @@ class Exchange:
                 return found
             recipients, doc_keys = found
             keys += doc_keys
-            notes = await _business_notes(ctx, env)
-        ctx.settings.routing.plan(recipients)  # refuse unknown destinations before signing
-        sealed = await seal_submission(ctx, body, env.sender, signed=env.signature_count > 0)
+            notes = await _business_notes(self.store, env)
+        self.settings.routing.plan(recipients)  # refuse unknown destinations before signing
+        sealed = await seal_submission(
+            self.sealing, body, env.sender, signed=env.signature_count > 0
+        )
         try:
             intake = Intake(
                 envelope=env,
@@ -126,13 +137,13 @@ class Exchange:
                 source=Source.DMS,
                 source_name=principal.client_id,
                 recipients=recipients,
-                hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
+                hops=(Hop(self.settings.node_organ, self.clock.now(), Direction.IN),),
                 keys=tuple(keys),
                 effects=effects,
                 tracked=recipients if env.kind is MessageKind.DOCUMENT else (),
                 notes=notes,
             )
-            return await store_intake(ctx, intake)
+            return await store_intake(self.accepting, intake)
         finally:
             if sealed.path != body.path:
                 await _discard(sealed.path)
@@ -145,7 +156,7 @@ class Exchange:
         recall or replacement is keyed by its business type and bytes too: it
         shares the original's DocumentId but is a new message (domain §4)."""
         keys = document_keys(env.document_id, env.sender, recipients, key_suffix(env, sha256))
-        hits = await self._ctx.store.find_keys(keys)
+        hits = await self.store.find_keys(keys)
         if len(hits) == len(keys):
             return duplicate(hits[keys[0]])
         fresh = tuple(r for r, k in zip(recipients, keys, strict=True) if k not in hits)
@@ -159,10 +170,10 @@ class Exchange:
         try:
             result = await self._receive(body, peer, meta)
             if result.duplicate:
-                self._ctx.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
+                self.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
             return result
         except LienthongError as exc:
-            self._ctx.observer.on_refuse(Source.PEER, exc.kind)
+            self.observer.on_refuse(Source.PEER, exc.kind)
             if not isinstance(exc, StoreUnavailable):
                 await self._audit_refusal(f"peer:{peer.peer_id}", meta.message_id, exc)
             raise
@@ -172,14 +183,13 @@ class Exchange:
     async def _receive(
         self, body: IncomingBody, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
-        ctx = self._ctx
-        check_hops(meta.hops, node_organ=ctx.node_organ, limit=ctx.settings.hop_limit)
+        check_hops(meta.hops, node_organ=self.settings.node_organ, limit=self.settings.hop_limit)
         if not meta.recipients or not meta.message_id:
             raise bad_request(
                 "Lienthong-Recipients", "a transfer needs a message id and recipients"
             )
         tkey = transfer_key(meta.message_id, meta.recipients)
-        hits = await ctx.store.find_keys([tkey])
+        hits = await self.store.find_keys([tkey])
         if hits:
             first = hits[tkey]
             if first.sha256 != body.sha256:
@@ -193,21 +203,21 @@ class Exchange:
         env = await validated(body.path, meta.kind)
         _check_recipients(env, meta)
         self._check_peer(env.sender, peer)
-        outcome, report = await verify(ctx, body.path, body.size)
+        outcome, report = await verify(self.sealing, body.path, body.size)
         if not outcome.accepted:
             if env.kind is MessageKind.DOCUMENT:
-                await refuse_document(ctx, env, meta, outcome, via_peer=peer.peer_id)
+                await refuse_document(self.accepting, env, meta, outcome, via_peer=peer.peer_id)
             raise rejected(outcome, f"message {meta.message_id} from {env.sender}")
         keys = [tkey]
         effects = None
         notes: dict[str, Any] = {}
         if isinstance(env.header, Status):
             key = _status_key(env.header)
-            hits = await ctx.store.find_keys([key])
+            hits = await self.store.find_keys([key])
             if hits:
                 return duplicate(hits[key])
             effects = await status_effects(
-                ctx, env.header, relayed_to=meta.recipients, strict=False
+                self.store, env.header, relayed_to=meta.recipients, strict=False
             )
             if effects.already is not None:
                 return SubmitResult(effects.already, env.document_id, ACCEPTED, duplicate=True)
@@ -221,16 +231,16 @@ class Exchange:
                 return found
             recipients, doc_keys = found
             keys += doc_keys
-            notes.update(await _business_notes(ctx, env))
-        local = ctx.settings.routing.local_organs
-        now = ctx.clock.now()
+            notes.update(await _business_notes(self.store, env))
+        local = self.settings.routing.local_organs
+        now = self.clock.now()
         intake = Intake(
             envelope=env,
             sealed=_sealed(body, report),
             source=Source.PEER,
             source_name=peer.peer_id,
             recipients=recipients,
-            hops=(*meta.hops, Hop(ctx.node_organ, now, Direction.IN)),
+            hops=(*meta.hops, Hop(self.settings.node_organ, now, Direction.IN)),
             keys=tuple(keys),
             origin_id=meta.message_id,
             via_peer=peer.peer_id,
@@ -240,13 +250,13 @@ class Exchange:
             else (),
             notes=notes,
         )
-        return await store_intake(ctx, intake)
+        return await store_intake(self.accepting, intake)
 
     def _check_peer(self, sender: str, peer: PeerPrincipal) -> None:
         """A peer delivers only what comes From an organ it speaks for
         (``peers[].organs``), never From a local organ, and only along the
         route back to that sender."""
-        settings = self._ctx.settings
+        settings = self.settings
         if sender in settings.routing.local_organs:
             raise Forbidden(
                 f"peer {peer.peer_id} may not deliver messages from {sender}: "
@@ -260,7 +270,7 @@ class Exchange:
                 f"it speaks for {spoken} (peers[].organs)"
             )
         try:
-            expected = self._ctx.settings.routing.peer_expected_for(sender)
+            expected = self.settings.routing.peer_expected_for(sender)
         except UnknownDestination:
             expected = None
         if expected != peer.peer_id:
@@ -270,65 +280,24 @@ class Exchange:
                 f"the routing table expects {where}"
             )
 
-    # ------------------------------------------------------------------ inbox
-
-    async def inbox(self, principal: DmsPrincipal, *, limit: int, cursor: str | None) -> InboxPage:
-        items, after = await self._ctx.store.inbox(
-            sorted(principal.organs), limit=check_limit(limit), after=decode_cursor(cursor)
-        )
-        return InboxPage(items, encode_cursor(after))
-
-    async def open_message(self, message_id: str, principal: DmsPrincipal) -> StoredBody:
-        await self._visible(message_id, principal)
-        return await self._ctx.store.body(message_id)
-
-    async def ack(self, message_id: str, principal: DmsPrincipal) -> None:
-        result = await self._ctx.store.ack(
-            message_id,
-            sorted(principal.organs),
-            at=self._ctx.clock.now(),
-            actor=f"dms:{principal.client_id}",
-        )
-        if result is AckResult.NOT_FOUND:
-            raise NotFound(f"message {message_id} is not in the inbox of {principal.client_id}")
-
-    async def trace(self, message_id: str, principal: DmsPrincipal) -> Trace:
-        await self._visible(message_id, principal)
-        record = await self._ctx.store.trace(message_id)
-        if record is None:
-            raise NotFound(f"no message {message_id}")
-        links = await chain(self._ctx, record.message, visible_to=principal.organs)
-        return replace(trace_view(record), chain=links)
-
-    async def _visible(self, message_id: str, principal: DmsPrincipal) -> None:
-        """A DMS sees what it sent and what reached its organs' inboxes; for
-        anything else the answer is the same as for a message that does not exist."""
-        record = await self._ctx.store.message(message_id)
-        if record is not None and (
-            record.sender in principal.organs
-            or await self._ctx.store.in_inbox_of(message_id, sorted(principal.organs))
-        ):
-            return
-        raise NotFound(f"no message {message_id} for {principal.client_id}")
-
     # ------------------------------------------------------------------ helpers
 
     async def _audit_refusal(self, actor: str, subject: str, exc: LienthongError) -> None:
         entry = NewAuditEntry(
-            self._ctx.clock.now(),
+            self.clock.now(),
             actor,
             "refuse",
             subject,
             {"kind": exc.kind, "detail": exc.detail},
         )
         try:
-            await self._ctx.store.append_audit(entry)
+            await self.store.append_audit(entry)
         except StoreUnavailable as failure:
             log.warning("refusal of %s not audited: %s", subject, failure.detail)
 
 
-async def _business_notes(ctx: EngineContext, env: Envelope) -> dict[str, Any]:
-    note = await links(ctx, env)
+async def _business_notes(store: Store, env: Envelope) -> dict[str, Any]:
+    note = await links(store, env)
     return {} if note is None else {BUSINESS: note}
 
 

@@ -1,17 +1,19 @@
 """The checks a message passes before it is stored: validation, signatures
-(sign for the organ, or verify), and the status rules against stored history."""
+(sign for the organ, or verify), and the status rules against stored history;
+an :class:`Intake` is a message that passed them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from node.engine.context import EngineContext, off_loop
+from node.engine.budget import MemoryBudget
+from node.engine.context import off_loop
+from node.engine.settings import EngineSettings
 from node.errors import (
     BadRequest,
     IllegalTransition,
@@ -24,12 +26,13 @@ from node.errors import (
     UnknownDestination,
     ValidationFailed,
 )
-from node.model import Envelope, MessageHeader, MessageKind, Status, StatusCode
+from node.model import Envelope, MessageKind, Status, StatusCode
 from node.modes import SigningMode
 from node.ports.api import IncomingBody
-from node.ports.driven import Signer, VerificationOutcome
-from node.status_rules import FeedbackState, sent_by_sender
-from node.store.records import NewStatusEntry
+from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifier
+from node.status_rules import fold, sent_by_sender
+from node.store.port import Store
+from node.store.records import NewStatusEntry, Source
 from node.validation import ValidationReport, validate_file
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,17 @@ async def validated(path: Path, expected: MessageKind) -> Envelope:
 
 
 @dataclass(frozen=True)
+class Sealing:
+    """What sealing a message takes: whose DMS signs (settings), the organs'
+    keys, the verifier, and the memory budget of concurrent signatures."""
+
+    settings: EngineSettings
+    keys: KeyRing
+    verifier: Verifier
+    budget: MemoryBudget
+
+
+@dataclass(frozen=True)
 class Sealed:
     """The bytes to store and what the node knows about their signatures."""
 
@@ -84,13 +98,13 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
 
 
 async def verify(
-    ctx: EngineContext, path: Path, size: int
+    sealing: Sealing, path: Path, size: int
 ) -> tuple[VerificationOutcome, dict[str, Any]]:
     """The verifier's verdict; a verifier that breaks on the input is a refusal
     (400, and a 02 for a peer's document), never an acceptance and never a 500."""
     try:
-        async with ctx.signatures.hold(size, "the message"):
-            outcome: VerificationOutcome = await off_loop(ctx.verifier.verify, path)
+        async with sealing.budget.hold(size, "the message"):
+            outcome: VerificationOutcome = await off_loop(sealing.verifier.verify, path)
     except LienthongError:
         raise
     except Exception as exc:  # noqa: BLE001 - any verifier failure means "not verified"
@@ -110,7 +124,7 @@ def rejected(outcome: VerificationOutcome, what: str) -> SignatureRejected:
 
 
 async def seal_submission(
-    ctx: EngineContext, body: IncomingBody, organ: str, *, signed: bool = False
+    sealing: Sealing, body: IncomingBody, organ: str, *, signed: bool = False
 ) -> Sealed:
     """Per organ: the node signs (the signed bytes go to a new spool file beside
     the original) or verifies the DMS's signature.
@@ -122,17 +136,17 @@ async def seal_submission(
     signature where the node signs"): sealing it would deliver a document that
     every recipient, and ``lienthong verify``, finds broken."""
     path = body.path
-    if ctx.settings.signing_mode(organ) is SigningMode.DMS:
-        outcome, report = await verify(ctx, path, body.size)
+    if sealing.settings.signing_mode(organ) is SigningMode.DMS:
+        outcome, report = await verify(sealing, path, body.size)
         if not outcome.accepted:
             raise rejected(outcome, f"the message from {organ}")
         return Sealed(path, body.size, body.sha256, report)
-    signer = ctx.keys.signer_for(organ)
+    signer = sealing.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
     verification: dict[str, Any] = {"signed_by_node": organ}
     if signed:
-        outcome, report = await verify(ctx, path, body.size)
+        outcome, report = await verify(sealing, path, body.size)
         failing = failing_signatures(outcome)
         if failing:
             raise SignatureRejected(
@@ -142,7 +156,7 @@ async def seal_submission(
             )
         verification["earlier_signatures"] = report
     target = path.with_name(path.name + ".signed")
-    async with ctx.signatures.hold(body.size, "the message"):
+    async with sealing.budget.hold(body.size, "the message"):
         size, digest = await off_loop(sign_file, signer, path, target)
     return Sealed(target, size, digest, verification)
 
@@ -235,9 +249,9 @@ class Parties:
         return "; ".join(f"sent by {s} to {', '.join(rs)}" for s, rs in self.sent.items())
 
 
-async def document_parties(ctx: EngineContext, document_id: str) -> Parties:
+async def document_parties(store: Store, document_id: str) -> Parties:
     sent: dict[str, dict[str, None]] = {}
-    for record in await ctx.store.documents(document_id):
+    for record in await store.documents(document_id):
         sent.setdefault(record.sender, {}).update(dict.fromkeys(record.recipients))
     return Parties(document_id, {s: tuple(rs) for s, rs in sent.items()})
 
@@ -296,7 +310,7 @@ def _sender_of(
 
 
 async def status_effects(
-    ctx: EngineContext,
+    store: Store,
     status: Status,
     *,
     relayed_to: tuple[str, ...] | None,
@@ -319,7 +333,7 @@ async def status_effects(
     document_id = status.response_for.document_id
     reporter = status.from_.organ_id
     code = status.status_code
-    parties = await document_parties(ctx, document_id)
+    parties = await document_parties(store, document_id)
     from_sender = sent_by_sender(code)
     if from_sender:
         allowed = _recall_recipients(parties, reporter)
@@ -341,7 +355,7 @@ async def status_effects(
             pairs = relayed_to
     problem = None
     for recipient in pairs:
-        history = await ctx.store.status_history(document_id, recipient)
+        history = await store.status_history(document_id, recipient)
         if code is StatusCode.ARRIVED:
             first = next((h for h in history if h.code == StatusCode.ARRIVED.value), None)
             if first is not None and first.message_id is not None:
@@ -369,34 +383,20 @@ def bad_transfer(message: str) -> BadRequest:
     )
 
 
-def fold(
-    history: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    """The state of a stored history. Entries the rules refuse are skipped and
-    reported instead of poisoning the pair. Taken in the order recorded; if that
-    breaks the rules, in the order of the statuses' own timestamps (statuses may
-    overtake each other between nodes), whichever breaks fewer."""
-    entries = list(history)
-    recorded = _fold(entries, document_id, recipient)
-    if not recorded[1]:
-        return recorded
-    stamped = _fold(sorted(entries, key=lambda item: item[0]), document_id, recipient)
-    return stamped if len(stamped[1]) < len(recorded[1]) else recorded
+@dataclass(frozen=True)
+class Intake:
+    """A message that passed every check, ready to be stored."""
 
-
-def _fold(
-    entries: Iterable[tuple[datetime, StatusCode]], document_id: str, recipient: str
-) -> tuple[FeedbackState, tuple[str, ...]]:
-    state = FeedbackState(document_id=document_id, recipient=recipient)
-    problems: list[str] = []
-    for _, code in entries:
-        try:
-            state = state.apply(code, from_sender=sent_by_sender(code))
-        except IllegalTransition as exc:
-            problems.append(exc.detail)
-    return state, tuple(problems)
-
-
-def document_header(envelope: Envelope) -> MessageHeader:
-    assert isinstance(envelope.header, MessageHeader)
-    return envelope.header
+    envelope: Envelope
+    sealed: Sealed
+    source: Source
+    source_name: str
+    recipients: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    keys: tuple[str, ...]
+    origin_id: str | None = None
+    """The wire id it came with (peers); None: this node assigns one."""
+    via_peer: str | None = None
+    effects: StatusEffects | None = None
+    tracked: tuple[str, ...] = ()
+    notes: Mapping[str, Any] = field(default_factory=dict)

@@ -1,17 +1,14 @@
-"""From routing to rows: deliveries, inbox entries and idempotency keys."""
+"""From routing to rows: deliveries and inbox entries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from node.engine.settings import EngineSettings
 from node.errors import UnknownDestination
 from node.ports.driven import Destination, DestinationKind
 from node.routing import RoutingPlan
 from node.store.records import NewDelivery, NewInboxEntry, new_id
-from node.store.rows import iso
 
 
 @dataclass(frozen=True)
@@ -47,28 +44,3 @@ def route_back(settings: EngineSettings, organ: str, *, via_peer: str | None) ->
         if via_peer is None:
             raise
         return place(RoutingPlan(local={}, peers={via_peer: (organ,)}), settings)
-
-
-# --------------------------------------------------------------------------- idempotency keys
-
-
-def document_keys(
-    document_id: str, sender: str, recipients: Iterable[str], suffix: str = ""
-) -> tuple[str, ...]:
-    """``suffix``: the business type and body hash of an update, recall or
-    replacement (``node.engine.business.key_suffix``); empty for a new document."""
-    return tuple(f"doc|{document_id}|{sender}|{r}{suffix}" for r in recipients)
-
-
-def status_key(document_id: str, reporter: str, code: str, at: datetime) -> str:
-    return f"status|{document_id}|{reporter}|{code}|{iso(at)}"
-
-
-def client_keys(client_id: str, key: str, sha256: str) -> tuple[str, str]:
-    """(same key and same body, same key): the first hit means duplicate, the
-    second alone means the key was reused for different bytes."""
-    return (f"idem|{client_id}|{key}|{sha256}", f"idem|{client_id}|{key}")
-
-
-def transfer_key(message_id: str, recipients: Sequence[str]) -> str:
-    return f"transfer|{message_id}|{','.join(sorted(recipients))}"

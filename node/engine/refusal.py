@@ -6,16 +6,16 @@ same transfer answers once."""
 
 from __future__ import annotations
 
-from node.engine.context import EngineContext
+from node.engine.accepting import Accepting
 from node.engine.plan import route_back
-from node.engine.statuses import StatusDraft, build_status
+from node.engine.statuses import StatusDraft
 from node.model import Envelope, MessageHeader, ResponseFor, StatusCode
 from node.ports.driven import TransferMeta, VerificationOutcome
 from node.store.records import NewMessage
 
 
 async def refuse_document(
-    ctx: EngineContext,
+    acc: Accepting,
     env: Envelope,
     meta: TransferMeta,
     outcome: VerificationOutcome,
@@ -32,10 +32,10 @@ async def refuse_document(
     )
     reasons = "; ".join(outcome.reasons) or "the signature was not accepted"
     description = f"Từ chối tiếp nhận: chữ ký số không hợp lệ ({reasons})"
-    local = ctx.settings.routing.local_organs
+    local = acc.settings.routing.local_organs
     reporters = [r for r in meta.recipients if r in local]
     if len(reporters) < len(meta.recipients):
-        reporters.append(ctx.node_organ)
+        reporters.append(acc.settings.node_organ)
     refusals: list[NewMessage] = []
     for reporter in dict.fromkeys(reporters):
         draft = StatusDraft(
@@ -46,10 +46,10 @@ async def refuse_document(
             to=env.sender,
             record=False,
         )
-        back = route_back(ctx.settings, env.sender, via_peer=via_peer)
+        back = route_back(acc.settings, env.sender, via_peer=via_peer)
         refusals.append(
-            await build_status(ctx, draft, back, keys=(f"refusal|{meta.message_id}|{reporter}",))
+            await acc.statuses.build(draft, back, keys=(f"refusal|{meta.message_id}|{reporter}",))
         )
-    outcome_ = await ctx.store.accept(refusals)
+    outcome_ = await acc.store.accept(refusals)
     if not outcome_.duplicate:
-        ctx.wake_workers()
+        acc.wakeup.set()

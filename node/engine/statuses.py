@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from node import edxml
-from node.engine.context import EngineContext, off_loop
-from node.engine.plan import Placement, status_key
+from node.engine.budget import MemoryBudget
+from node.engine.context import off_loop
+from node.engine.idempotency import status_key
+from node.engine.plan import Placement
 from node.model import (
     VN_TZ,
     Envelope,
@@ -24,7 +26,7 @@ from node.model import (
     StatusCode,
     TraceHeader,
 )
-from node.ports.driven import Direction, Hop
+from node.ports.driven import Clock, Direction, Hop, KeyRing
 from node.store.records import NewMessage, NewStatusEntry, Source, new_id
 
 log = logging.getLogger(__name__)
@@ -63,72 +65,79 @@ def response_for_document(document_id: str, organ_id: str | None = None) -> Resp
     )
 
 
-def vn_now(ctx: EngineContext) -> datetime:
-    """Now, as an edXML timestamp: Vietnam time, whole seconds."""
-    return ctx.clock.now().astimezone(VN_TZ).replace(microsecond=0)
+@dataclass(frozen=True, kw_only=True)
+class StatusWriter:
+    """Writes the node's own status messages: signed for the reporter, ready to store."""
 
+    node_organ: str
+    keys: KeyRing
+    clock: Clock
+    signatures: MemoryBudget
 
-async def sign_for(ctx: EngineContext, organ: str, xml: bytes) -> bytes:
-    """Sign with the organ's key, else the node's own organ key, else not at all.
+    def vn_now(self) -> datetime:
+        """Now, as an edXML timestamp: Vietnam time, whole seconds."""
+        return self.clock.now().astimezone(VN_TZ).replace(microsecond=0)
 
-    An organ whose DMS signs (``signing = "dms"``) on a node without a key of
-    its own still gets its automatic 01: a status the node cannot sign goes out
-    unsigned with a warning. Refusing the document because of it (a 500 after
-    the document was fine) would be worse; the receiving side decides."""
-    signer = ctx.keys.signer_for(organ) or ctx.keys.signer_for(ctx.node_organ)
-    if signer is None:
-        log.warning(
-            "no signing key for %s nor for the node's organ %s: the status it emits "
-            "goes out unsigned",
-            organ,
-            ctx.node_organ,
+    async def sign_for(self, organ: str, xml: bytes) -> bytes:
+        """Sign with the organ's key, else the node's own organ key, else not at all.
+
+        An organ whose DMS signs (``signing = "dms"``) on a node without a key of
+        its own still gets its automatic 01: a status the node cannot sign goes out
+        unsigned with a warning. Refusing the document because of it (a 500 after
+        the document was fine) would be worse; the receiving side decides."""
+        signer = self.keys.signer_for(organ) or self.keys.signer_for(self.node_organ)
+        if signer is None:
+            log.warning(
+                "no signing key for %s nor for the node's organ %s: the status it emits "
+                "goes out unsigned",
+                organ,
+                self.node_organ,
+            )
+            return xml
+        async with self.signatures.hold(len(xml), "the status message"):
+            signed: bytes = await off_loop(signer.sign, xml)
+        return signed
+
+    async def build(
+        self, draft: StatusDraft, placement: Placement, *, keys: tuple[str, ...] = ()
+    ) -> NewMessage:
+        at = self.vn_now()
+        envelope = Envelope(
+            header=Status(
+                from_=Organ(draft.reporter),
+                response_for=draft.response_for,
+                status_code=draft.code,
+                timestamp=at,
+                description=draft.description,
+            ),
+            traces=(TraceHeader(draft.reporter, at),),
         )
-        return xml
-    async with ctx.signatures.hold(len(xml), "the status message"):
-        signed: bytes = await off_loop(signer.sign, xml)
-    return signed
-
-
-async def build_status(
-    ctx: EngineContext, draft: StatusDraft, placement: Placement, *, keys: tuple[str, ...] = ()
-) -> NewMessage:
-    at = vn_now(ctx)
-    envelope = Envelope(
-        header=Status(
-            from_=Organ(draft.reporter),
-            response_for=draft.response_for,
-            status_code=draft.code,
-            timestamp=at,
-            description=draft.description,
-        ),
-        traces=(TraceHeader(draft.reporter, at),),
-    )
-    data = await sign_for(ctx, draft.reporter, edxml.build(envelope))
-    document_id = draft.response_for.document_id
-    mid = new_id()
-    history = (
-        (NewStatusEntry(document_id, draft.reporter, draft.code.value, at, draft.description),)
-        if draft.record
-        else ()
-    )
-    return NewMessage(
-        id=mid,
-        origin_id=mid,
-        kind=MessageKind.STATUS,
-        document_id=document_id,
-        sender=draft.reporter,
-        recipients=(draft.to,),
-        source=Source.NODE,
-        source_name=ctx.node_organ,
-        received_at=ctx.clock.now(),
-        body=data,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        priority=draft.priority,
-        status_code=draft.code.value,
-        hops=(Hop(ctx.node_organ, ctx.clock.now(), Direction.IN),),
-        deliveries=placement.deliveries,
-        inbox=placement.inbox,
-        statuses=history,
-        keys=(status_key(document_id, draft.reporter, draft.code.value, at), *keys),
-    )
+        data = await self.sign_for(draft.reporter, edxml.build(envelope))
+        document_id = draft.response_for.document_id
+        mid = new_id()
+        history = (
+            (NewStatusEntry(document_id, draft.reporter, draft.code.value, at, draft.description),)
+            if draft.record
+            else ()
+        )
+        return NewMessage(
+            id=mid,
+            origin_id=mid,
+            kind=MessageKind.STATUS,
+            document_id=document_id,
+            sender=draft.reporter,
+            recipients=(draft.to,),
+            source=Source.NODE,
+            source_name=self.node_organ,
+            received_at=self.clock.now(),
+            body=data,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            priority=draft.priority,
+            status_code=draft.code.value,
+            hops=(Hop(self.node_organ, self.clock.now(), Direction.IN),),
+            deliveries=placement.deliveries,
+            inbox=placement.inbox,
+            statuses=history,
+            keys=(status_key(document_id, draft.reporter, draft.code.value, at), *keys),
+        )

@@ -11,16 +11,21 @@ import contextlib
 import functools
 import logging
 import os
+import random
 import secrets
 import socket
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from node.engine.context import EngineContext
 from node.engine.notices import failure_notice
+from node.engine.observer import EngineObserver
+from node.engine.settings import EngineSettings
+from node.engine.statuses import StatusWriter
 from node.errors import LienthongError, StoreUnavailable
 from node.ports.api import AttemptView
 from node.ports.driven import (
+    Clock,
     DeliveryOutcome,
     Destination,
     DestinationKind,
@@ -28,7 +33,9 @@ from node.ports.driven import (
     Hop,
     Outcome,
     TransferMeta,
+    Transport,
 )
+from node.store.port import Store
 from node.store.records import ClaimedDelivery, NewAuditEntry
 
 log = logging.getLogger("lienthong.engine.workers")
@@ -39,17 +46,25 @@ long after it (at least the first retry delay): a probe that hangs until its
 connect timeout must not release the whole queue into the same failure."""
 
 
+@dataclass(eq=False, kw_only=True)
 class DeliveryWorkers:
-    def __init__(self, ctx: EngineContext) -> None:
-        self._ctx = ctx
+    settings: EngineSettings
+    store: Store
+    transport: Transport
+    clock: Clock
+    observer: EngineObserver
+    rng: random.Random
+    statuses: StatusWriter
+    wakeup: asyncio.Event
+    """Set by whoever stores deliveries (an accept, a resend): claim at once."""
+
+    def __post_init__(self) -> None:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._down: set[Destination] = set()
         """Destinations this process found unreachable and held back."""
-        ctx.wake_workers = self.wake
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -67,30 +82,30 @@ class DeliveryWorkers:
         """Stop claiming, let in-flight deliveries finish (up to ``stop_grace``),
         cancel the rest and give their leases back."""
         self._stopping.set()
-        self._wake.set()
+        self.wakeup.set()
         if self._loop_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        await self._drain(self._ctx.settings.stop_grace.total_seconds())
+        await self._drain(self.settings.stop_grace.total_seconds())
 
     def wake(self) -> None:
-        self._wake.set()
+        self.wakeup.set()
 
     async def run_once(self) -> int:
         """Claim what is due now and deliver it (for tests and tools); the number claimed."""
-        claimed = await self._claim(self._ctx.settings.claim_batch)
+        claimed = await self._claim(self.settings.claim_batch)
         await asyncio.gather(*(self._deliver(c) for c in claimed))
         return len(claimed)
 
     # ------------------------------------------------------------------ loop
 
     async def _run(self) -> None:
-        settings = self._ctx.settings
+        settings = self.settings
         renew_every = settings.lease.total_seconds() / 3
         last_renewal = time.monotonic()
         while not self._stopping.is_set():
-            self._wake.clear()
+            self.wakeup.clear()
             free = settings.concurrency - len(self._inflight)
             claimed: tuple[ClaimedDelivery, ...] = ()
             if free > 0:
@@ -111,24 +126,24 @@ class DeliveryWorkers:
                 continue  # more may be due: claim again at once
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._wake.wait(), min(settings.poll_interval.total_seconds(), renew_every)
+                    self.wakeup.wait(), min(settings.poll_interval.total_seconds(), renew_every)
                 )
 
     def _finished(self, delivery_id: str, _task: asyncio.Task[None]) -> None:
         self._inflight.pop(delivery_id, None)
-        self._wake.set()
+        self.wakeup.set()
 
     async def _claim(self, limit: int) -> tuple[ClaimedDelivery, ...]:
-        return await self._ctx.store.claim_due_deliveries(
-            owner=self.owner, now=self._ctx.clock.now(), lease=self._ctx.settings.lease, limit=limit
+        return await self.store.claim_due_deliveries(
+            owner=self.owner, now=self.clock.now(), lease=self.settings.lease, limit=limit
         )
 
     async def _renew(self) -> None:
         if not self._inflight:
             return
-        until = self._ctx.clock.now() + self._ctx.settings.lease
+        until = self.clock.now() + self.settings.lease
         try:
-            await self._ctx.store.extend_leases(list(self._inflight), owner=self.owner, until=until)
+            await self.store.extend_leases(list(self._inflight), owner=self.owner, until=until)
         except StoreUnavailable as exc:
             log.warning("cannot renew leases: %s", exc.detail)
 
@@ -143,9 +158,7 @@ class DeliveryWorkers:
         unfinished = [cid for cid, task in tasks.items() if task in pending]
         if unfinished:
             try:
-                await self._ctx.store.release(
-                    unfinished, owner=self.owner, now=self._ctx.clock.now()
-                )
+                await self.store.release(unfinished, owner=self.owner, now=self.clock.now())
             except StoreUnavailable as exc:
                 log.warning("leases not released (they expire on their own): %s", exc.detail)
 
@@ -161,25 +174,24 @@ class DeliveryWorkers:
             )
 
     async def _attempt(self, c: ClaimedDelivery) -> None:
-        ctx = self._ctx
-        body = ctx.store.body_of(c.message)  # the claim carries the record: no query
-        out = Hop(ctx.node_organ, ctx.clock.now(), Direction.OUT)
+        body = self.store.body_of(c.message)  # the claim carries the record: no query
+        out = Hop(self.settings.node_organ, self.clock.now(), Direction.OUT)
         meta = TransferMeta(_wire_id(c), c.message.kind, c.recipients, (*c.hops, out))
         started = time.monotonic()
         try:
-            result = await ctx.transport.send(c.destination, meta, body)
+            result = await self.transport.send(c.destination, meta, body)
         except Exception as exc:  # noqa: BLE001 - a transport must not raise; if one does, retry
             result = DeliveryOutcome(
                 Outcome.TRANSIENT, f"transport error: {type(exc).__name__}: {exc}"
             )
-        ctx.observer.on_attempt(c.destination, result.outcome, time.monotonic() - started)
-        now = ctx.clock.now()
+        self.observer.on_attempt(c.destination, result.outcome, time.monotonic() - started)
+        now = self.clock.now()
         attempt = AttemptView(
             now, result.outcome, result.detail or result.outcome.value, result.http_status
         )
         if result.outcome in (Outcome.DELIVERED, Outcome.DUPLICATE):
             hop = out if c.destination.kind is DestinationKind.PEER else None
-            kept = await ctx.store.mark_delivered(c.id, owner=self.owner, attempt=attempt, hop=hop)
+            kept = await self.store.mark_delivered(c.id, owner=self.owner, attempt=attempt, hop=hop)
             if c.destination in self._down or c.attempts_in_window > 0:
                 await self._resume(c.destination, now)  # it may have held others back
         elif result.outcome is Outcome.TRANSIENT:
@@ -187,16 +199,15 @@ class DeliveryWorkers:
         else:
             kept = await self._dead_letter(c, attempt, attempt.detail)
         if not kept:
-            ctx.observer.on_lease_lost(c.id)
+            self.observer.on_lease_lost(c.id)
 
     async def _retry_or_give_up(
         self, c: ClaimedDelivery, attempt: AttemptView, *, down: bool
     ) -> bool:
-        ctx = self._ctx
-        policy = ctx.settings.retry
+        policy = self.settings.retry
         attempts = c.attempts_in_window + 1
         next_at = policy.next_attempt_at(
-            attempts=attempts, created_at=c.retry_from, now=attempt.at, rng=ctx.rng
+            attempts=attempts, created_at=c.retry_from, now=attempt.at, rng=self.rng
         )
         if next_at is None:
             reason = (
@@ -204,7 +215,7 @@ class DeliveryWorkers:
                 f"last error {attempt.detail}"
             )
             return await self._dead_letter(c, attempt, reason)
-        kept = await ctx.store.record_attempt(
+        kept = await self.store.record_attempt(
             c.id, owner=self.owner, attempt=attempt, next_attempt_at=next_at
         )
         if down and kept:
@@ -219,7 +230,7 @@ class DeliveryWorkers:
         (:meth:`_resume`), in whichever process makes it."""
         destination = c.destination
         try:
-            held = await self._ctx.store.postpone_destination(destination, until=until, probe=c.id)
+            held = await self.store.postpone_destination(destination, until=until, probe=c.id)
         except StoreUnavailable as exc:  # the attempt is recorded; holding back is an economy
             log.warning("cannot hold back deliveries to %s: %s", destination.name, exc.detail)
             return
@@ -236,7 +247,7 @@ class DeliveryWorkers:
 
     async def _resume(self, destination: Destination, now: datetime) -> None:
         try:
-            resumed = await self._ctx.store.resume_destination(destination, now=now)
+            resumed = await self.store.resume_destination(destination, now=now)
         except StoreUnavailable as exc:  # held-back deliveries come due on their own
             log.warning("cannot resume deliveries to %s: %s", destination.name, exc.detail)
             return
@@ -252,8 +263,7 @@ class DeliveryWorkers:
         )
 
     async def _dead_letter(self, c: ClaimedDelivery, attempt: AttemptView, reason: str) -> bool:
-        ctx = self._ctx
-        notice = await failure_notice(ctx, c, reason)
+        notice = await failure_notice(self.settings, self.statuses, c, reason)
         audit = NewAuditEntry(
             attempt.at,
             "node",
@@ -268,11 +278,11 @@ class DeliveryWorkers:
                 "notice": notice.id if notice else None,
             },
         )
-        kept = await ctx.store.dead_letter(
+        kept = await self.store.dead_letter(
             c.id, owner=self.owner, attempt=attempt, notice=notice, audit=audit
         )
         if kept:
-            ctx.observer.on_dead_letter(c.destination, reason)
+            self.observer.on_dead_letter(c.destination, reason)
             if notice is not None and notice.deliveries:
                 self.wake()
         return kept

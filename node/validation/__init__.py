@@ -2,7 +2,9 @@
 
 ``validate_bytes`` / ``validate_file`` use one shared :class:`Validator`, built
 on first use (never at import). Keep your own ``Validator()`` to choose the
-streaming threshold.
+streaming threshold. ``parse`` validates and returns the Envelope, raising
+:class:`node.errors.ValidationFailed`, :class:`node.errors.UnsafeXml` or
+:class:`node.errors.MalformedXml`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from node.model import Envelope
 from node.validation.validator import STREAM_THRESHOLD, ValidationReport, Validator
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "ValidationReport",
     "Validator",
     "default_validator",
+    "parse",
     "validate_bytes",
     "validate_file",
 ]
@@ -36,3 +40,11 @@ def validate_file(path: Path) -> ValidationReport:
     """Validate one edXML file; files above the threshold are streamed, and their
     attachments come back with ``content=None`` plus ``size`` and ``sha256``."""
     return default_validator().validate_file(path)
+
+
+def parse(data: bytes) -> Envelope:
+    """The Envelope of valid edXML bytes (:func:`node.edxml.build`'s inverse)."""
+    report = validate_bytes(data)
+    report.raise_for_issues()
+    assert report.envelope is not None
+    return report.envelope

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from node.errors import LienthongError
 from node.model import MessageKind
-from node.ports import DmsPrincipal, IncomingBody, SubmitResult
+from node.ports.api import DmsPrincipal, IncomingBody, SubmitResult
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from aiohttp import web
 from adapters.tls import PinnedPeer, identify_peer
 from adapters.transport.headers import BadTransferHeaders, parse_transfer_headers
 from adapters.transport.webhook import WebhookSignatureInvalid, verify_webhook_signature
-from node.ports import TransferMeta
+from node.ports.driven import TransferMeta
 
 
 @dataclass(frozen=True)

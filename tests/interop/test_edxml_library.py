@@ -26,10 +26,9 @@ from typing import Any
 
 import pytest
 
-from node.edxml import parse
 from node.edxml.values import format_date, format_timestamp
 from node.model import VN_TZ, Envelope, MessageHeader, MessageKind, Status, StatusCode
-from node.validation import validate_file
+from node.validation import parse, validate_file
 from tests.integration.engine import test_signed_round_trip as round_trip
 from tests.integration.engine.test_signed_round_trip import (
     DMS_G22,

@@ -24,12 +24,10 @@ from typing import Any
 from node.app.bootstrap import Core, CoreDeps
 from node.errors import BadRequest, Forbidden, Issue, LienthongError, NotFound, ValidationFailed
 from node.model import MessageKind
-from node.ports import (
+from node.ports.api import (
     AuditCheck,
-    DeliveryOutcome,
+    AuditEntryView,
     DeliveryView,
-    Destination,
-    DestinationKind,
     DmsPrincipal,
     InboxItem,
     InboxPage,
@@ -40,13 +38,18 @@ from node.ports import (
     OrganStats,
     OverdueItem,
     PeerPrincipal,
+    QueueDepth,
     QueueSnapshot,
-    StoredBody,
     SubmitResult,
     Trace,
+)
+from node.ports.driven import (
+    DeliveryOutcome,
+    Destination,
+    DestinationKind,
+    StoredBody,
     TransferMeta,
 )
-from node.ports.api import AuditEntryView, QueueDepth
 from node.xmlsafe import parse_bytes
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -411,7 +414,7 @@ class RecordingTransport:
     async def send(
         self, destination: Destination, meta: TransferMeta, body: StoredBody
     ) -> DeliveryOutcome:
-        from node.ports import Outcome
+        from node.ports.driven import Outcome
 
         del body
         self.sent.append((destination, meta))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from node.edxml import build, parse
+from node.edxml import build
 from node.model import (
     VN_TZ,
     Attachment,
@@ -20,6 +20,7 @@ from node.model import (
     Status,
     StatusCode,
 )
+from node.validation import parse
 
 NOTATION = "UBND-VP"
 

@@ -194,7 +194,7 @@ class MemoryBlobs:
 
 
 class FileBody:
-    """:class:`node.ports.StoredBody` over a blob file, read in chunks off the loop."""
+    """:class:`node.ports.driven.StoredBody` over a blob file, read in chunks off the loop."""
 
     def __init__(
         self, blobs: FileBlobs | MemoryBlobs, message_id: str, size: int, sha256: str

@@ -17,11 +17,10 @@ import pytest
 from node.engine import Engine, EngineSettings, SigningMode
 from node.errors import SignatureRejected
 from node.model import MessageKind
-from node.ports import (
+from node.ports.api import DmsPrincipal, IncomingBody
+from node.ports.driven import (
     DeliveryOutcome,
     Destination,
-    DmsPrincipal,
-    IncomingBody,
     Outcome,
     StoredBody,
     SystemClock,

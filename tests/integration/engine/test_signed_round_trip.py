@@ -19,13 +19,11 @@ import pytest
 from node.engine import Engine, EngineSettings, SigningMode
 from node.errors import LienthongError
 from node.model import MessageKind
-from node.ports import (
+from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal
+from node.ports.driven import (
     DeliveryOutcome,
     Destination,
-    DmsPrincipal,
-    IncomingBody,
     Outcome,
-    PeerPrincipal,
     StoredBody,
     SystemClock,
     TransferMeta,

@@ -13,7 +13,7 @@ import pytest
 
 from node.app.bootstrap import NodeService, running_node
 from node.config import Config
-from node.ports import Clock, Transport
+from node.ports.driven import Clock, Transport
 from tests.support.fakes import FakeAdmin, FakeCore, FakeExchange, FixedClock, RecordingTransport
 from tests.support.nodes import AUDITOR, OPERATOR, TOKENS, TestNode, make_node
 

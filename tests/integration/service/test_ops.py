@@ -27,7 +27,7 @@ async def test_readyz_reports_each_check(node: Harness) -> None:
 
 
 async def test_metrics_expose_queue_attempts_and_certificates(node: Harness) -> None:
-    from node.ports import Destination, DestinationKind, Outcome
+    from node.ports.driven import Destination, DestinationKind, Outcome
 
     assert node.core.deps is not None
     # The core reports each delivery attempt to the observer the composition

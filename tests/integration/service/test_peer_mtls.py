@@ -15,7 +15,7 @@ import pytest
 
 from adapters.transport.headers import transfer_headers
 from node.model import MessageKind
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 from tests.integration.service.conftest import Harness, harness
 from tests.support.fakes import NOW
 from tests.support.nodes import G22, S41

@@ -17,7 +17,7 @@ from pathlib import Path
 from node.app.bootstrap import NodeService, running_node
 from node.config import load_config, token_sha256
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome, TransferMeta
 from tests.support.fakes import NOW, FakeCore, FileBody
 from tests.support.tlspki import Issued, TestCa
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from node.modes import RevocationMode
-from node.ports import SystemClock
+from node.ports.driven import SystemClock
 from signing.certcheck import CertChecker, ValidationCache
 from signing.keys import load_certificates
 from signing.pki import TestPki

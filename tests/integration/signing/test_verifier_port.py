@@ -1,4 +1,4 @@
-"""The node's view: DocumentVerifier as node.ports.Verifier, the key ring as KeyRing."""
+"""The node's view: DocumentVerifier as node.ports.driven.Verifier, the key ring as KeyRing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from node.errors import SignatureRejected
-from node.ports import KeyRing, Verifier
+from node.ports.driven import KeyRing, Verifier
 from signing.keyring import OrganKey, build_key_ring
 from signing.keys import KeyMaterialError
 from signing.pki import TestPki

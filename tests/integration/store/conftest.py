@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Direction, Hop
+from node.ports.driven import Destination, DestinationKind, Direction, Hop
 from node.store import Store, store_from_url
 from node.store.records import (
     NewDelivery,

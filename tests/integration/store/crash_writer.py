@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Direction, Hop
+from node.ports.driven import Destination, DestinationKind, Direction, Hop
 from node.store import store_from_url
 from node.store.records import (
     NewDelivery,

@@ -11,7 +11,8 @@ import pytest
 
 from node.errors import StoreUnavailable
 from node.model import MessageKind
-from node.ports import AttemptView, Outcome
+from node.ports.api import AttemptView
+from node.ports.driven import Outcome
 from node.store import Store
 from node.store.audit import GENESIS
 from node.store.records import NewAuditEntry, NewCheckpoint, NewMessage, NewStatusEntry

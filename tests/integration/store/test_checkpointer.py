@@ -23,7 +23,7 @@ from node.engine.checkpoints import (
     TsaPolicy,
 )
 from node.modes import RevocationMode
-from node.ports import IncomingBody
+from node.ports.api import IncomingBody
 from node.store import Store
 from node.store.audit import entry_hash
 from node.store.records import NewAuditEntry

@@ -7,7 +7,8 @@ import re
 import sqlite3
 from datetime import timedelta
 
-from node.ports import AttemptView, Outcome
+from node.ports.api import AttemptView
+from node.ports.driven import Outcome
 from node.store import Store
 from tests.integration.store.conftest import LEASE, T0, Target, message
 

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from node.model import MessageKind
-from node.ports import AttemptView, Destination, DestinationKind, Direction, Hop, Outcome
+from node.ports.api import AttemptView
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome
 from node.store import Store, store_from_url
 from node.store.records import MessageState, NewAuditEntry, StoreMetrics
 from tests.integration.store.conftest import LEASE, T0, Target, message

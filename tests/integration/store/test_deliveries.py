@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from node.model import MessageKind
-from node.ports import AttemptView, Destination, DestinationKind, Direction, Hop, Outcome
+from node.ports.api import AttemptView
+from node.ports.driven import Destination, DestinationKind, Direction, Hop, Outcome
 from node.store import Store
 from node.store.records import (
     DeliveryState,

@@ -10,7 +10,7 @@ import pytest
 from adapters.tls import TlsMaterial, server_context
 from adapters.transport import NodeTransport, PeerEndpoint, Timeouts
 from node.model import MessageKind
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki, make_pki
 

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.transport import DropFolderEndpoint, NodeTransport
 from adapters.transport import dropfolder as dropfolder_module
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 
 from .conftest import meta

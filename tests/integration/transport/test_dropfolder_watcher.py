@@ -16,7 +16,7 @@ from adapters.dms.dropfolder import DropFolderWatcher, idempotency_key
 from adapters.transport import DropFolderEndpoint
 from node.errors import Issue, StoreUnavailable, ValidationFailed
 from node.model import MessageKind
-from node.ports import DmsPrincipal
+from node.ports.api import DmsPrincipal
 from tests.helpers.fake_exchange import FakeExchange, spool_files
 
 PRINCIPAL = DmsPrincipal("dms-h41", frozenset({"000.00.00.H41"}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import TestPki

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.tls import server_context
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import TestPki

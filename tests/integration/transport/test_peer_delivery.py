@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from node.model import MessageKind
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import NODE_B_ORGAN, TestPki

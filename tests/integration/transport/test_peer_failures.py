@@ -7,7 +7,7 @@ import socket
 import time
 
 from adapters.transport import Timeouts
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import TestPki

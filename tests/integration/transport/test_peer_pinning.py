@@ -10,7 +10,7 @@ import pytest
 
 from adapters.tls import PeerPin, server_context
 from adapters.transport import NodeTransport, PeerEndpoint
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakePeerNode
 from tests.helpers.tls_pki import NODE_B_ORGAN, Issued, TestPki

@@ -17,15 +17,8 @@ from adapters.transport.vdxp_poller import UpstreamPoller
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import SignatureRejected, StoreUnavailable
 from node.model import MessageKind
-from node.ports import (
-    Destination,
-    DestinationKind,
-    IncomingBody,
-    Outcome,
-    PeerPrincipal,
-    SubmitResult,
-    TransferMeta,
-)
+from node.ports.api import IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.driven import Destination, DestinationKind, Outcome, TransferMeta
 from tests.conftest import SAMPLES
 from tests.helpers.bodies import BytesBody
 from tests.helpers.fake_vdxp_axis import FakeAxis, Offered

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.transport import NodeTransport, Timeouts, WebhookEndpoint
 from adapters.transport.webhook import SIGNATURE
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 from tests.helpers.bodies import BytesBody
 from tests.helpers.peer_server import FakeDmsWebhook
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from node.edxml import build, parse
+from node.edxml import build
 from node.model import Envelope, MessageKind, StatusCode
+from node.validation import parse
 from tests.unit.edxml.strategies import envelopes
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

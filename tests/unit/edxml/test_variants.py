@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from node.edxml import build, parse
+from node.edxml import build
 from node.model import LEGACY_NAMESPACE, NAMESPACE, MessageKind
-from node.validation import validate_bytes
+from node.validation import parse, validate_bytes
 
 
 def _move(text: str, element: str, before: str) -> str:

@@ -18,7 +18,7 @@ import pytest
 
 from node.engine import Engine, EngineSettings
 from node.model import MessageKind
-from node.ports import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
+from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
 from node.retry import RetryPolicy
 from node.routing import RoutingTable
 from node.store import store_from_url
@@ -114,7 +114,7 @@ async def make_node(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     opened: list[Engine] = []
     counter = itertools.count()
 
-    async def make(**overrides: Any) -> Node:
+    async def make(*, observer: Any = None, rng: Any = None, **overrides: Any) -> Node:
         root = tmp_path / f"node{next(counter)}"
         store = store_from_url("sqlite://:memory:")
         await store.open()
@@ -129,6 +129,8 @@ async def make_node(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
             verifier=verifier,
             transport=transport,
             clock=clock,
+            observer=observer,
+            rng=rng,
         )
         opened.append(engine)
         return Node(engine, clock, transport, verifier, keys, root / "spool")

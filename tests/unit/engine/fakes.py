@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from node.ports import (
+from node.ports.driven import (
     DeliveryOutcome,
     Destination,
     Outcome,

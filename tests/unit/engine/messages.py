@@ -11,7 +11,7 @@ from pathlib import Path
 
 from node.app.demo import messages as demo_messages
 from node.model import StatusCode
-from node.ports import IncomingBody
+from node.ports.api import IncomingBody
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "document.edxml"
 _numbers = count(100)

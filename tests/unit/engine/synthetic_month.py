@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from node.model import VN_TZ, MessageKind
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 from node.work_calendar import WorkCalendar
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, PEER_VPCP, STTTT, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status

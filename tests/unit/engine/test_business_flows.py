@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from node.model import MessageKind
-from node.ports import PeerPrincipal, TransferMeta
+from node.ports.api import PeerPrincipal
+from node.ports.driven import TransferMeta
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
 from tests.unit.engine.messages import business_document, status
 

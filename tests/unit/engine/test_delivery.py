@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from node.model import MessageKind
-from node.ports import DeliveryOutcome, Destination, DestinationKind, Direction, Hop, Outcome
+from node.ports.driven import DeliveryOutcome, Destination, DestinationKind, Direction, Hop, Outcome
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, NODE, STTTT, T0, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status_code
 
@@ -241,7 +241,7 @@ async def test_stop_releases_deliveries_that_do_not_finish(make_node) -> None:  
 async def test_a_crashed_workers_delivery_is_taken_over_after_its_lease(node: Node) -> None:
     data, _ = document(UBND, (VPCP,))
     result = await node.submit(data)
-    lease = node.engine.context.settings.lease
+    lease = node.engine.settings.lease
     (stuck,) = await node.store.claim_due_deliveries(owner="crashed", now=T0, lease=lease, limit=5)
 
     assert await node.deliver() == 0, "leased to the crashed worker"
@@ -257,7 +257,8 @@ async def test_a_crashed_workers_delivery_is_taken_over_after_its_lease(node: No
 
 
 async def test_notices_are_never_about_notices(node: Node) -> None:
-    from node.ports import PeerPrincipal, TransferMeta
+    from node.ports.api import PeerPrincipal
+    from node.ports.driven import TransferMeta
 
     data, _ = document(VPCP, ("000.00.00.G01",))  # relayed: vpcp -> here -> axis
     relayed = await node.exchange.receive(

@@ -11,7 +11,7 @@ import pytest
 from node.errors import Conflict, SignatureRejected, StoreUnavailable
 from node.model import MessageKind
 from node.modes import SigningMode
-from node.ports import TransferMeta
+from node.ports.driven import TransferMeta
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status_code
 from tests.unit.engine.test_receive import meta, receive

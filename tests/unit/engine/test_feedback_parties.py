@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from node.errors import BadRequest, Forbidden, IllegalTransition, NotAParty, UnknownDestination
 from node.model import MessageKind, StatusCode
-from node.ports import DmsPrincipal, PeerPrincipal, TransferMeta
+from node.ports.api import DmsPrincipal, PeerPrincipal
+from node.ports.driven import TransferMeta
 from node.status_rules import replay
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, T0, UBND, VPCP, Node
 from tests.unit.engine.messages import document, status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from node.errors import BadRequest, NotFound
-from node.ports import DmsPrincipal
+from node.ports.api import DmsPrincipal
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
 from tests.unit.engine.messages import document
 

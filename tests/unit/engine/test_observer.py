@@ -8,7 +8,7 @@ import pytest
 
 from node.errors import Forbidden
 from node.model import MessageKind
-from node.ports import DeliveryOutcome, Destination, Outcome
+from node.ports.driven import DeliveryOutcome, Destination, Outcome
 from node.store.records import Source
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, UBND, VPCP
 from tests.unit.engine.messages import document
@@ -36,9 +36,8 @@ class Recorder:
 
 
 async def test_events_follow_the_message(make_node) -> None:  # type: ignore[no-untyped-def]
-    node = await make_node()
     recorder = Recorder()
-    node.engine.context.observer = recorder
+    node = await make_node(observer=recorder)
     data, _ = document(UBND, (STTTT, VPCP))
     await node.submit(data)
     await node.submit(data)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from node.model import MessageKind
-from node.ports import DestinationKind, PeerPrincipal, TransferMeta
+from node.ports.api import PeerPrincipal
+from node.ports.driven import DestinationKind, TransferMeta
 from tests.unit.engine.conftest import DMS_STTTT, STTTT, VPCP
 from tests.unit.engine.messages import document
 

@@ -9,7 +9,8 @@ import pytest
 
 from node.errors import BadRequest, Forbidden, LoopDetected, SignatureRejected
 from node.model import MessageKind
-from node.ports import Direction, Hop, PeerPrincipal, TransferMeta
+from node.ports.api import PeerPrincipal
+from node.ports.driven import Direction, Hop, TransferMeta
 from tests.unit.engine.conftest import (
     DMS_STTTT,
     DMS_UBND,

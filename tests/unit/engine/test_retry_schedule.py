@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from node.ports import DeliveryOutcome, Outcome
+from node.ports.driven import DeliveryOutcome, Outcome
 from node.retry import RetryPolicy
 from tests.unit.engine.conftest import T0, UBND, VPCP
 from tests.unit.engine.messages import document
@@ -21,8 +21,7 @@ POLICY = RetryPolicy(
 
 
 async def test_retries_follow_the_policy_until_max_age(make_node) -> None:  # type: ignore[no-untyped-def]
-    node = await make_node(retry=POLICY)
-    node.engine.context.rng = random.Random(7)
+    node = await make_node(retry=POLICY, rng=random.Random(7))
     expected_rng = random.Random(7)
     data, _ = document(UBND, (VPCP,))
     result = await node.submit(data)

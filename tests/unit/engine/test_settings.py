@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from node.engine import EngineSettings, SigningMode
-from node.ports import DestinationKind
+from node.ports.driven import DestinationKind
 from tests.unit.engine.conftest import NODE, STTTT, routing
 
 

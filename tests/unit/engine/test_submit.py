@@ -19,7 +19,7 @@ from node.errors import (
     ValidationFailed,
 )
 from node.model import MessageKind
-from node.ports import DestinationKind
+from node.ports.driven import DestinationKind
 from node.store.records import SearchFilter
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node, routing
 from tests.unit.engine.fakes import SIGNED_MARK

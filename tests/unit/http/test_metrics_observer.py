@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.http.metrics import NodeMetrics
-from node.ports import Destination, DestinationKind, Outcome
+from node.ports.driven import Destination, DestinationKind, Outcome
 
 
 def test_observer_events_become_prometheus_series() -> None:

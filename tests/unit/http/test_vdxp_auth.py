@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.http.vdxp_auth import SIGN_JSON, VdxpAuth, VdxpSystem, signed_headers
 from node.errors import BadRequest, Unauthorized
-from node.ports import DmsPrincipal
+from node.ports.api import DmsPrincipal
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 SECRET = b"0123456789abcdef-secret"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from node.errors import LoopDetected
-from node.ports import Direction, Hop
+from node.ports.driven import Direction, Hop
 from node.routing import RoutingTable, check_hops
 
 ME = "000.00.00.H41"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from adapters.transport.http import Answer, HttpTarget, classify
-from node.ports import Outcome
+from node.ports.driven import Outcome
 
 PEER = HttpTarget("peer B", "https://b/peer/v1/messages", None, peer_semantics=True)
 HOOK = HttpTarget("webhook of d", "http://d/hook", None, peer_semantics=False)

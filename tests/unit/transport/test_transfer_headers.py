@@ -16,7 +16,7 @@ from adapters.transport.headers import (
     transfer_headers,
 )
 from node.model import MessageKind
-from node.ports import Direction, Hop, TransferMeta
+from node.ports.driven import Direction, Hop, TransferMeta
 
 SHA = "ab" * 32
 organs = st.from_regex(r"[0-9A-Z]{1,3}(\.[0-9A-Z]{1,3}){0,3}", fullmatch=True)

@@ -18,7 +18,7 @@ from adapters.transport.webhook import (
     verify_webhook_signature,
 )
 from node.model import MessageKind
-from node.ports import TransferMeta
+from node.ports.driven import TransferMeta
 
 SECRET = "0123456789abcdef-secret"
 BODY = b"<edXML>...</edXML>"
