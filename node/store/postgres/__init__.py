@@ -210,7 +210,7 @@ class PgTx:
 
 
 class PgBody:
-    """:class:`node.ports.StoredBody` over chunk rows, fetched one at a time."""
+    """:class:`node.ports.driven.StoredBody` over chunk rows, fetched one at a time."""
 
     def __init__(
         self, pool: asyncpg.Pool, chunk_sql: str, message_id: str, size: int, sha256: str
