@@ -56,3 +56,29 @@ def test_a_sqlite_transaction_body_that_really_waits_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="awaited something"):
         run_now(body())
+
+
+def test_sqlite_parameters_are_kept_as_sortable_text_and_json() -> None:
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from node.store.sqlite import _adapt
+
+    hanoi = timezone(timedelta(hours=7))
+    adapted = _adapt(
+        {
+            "at": datetime(2026, 11, 20, 10, 0, tzinfo=hanoi),
+            "day": date(2026, 11, 20),
+            "ids": ["a", "b"],
+            "data": b"\x00[1]",
+            "n": 3,
+            "none": None,
+        }
+    )
+    assert adapted == {
+        "at": datetime(2026, 11, 20, 3, 0, tzinfo=UTC).isoformat(timespec="microseconds"),
+        "day": "2026-11-20",
+        "ids": '["a", "b"]',
+        "data": b"\x00[1]",
+        "n": 3,
+        "none": None,
+    }
