@@ -3,6 +3,7 @@ audit log. :func:`store_from_url` picks the engine from ``storage.url``:
 
 - ``sqlite:///abs/path/node.db`` (or ``sqlite://relative/node.db``, resolved
   against ``base_dir``): the default engine, blobs under ``<db dir>/blobs/``;
+  ``sqlite://:memory:`` keeps database and blobs in this process (unit tests);
 - ``postgresql://user@host:port/db[?schema=name]`` (or ``postgres://``): the
   shared engine; ``schema`` (created if missing) keeps several nodes or test
   runs apart in one database.
@@ -40,6 +41,8 @@ def _sqlite(url: str, base_dir: Path | None) -> Store:
     from node.store.sqlite import SqliteStore
 
     rest = url[len("sqlite://") :]
+    if rest == ":memory:":
+        return SqliteStore(Path(rest))
     if "?" in rest or "#" in rest:
         raise ConfigError(f"SQLite URL {url!r} takes no query or fragment")
     if not rest or rest.endswith("/"):

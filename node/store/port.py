@@ -1,7 +1,7 @@
 """The store port: a handful of coarse operations, each one transaction.
 
-Implemented by :class:`node.store.sqlite.SqliteStore` and
-:class:`node.store.postgres.PostgresStore`; the same contract suite
+Implemented once, by :class:`node.store.sqlstore.SqlStore` over a connector
+(:mod:`node.store.connector`: SQLite or asyncpg); the same contract suite
 (``tests/integration/store``) runs against both. Every driver error becomes
 :class:`node.errors.StoreUnavailable` where it enters, and a failed write
 leaves nothing behind.

@@ -1,6 +1,8 @@
 """Named SQL per dialect (procrastinate style) and versioned migrations, read
 from package data: ``sql/<dialect>.sql`` holds ``-- name: <query>`` blocks,
-``migrations/<dialect>/NNNN_<what>.sql`` one migration each."""
+``migrations/<dialect>/NNNN_<what>.sql`` one migration each. Both dialects
+name their parameters ``:name``; a query that is only comments is ``""``, a
+no-op in that dialect (connectors skip it)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ def load_queries(dialect: str) -> dict[str, str]:
     for name, body in zip(parts[1::2], parts[2::2], strict=True):
         if name in queries:
             raise ValueError(f"query {name!r} is defined twice in {dialect}.sql")
-        queries[name] = body.strip().rstrip(";")
+        sql = body.strip().rstrip(";")
+        code = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+        queries[name] = sql if any(line.strip() for line in code) else ""
     return queries
 
 

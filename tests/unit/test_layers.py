@@ -173,7 +173,7 @@ def test_the_checker_sees_a_hidden_import_in_the_engine(source: str) -> None:
     [
         ("node.engine.exchange", "def f():\n    from node.store import store_from_url\n"),
         ("node.engine.exchange", "from . import plan\nfrom .views import Inbox\n"),
-        ("node.store.postgres.reads", "import asyncpg\n"),
+        ("node.store.postgres.connection", "import asyncpg\n"),
         ("node.app.wiring", "def f():\n    from adapters.transport import NodeTransport\n"),
         ("signing.verifier", "from node.model import Envelope\nimport signxml\n"),
         ("signing.keyring", "from node.ports.driven import KeyRing, Signer\n"),
@@ -188,8 +188,8 @@ def test_the_checker_lets_the_allowed_imports_through(module: str, source: str) 
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("node.store.sqlite.reads", "import asyncpg\n"),  # the exception is postgres's only
-        ("node.store.postgres.reads", "from adapters.http import app\n"),
+        ("node.store.sqlite.connection", "import asyncpg\n"),  # the exception is postgres's only
+        ("node.store.postgres.connection", "from adapters.http import app\n"),
         ("signing.keyring", "def f():\n    from adapters.http.client import get\n"),
         ("signing.keyring", "def f():\n    from node.app.wiring import organ_key\n"),
         ("adapters.http.app", "def f():\n    from signing.verifier import DocumentVerifier\n"),

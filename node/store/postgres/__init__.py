@@ -1,22 +1,22 @@
-"""The PostgreSQL store engine (asyncpg): message bytes as 1 MiB chunk rows
+"""The PostgreSQL connector (asyncpg): message bytes as 1 MiB chunk rows
 written in the accepting transaction, claims with ``FOR UPDATE SKIP LOCKED``
 and leases, so several node processes share one database without a leader
-and without a shared filesystem."""
+and without a shared filesystem. The named queries' ``:name`` parameters are
+turned into ``$1, $2, ...`` once, at load."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timedelta
+import asyncio
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from node.errors import StoreUnavailable
-from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
-from node.ports.driven import Destination, Hop, StoredBody
-from node.store.postgres import reads, writes
+from node.ports.driven import StoredBody
+from node.store.connector import Body, Tx
 from node.store.postgres.connection import (
     check_schema_name,
     create_pool,
@@ -25,32 +25,40 @@ from node.store.postgres.connection import (
     schema_version,
     translated,
 )
-from node.store.records import (
-    AcceptOutcome,
-    AckResult,
-    AuditEntry,
-    Checkpoint,
-    ClaimedDelivery,
-    DeliveryRecord,
-    DeliveryState,
-    FeedbackFact,
-    KeyHit,
-    MessageRecord,
-    NewAuditEntry,
-    NewCheckpoint,
-    NewMessage,
-    SearchFilter,
-    StoreMetrics,
-    TraceRecord,
-)
-from node.store.rows import hop, message_record, status_view
+from node.store.records import MessageRecord, NewMessage
 from node.store.sqlfiles import load_queries
+from node.store.sqlstore import SqlStore
 
-COMPACT_EVERY = 1000
-"""Accepts between two compactions of the counter deltas (a few rows each)."""
+T = TypeVar("T")
+CHUNK = 1 << 20
+Compiled = tuple[str, tuple[str, ...]]
+"""A query in asyncpg's ``$n`` form and the parameter name of each ``$n``."""
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-class PostgresStore:
+def compile_named(sql: str) -> Compiled:
+    """``:name`` parameters to ``$n`` (``::type`` casts stay; comments go)."""
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return _PARAM.sub(number, code), tuple(names)
+
+
+class PostgresStore(SqlStore):
+    def __init__(self, dsn: str, *, schema: str | None = None, **options: Any) -> None:
+        super().__init__(PostgresConnector(dsn, schema=schema, **options))
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.connector!r})"
+
+
+class PostgresConnector:
     def __init__(
         self,
         dsn: str,
@@ -66,12 +74,11 @@ class PostgresStore:
         self._max_size = max_size
         self._timeout = connect_timeout
         self._pool: asyncpg.Pool | None = None
-        self._q = load_queries("postgres")
+        self._q = {name: compile_named(sql) for name, sql in load_queries("postgres").items()}
         self._where = describe(dsn) + (f" schema {schema}" if schema else "")
-        self._accepts_since_compaction = 0
 
     def __repr__(self) -> str:
-        return f"PostgresStore({self._where!r})"
+        return repr(self._where)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -79,16 +86,9 @@ class PostgresStore:
             raise StoreUnavailable("the PostgreSQL store is not open")
         return self._pool
 
-    @asynccontextmanager
-    async def _conn(self, *, tx: bool = True) -> AsyncIterator[Any]:
-        async with translated(self._where), self.pool.acquire() as conn:
-            if tx:
-                async with conn.transaction():
-                    yield conn
-            else:
-                yield conn
-
-    # ------------------------------------------------------------------ lifecycle
+    @property
+    def spool_dir(self) -> Path | None:
+        return None
 
     async def open(self) -> None:
         self._pool = await create_pool(
@@ -99,8 +99,8 @@ class PostgresStore:
             connect_timeout=self._timeout,
         )
         try:
-            async with self._conn(tx=False) as conn:
-                await migrate(conn, self._q["migrate_lock"])
+            async with translated(self._where), self.pool.acquire() as conn:
+                await migrate(conn, self._q["migrate_lock"][0])
         except BaseException:
             await self.close()
             raise
@@ -114,281 +114,120 @@ class PostgresStore:
                 pool.terminate()
 
     async def schema_version(self) -> int:
-        async with self._conn(tx=False) as conn:
+        async with translated(self._where), self.pool.acquire() as conn:
             return await schema_version(conn)
 
-    @property
-    def spool_dir(self) -> Path | None:
-        return None
+    async def write(self, body: Body[T], /, *args: Any) -> T:
+        async with translated(self._where), self.pool.acquire() as conn, conn.transaction():
+            return await body(PgTx(conn, self._q), *args)
 
-    # ------------------------------------------------------------------ accepting
+    async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
+        async with translated(self._where), self.pool.acquire() as conn:
+            if not consistent:
+                return await body(PgTx(conn, self._q), *args)
+            async with conn.transaction():
+                return await body(PgTx(conn, self._q), *args)
 
-    async def find_keys(self, keys: Sequence[str]) -> dict[str, KeyHit]:
-        async with self._conn(tx=False) as conn:
-            return await writes.find_keys(conn, self._q, keys)
+    # ------------------------------------------------------------------ hooks
 
-    async def accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
-        keys = [key for m in messages for key in m.keys]
+    async def stage(self, messages: Sequence[NewMessage]) -> None:
+        del messages  # the bytes go in the transaction itself (put_blob)
+
+    async def put_blob(self, tx: Tx, message: NewMessage) -> None:
+        body = message.body
+        if isinstance(body, bytes):
+            await tx.execute_many(
+                "insert_blob",
+                [
+                    {"message_id": message.id, "seq": seq, "data": body[start : start + CHUNK]}
+                    for seq, start in enumerate(range(0, max(len(body), 1), CHUNK))
+                ],
+            )
+            return
+        handle = await asyncio.to_thread(open, body, "rb")
         try:
-            try:
-                async with self._conn() as conn:
-                    hits = await writes.find_keys(conn, self._q, keys) if keys else {}
-                    if hits:
-                        return AcceptOutcome(duplicate_of=_first(hits, keys))
-                    for message in messages:
-                        await writes.insert_message(conn, self._q, message)
-                    for message in messages:
-                        await writes.audit_message(conn, self._q, message)
-            except StoreUnavailable as exc:
-                if not isinstance(exc.__cause__, asyncpg.UniqueViolationError):
-                    raise
-                # Another process stored the same key meanwhile: answer like it did.
-                hits = await self.find_keys(keys)
-                if not hits:
-                    raise
-                return AcceptOutcome(duplicate_of=_first(hits, keys))
-            await self._count_accept()
-            return AcceptOutcome()
+            seq = 0
+            while True:
+                chunk: bytes = await asyncio.to_thread(handle.read, CHUNK)
+                if not chunk and seq > 0:
+                    break
+                await tx.execute("insert_blob", message_id=message.id, seq=seq, data=chunk)
+                seq += 1
+                if not chunk:
+                    break
         finally:
-            for message in messages:
-                if isinstance(message.body, Path):
-                    message.body.unlink(missing_ok=True)
+            handle.close()
 
-    # ------------------------------------------------------------------ delivery work
+    async def settle(self, messages: Sequence[NewMessage], *, stored: bool) -> None:
+        del stored  # a spooled request body is copied into the rows, or not wanted
+        for message in messages:
+            if isinstance(message.body, Path):
+                message.body.unlink(missing_ok=True)
 
-    async def claim_due_deliveries(
-        self, *, owner: str, now: datetime, lease: timedelta, limit: int
-    ) -> tuple[ClaimedDelivery, ...]:
-        async with self._conn() as conn:
-            return await writes.claim(
-                conn, self._q, owner=owner, now=now, lease_until=now + lease, limit=limit
-            )
+    def body(self, message: MessageRecord) -> StoredBody:
+        return PgBody(self.pool, self._q["blob_chunk"][0], message.id, message.size, message.sha256)
 
-    async def extend_leases(
-        self, delivery_ids: Sequence[str], *, owner: str, until: datetime
+    def is_conflict(self, error: BaseException) -> bool:
+        return isinstance(error.__cause__, asyncpg.UniqueViolationError)
+
+    async def compact_counters(self) -> None:
+        """Fold the counter deltas into one row per name, unless another process is
+        at it (its transaction holds the lock; the next scrape or write will do)."""
+        async with translated(self._where), self.pool.acquire() as conn, conn.transaction():
+            if await conn.fetchval(self._q["counters_compact_lock"][0]):
+                await conn.execute(self._q["counters_compact"][0])
+
+
+class PgTx:
+    def __init__(self, conn: Any, queries: Mapping[str, Compiled]) -> None:
+        self._conn = conn
+        self._q = queries
+
+    def _args(self, query: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        sql, names = self._q[query]
+        return sql, [params[name] for name in names]
+
+    async def execute(self, query: str, /, **params: Any) -> int:
+        sql, args = self._args(query, params)
+        if not sql:
+            return 0
+        status: str = await self._conn.execute(sql, *args)
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def execute_many(self, query: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        sql, names = self._q[query]
+        if sql and rows:
+            await self._conn.executemany(sql, [[r[name] for name in names] for r in rows])
+
+    async def fetch(self, query: str, /, **params: Any) -> Sequence[Any]:
+        sql, args = self._args(query, params)
+        return await self._conn.fetch(sql, *args) if sql else []
+
+    async def fetchone(self, query: str, /, **params: Any) -> Any:
+        sql, args = self._args(query, params)
+        return await self._conn.fetchrow(sql, *args) if sql else None
+
+
+class PgBody:
+    """:class:`node.ports.driven.StoredBody` over chunk rows, fetched one at a time."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, chunk_sql: str, message_id: str, size: int, sha256: str
     ) -> None:
-        async with self._conn() as conn:
-            await conn.execute(self._q["extend_lease"], list(delivery_ids), owner, until)
+        self._pool = pool
+        self._sql = chunk_sql
+        self._message_id = message_id
+        self.size = size
+        self.sha256 = sha256
 
-    async def release(self, delivery_ids: Sequence[str], *, owner: str, now: datetime) -> None:
-        async with self._conn() as conn:
-            await conn.execute(self._q["release"], list(delivery_ids), owner, now)
-
-    async def record_attempt(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, next_attempt_at: datetime
-    ) -> bool:
-        async with self._conn() as conn:
-            return await writes.record_attempt(
-                conn,
-                self._q,
-                delivery_id,
-                owner=owner,
-                attempt=attempt,
-                next_attempt_at=next_attempt_at,
-            )
-
-    async def postpone_destination(
-        self, destination: Destination, *, until: datetime, probe: str
-    ) -> int:
-        return await self._move(destination, "postpone_destination", until, probe)
-
-    async def resume_destination(self, destination: Destination, *, now: datetime) -> int:
-        return await self._move(destination, "resume_destination", now)
-
-    async def _move(self, destination: Destination, query: str, *args: object) -> int:
-        async with self._conn() as conn:
-            status = await conn.execute(
-                self._q[query], destination.name, destination.kind.value, *args
-            )
-        return int(status.rsplit(" ", 1)[-1])
-
-    async def mark_delivered(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None
-    ) -> bool:
-        async with self._conn() as conn:
-            return await writes.finish(
-                conn,
-                self._q,
-                delivery_id,
-                owner=owner,
-                attempt=attempt,
-                state=DeliveryState.DELIVERED,
-                hop_out=hop,
-            )
-
-    async def dead_letter(
-        self,
-        delivery_id: str,
-        *,
-        owner: str,
-        attempt: AttemptView,
-        notice: NewMessage | None,
-        audit: NewAuditEntry,
-    ) -> bool:
-        async with self._conn() as conn:
-            return await writes.finish(
-                conn,
-                self._q,
-                delivery_id,
-                owner=owner,
-                attempt=attempt,
-                state=DeliveryState.DEAD,
-                notice=notice,
-                audit=audit,
-            )
-
-    async def resend(
-        self, message_id: str, *, now: datetime, audit: NewAuditEntry
-    ) -> tuple[DeliveryRecord, ...]:
-        async with self._conn() as conn:
-            ids = set(await writes.resend(conn, self._q, message_id, now=now, audit=audit))
-            rows = await conn.fetch(self._q["deliveries_of_message"], message_id)
-            return await reads.with_attempts(conn, self._q, [r for r in rows if r["id"] in ids])
-
-    # ------------------------------------------------------------------ reading
-
-    async def message(self, message_id: str) -> MessageRecord | None:
-        async with self._conn(tx=False) as conn:
-            row = await conn.fetchrow(self._q["message"], message_id)
-        return None if row is None else message_record(row)
-
-    async def body(self, message_id: str) -> StoredBody:
-        record = await self.message(message_id)
-        if record is None:
-            raise StoreUnavailable(f"message {message_id} is not stored")
-        return reads.PgBody(self.pool, self._q, message_id, record.size, record.sha256)
-
-    def body_of(self, message: MessageRecord) -> StoredBody:
-        return reads.PgBody(self.pool, self._q, message.id, message.size, message.sha256)
-
-    async def hops(self, message_id: str) -> tuple[Hop, ...]:
-        async with self._conn(tx=False) as conn:
-            return tuple(hop(r) for r in await conn.fetch(self._q["hops"], message_id))
-
-    async def trace(self, message_id: str) -> TraceRecord | None:
-        async with self._conn() as conn:
-            return await reads.trace(conn, self._q, message_id)
-
-    async def deliveries(self, message_id: str) -> tuple[DeliveryRecord, ...]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(self._q["deliveries_of_message"], message_id)
-            return await reads.with_attempts(conn, self._q, rows)
-
-    async def dead_letters(self, *, limit: int) -> tuple[DeliveryRecord, ...]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(self._q["dead_letters"], limit)
-            return await reads.with_attempts(conn, self._q, rows)
-
-    async def search(
-        self, where: SearchFilter, *, limit: int, after: int | None
-    ) -> tuple[tuple[MessageRecord, ...], int | None]:
-        async with self._conn(tx=False) as conn:
-            return await reads.search(conn, self._q, where, limit, after)
-
-    # ------------------------------------------------------------------ inbox
-
-    async def inbox(
-        self, organs: Sequence[str], *, limit: int, after: int | None
-    ) -> tuple[tuple[InboxItem, ...], int | None]:
-        async with self._conn(tx=False) as conn:
-            return await reads.inbox(conn, self._q, organs, limit, after)
-
-    async def in_inbox_of(self, message_id: str, organs: Sequence[str]) -> bool:
-        async with self._conn() as conn:
-            rows = await conn.fetch(self._q["inbox_rows_of_message"], message_id, list(organs))
-        return bool(rows)
-
-    async def ack(
-        self, message_id: str, organs: Sequence[str], *, at: datetime, actor: str
-    ) -> AckResult:
-        async with self._conn() as conn:
-            return await writes.ack(conn, self._q, message_id, organs, at=at, actor=actor)
-
-    # ------------------------------------------------------------------ statuses
-
-    async def status_history(self, document_id: str, recipient: str) -> tuple[StatusView, ...]:
-        async with self._conn(tx=False) as conn:
-            rows = await conn.fetch(self._q["status_history"], document_id, recipient)
-        return tuple(status_view(r) for r in rows)
-
-    async def document_recipients(self, document_id: str, sender: str) -> tuple[str, ...]:
-        async with self._conn(tx=False) as conn:
-            return await reads.document_recipients(conn, self._q, document_id, sender)
-
-    async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
-        async with self._conn(tx=False) as conn:
-            rows = await conn.fetch(self._q["documents"], document_id)
-        return tuple(message_record(r) for r in rows)
-
-    async def feedback_facts(
-        self, *, organ: str | None, since: datetime | None
-    ) -> tuple[FeedbackFact, ...]:
-        async with self._conn() as conn:
-            return await reads.feedback_facts(conn, self._q, organ, since)
-
-    # ------------------------------------------------------------------ audit, metrics
-
-    async def append_audit(self, entry: NewAuditEntry) -> None:
-        async with self._conn() as conn:
-            await writes.append_audit(conn, self._q, entry)
-
-    async def verify_audit(self) -> AuditCheck:
-        async with self._conn() as conn:
-            return await reads.verify_audit(conn, self._q)
-
-    async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]:
-        async with self._conn(tx=False) as conn:
-            return await reads.audit_entries(conn, self._q, limit, after)
-
-    async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
-        async with self._conn(tx=False) as conn:
-            await reads.compact_counters(conn, self._q)
-            return await reads.metrics(conn, self._q, now)
-
-    async def _count_accept(self) -> None:
-        """The counter deltas are compacted by every scrape, and every
-        COMPACT_EVERY accepts too, so that they stay few when nobody scrapes."""
-        self._accepts_since_compaction += 1
-        if self._accepts_since_compaction >= COMPACT_EVERY:
-            self._accepts_since_compaction = 0
-            with suppress(StoreUnavailable):  # the accept is committed: answer it
-                async with self._conn(tx=False) as conn:
-                    await reads.compact_counters(conn, self._q)
-
-    async def queue_depths(self) -> tuple[QueueDepth, ...]:
-        async with self._conn(tx=False) as conn:
-            return await reads.queue_depths(conn, self._q)
-
-    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
-        async with self._conn(tx=False) as conn:
-            return await reads.audit_of(conn, self._q, subjects, limit)
-
-    # ------------------------------------------------------------------ audit checkpoints
-
-    async def audit_head(self) -> tuple[int, str]:
-        async with self._conn(tx=False) as conn:
-            return await reads.audit_head(conn, self._q)
-
-    async def last_audit_entry(self, action: str) -> AuditEntry | None:
-        async with self._conn(tx=False) as conn:
-            return await reads.last_audit_of(conn, self._q, action)
-
-    async def add_checkpoint(self, checkpoint: NewCheckpoint) -> int:
-        async with self._conn() as conn:
-            return await writes.insert_checkpoint(conn, self._q, checkpoint)
-
-    async def checkpoints(self, *, limit: int, after: int | None) -> tuple[Checkpoint, ...]:
-        async with self._conn(tx=False) as conn:
-            return await reads.checkpoints(conn, self._q, limit, after)
-
-    async def last_checkpoint(self) -> Checkpoint | None:
-        async with self._conn(tx=False) as conn:
-            return await reads.last_checkpoint(conn, self._q)
-
-
-def _first(hits: dict[str, KeyHit], keys: Sequence[str]) -> KeyHit:
-    """The hit for the earliest key asked about (keys are given in priority order)."""
-    for key in keys:
-        if key in hits:
-            return hits[key]
-    raise LookupError("no hit")
+    async def chunks(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
+        seq = 0
+        while True:
+            async with translated(f"reading message {self._message_id}"):
+                data = await self._pool.fetchval(self._sql, self._message_id, seq)
+            if data is None:
+                return
+            seq += 1
+            for start in range(0, len(data), chunk_size):
+                yield bytes(data[start : start + chunk_size])

@@ -1,9 +1,11 @@
--- Named queries of the SQLite engine (parameters :name).
+-- Named queries of the SQLite engine (parameters :name; lists arrive as JSON
+-- text, timestamps as ISO 8601 UTC text). A query whose body is only comments
+-- is a no-op in this dialect.
 
--- name: find_key
+-- name: find_keys
 SELECT k.key, k.message_id, m.document_id, m.sha256
 FROM idempotency_keys k JOIN messages m ON m.id = k.message_id
-WHERE k.key = :key;
+WHERE k.key IN (SELECT value FROM json_each(:keys));
 
 -- name: insert_message
 INSERT INTO messages (id, origin_id, kind, document_id, sender, recipients, priority,
@@ -72,11 +74,13 @@ RETURNING id, message_id, kind, destination, recipients, attempts, created_at, p
 
 -- name: extend_lease
 UPDATE deliveries SET due_at = :until
-WHERE id = :id AND lease_owner = :owner AND state = 'in-flight';
+WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
+    AND state = 'in-flight';
 
 -- name: release
 UPDATE deliveries SET state = 'pending', due_at = :now, lease_owner = NULL
-WHERE id = :id AND lease_owner = :owner AND state = 'in-flight';
+WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
+    AND state = 'in-flight';
 
 -- name: attempt_failed
 UPDATE deliveries SET state = 'pending', due_at = :next, next_attempt_at = :next,
@@ -129,11 +133,9 @@ SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(:ids));
 -- name: deliveries_of_message
 SELECT * FROM deliveries WHERE message_id = :message_id ORDER BY created_at, id;
 
--- name: delivery
-SELECT * FROM deliveries WHERE id = :id;
-
--- name: attempts_of_delivery
-SELECT at, outcome, detail, http_status FROM attempts WHERE delivery_id = :delivery_id ORDER BY seq;
+-- name: attempts_of_deliveries
+SELECT delivery_id, at, outcome, detail, http_status FROM attempts
+WHERE delivery_id IN (SELECT value FROM json_each(:ids)) ORDER BY delivery_id, seq;
 
 -- name: dead_letters
 SELECT * FROM deliveries WHERE state = 'dead' ORDER BY finished_at DESC, id LIMIT :limit;
@@ -197,6 +199,9 @@ FROM status_history s JOIN tracked t
     ON t.document_id = s.document_id AND t.recipient = s.recipient
 WHERE (:organ IS NULL OR t.recipient = :organ) AND (:since IS NULL OR t.stored_at >= :since)
 ORDER BY s.seq;
+
+-- name: audit_lock
+-- nothing to run: BEGIN IMMEDIATE already serialises the appends
 
 -- name: audit_last
 SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;

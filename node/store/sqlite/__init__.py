@@ -1,346 +1,199 @@
-"""The SQLite store engine (the default): WAL, ``synchronous=FULL``, every
-sqlite3 call on one dedicated thread, message bytes as fsynced files beside the
-database (see :mod:`node.store.sqlite.blobs`)."""
+"""The SQLite connector (the default engine): WAL, ``synchronous=FULL``, every
+sqlite3 call on one dedicated thread per connection (a writer that commits in
+groups, and a ``query_only`` reader), message bytes as fsynced files beside the
+database (see :mod:`node.store.sqlite.blobs`). ``sqlite://:memory:`` is a
+database and blobs in this process only, for unit tests: one connection (the
+writer reads too), no files.
+
+A transaction body runs whole on the database thread: its :class:`SqliteTx`
+answers each query at once, so the body's coroutine completes in one step and
+a transaction costs one thread hop, however many queries it runs."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
-from datetime import datetime, timedelta
+import json
+import sqlite3
+from collections.abc import Coroutine, Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from node.errors import StoreUnavailable
-from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
-from node.ports.driven import Destination, Hop, StoredBody
-from node.store.records import (
-    AcceptOutcome,
-    AckResult,
-    AuditEntry,
-    Checkpoint,
-    ClaimedDelivery,
-    DeliveryRecord,
-    DeliveryState,
-    FeedbackFact,
-    KeyHit,
-    MessageRecord,
-    NewAuditEntry,
-    NewCheckpoint,
-    NewMessage,
-    SearchFilter,
-    StoreMetrics,
-    TraceRecord,
-)
-from node.store.sqlite import reads, writes
-from node.store.sqlite.blobs import FileBlobs, FileBody
-from node.store.sqlite.connection import Db, schema_version
+from node.ports.driven import StoredBody
+from node.store.connector import Body
+from node.store.records import MessageRecord, NewMessage
+from node.store.rows import iso
+from node.store.sqlite.blobs import FileBlobs, FileBody, MemoryBlobs
+from node.store.sqlite.connection import MEMORY, Db, schema_version, transaction
+from node.store.sqlstore import SqlStore
 
 T = TypeVar("T")
 
 
-class SqliteStore:
+class SqliteStore(SqlStore):
     def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
+        super().__init__(SqliteConnector(path, busy_timeout=busy_timeout))
         self.path = path
-        self._db = Db(path, busy_timeout=busy_timeout)
-        self._read = Db(path, busy_timeout=busy_timeout, reader=True)
-        self._blobs = FileBlobs(path.parent / "blobs")
-        self._q = self._db.q
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    # ------------------------------------------------------------------ lifecycle
 
-    async def open(self) -> None:
-        await self._db.open()  # migrates: before the reader opens
-        try:
-            await self._read.open()
-            await self._db.run(self._open_blobs)
-        except BaseException:
-            await self._read.close()
-            await self._db.close()
-            raise
+class SqliteConnector:
+    def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = path
+        self.writer = Db(path, busy_timeout=busy_timeout)
+        self._blobs: FileBlobs | MemoryBlobs
+        if str(path) == MEMORY:  # one connection: a second would be another database
+            self._read = self.writer
+            self._blobs = MemoryBlobs()
+        else:
+            self._read = Db(path, busy_timeout=busy_timeout, reader=True)
+            self._blobs = FileBlobs(path.parent / "blobs")
+        self._q = self.writer.q
 
-    def _open_blobs(self, conn: object) -> None:
-        del conn
-        self._blobs.open(lambda ids: reads.rows_exist(self._db.conn, self._q, ids))
-
-    async def close(self) -> None:
-        await self._read.close()
-        await self._db.close()
-        self._blobs.close()
-
-    async def schema_version(self) -> int:
-        return await self._db.run(schema_version)
+    def __repr__(self) -> str:
+        return f"SqliteConnector({str(self.path)!r})"
 
     @property
     def spool_dir(self) -> Path | None:
         return self._blobs.spool
 
-    # ------------------------------------------------------------------ accepting
+    async def open(self) -> None:
+        await self.writer.open()  # migrates: before the reader opens
+        try:
+            if self._read is not self.writer:
+                await self._read.open()
+            await self.writer.run(self._open_blobs)
+        except BaseException:
+            await self._read.close()
+            await self.writer.close()
+            raise
 
-    async def find_keys(self, keys: Sequence[str]) -> dict[str, KeyHit]:
-        def run(conn: object) -> dict[str, KeyHit]:
-            del conn
-            found = {}
-            for key in keys:
-                hit = writes.find_key(self._read.conn, self._q, key)
-                if hit is not None:
-                    found[key] = hit
-            return found
+    def _open_blobs(self, conn: sqlite3.Connection) -> None:
+        def rows_exist(ids: list[str]) -> set[str]:
+            found = conn.execute(self._q["blob_ids_with_rows"], {"ids": json.dumps(ids)})
+            return {r["id"] for r in found}
 
-        return await self._read.run(run)
+        self._blobs.open(rows_exist)
 
-    async def _stage(self, messages: Sequence[NewMessage]) -> None:
+    async def close(self) -> None:
+        await self._read.close()
+        await self.writer.close()
+        self._blobs.close()
+
+    async def schema_version(self) -> int:
+        return await self.writer.run(schema_version)
+
+    async def write(self, body: Body[T], /, *args: Any) -> T:
+        return await self.writer.run(self._run, body, args, "write")
+
+    async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
+        return await self._read.run(self._run, body, args, "read" if consistent else None)
+
+    def _run(
+        self, conn: sqlite3.Connection, body: Body[T], args: tuple[Any, ...], tx: str | None
+    ) -> T:
+        """On the database thread: the whole body, in a transaction unless ``tx``
+        is None (``write``: BEGIN IMMEDIATE, a savepoint inside a group commit;
+        ``read``: one snapshot)."""
+        if tx is None:
+            return run_now(body(SqliteTx(conn, self._q), *args))
+        with transaction(conn, write=tx == "write"):
+            return run_now(body(SqliteTx(conn, self._q), *args))
+
+    # ------------------------------------------------------------------ hooks
+
+    async def stage(self, messages: Sequence[NewMessage]) -> None:
         if not messages:
             return
         try:
             await asyncio.to_thread(self._blobs.stage, [(m.id, m.body) for m in messages])
         except OSError as exc:
             await asyncio.to_thread(self._blobs.discard, [m.id for m in messages])
-            self._drop_sources(messages)
+            for message in messages:
+                if isinstance(message.body, Path):
+                    message.body.unlink(missing_ok=True)
             raise StoreUnavailable(
                 f"cannot write message bytes under {self._blobs.root}: {exc}"
             ) from exc
 
-    @staticmethod
-    def _drop_sources(messages: Sequence[NewMessage]) -> None:
-        for message in messages:
-            if isinstance(message.body, Path):
-                message.body.unlink(missing_ok=True)
+    async def put_blob(self, tx: Any, message: NewMessage) -> None:
+        del tx, message  # the bytes are in blob files already (stage)
 
-    async def accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
-        return await _shielded(self._accept(messages))
-
-    async def _accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
-        await self._stage(messages)
+    async def settle(self, messages: Sequence[NewMessage], *, stored: bool) -> None:
+        if not messages:
+            return
         ids = [m.id for m in messages]
-        try:
-            outcome = await self._db.run(writes.accept, self._q, messages)
-        except BaseException:
-            await asyncio.to_thread(self._blobs.discard, ids)
-            raise
-        if outcome.duplicate:
-            await asyncio.to_thread(self._blobs.discard, ids)
-        else:
+        if stored:
             await asyncio.to_thread(self._publish, ids)
-        return outcome
+        else:
+            await asyncio.to_thread(self._blobs.discard, ids)
 
     def _publish(self, ids: Sequence[str]) -> None:
         for message_id in ids:
             self._blobs.publish(message_id)
 
-    # ------------------------------------------------------------------ delivery work
-
-    async def claim_due_deliveries(
-        self, *, owner: str, now: datetime, lease: timedelta, limit: int
-    ) -> tuple[ClaimedDelivery, ...]:
-        return await self._db.run(
-            writes.claim, self._q, owner=owner, now=now, lease_until=now + lease, limit=limit
-        )
-
-    async def extend_leases(
-        self, delivery_ids: Sequence[str], *, owner: str, until: datetime
-    ) -> None:
-        await self._db.run(writes.extend_leases, self._q, delivery_ids, owner=owner, until=until)
-
-    async def release(self, delivery_ids: Sequence[str], *, owner: str, now: datetime) -> None:
-        await self._db.run(writes.release, self._q, delivery_ids, owner=owner, now=now)
-
-    async def record_attempt(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, next_attempt_at: datetime
-    ) -> bool:
-        return await self._db.run(
-            writes.record_attempt,
-            self._q,
-            delivery_id,
-            owner=owner,
-            attempt=attempt,
-            next_attempt_at=next_attempt_at,
-        )
-
-    async def postpone_destination(
-        self, destination: Destination, *, until: datetime, probe: str
-    ) -> int:
-        return await self._db.run(
-            writes.move_destination, self._q, "postpone_destination", destination, until, probe
-        )
-
-    async def resume_destination(self, destination: Destination, *, now: datetime) -> int:
-        return await self._db.run(
-            writes.move_destination, self._q, "resume_destination", destination, now, ""
-        )
-
-    async def mark_delivered(
-        self, delivery_id: str, *, owner: str, attempt: AttemptView, hop: Hop | None
-    ) -> bool:
-        return await self._db.run(
-            writes.finish,
-            self._q,
-            delivery_id,
-            owner=owner,
-            attempt=attempt,
-            state=DeliveryState.DELIVERED,
-            hop_out=hop,
-        )
-
-    async def dead_letter(
-        self,
-        delivery_id: str,
-        *,
-        owner: str,
-        attempt: AttemptView,
-        notice: NewMessage | None,
-        audit: NewAuditEntry,
-    ) -> bool:
-        return await _shielded(self._dead_letter(delivery_id, owner, attempt, notice, audit))
-
-    async def _dead_letter(
-        self,
-        delivery_id: str,
-        owner: str,
-        attempt: AttemptView,
-        notice: NewMessage | None,
-        audit: NewAuditEntry,
-    ) -> bool:
-        notices = [notice] if notice is not None else []
-        await self._stage(notices)
-        try:
-            done = await self._db.run(
-                writes.finish,
-                self._q,
-                delivery_id,
-                owner=owner,
-                attempt=attempt,
-                state=DeliveryState.DEAD,
-                notice=notice,
-                audit=audit,
-            )
-        except BaseException:
-            await asyncio.to_thread(self._blobs.discard, [n.id for n in notices])
-            raise
-        for n in notices:
-            if done:
-                await asyncio.to_thread(self._blobs.publish, n.id)
-            else:
-                await asyncio.to_thread(self._blobs.discard, [n.id])
-        return done
-
-    async def resend(
-        self, message_id: str, *, now: datetime, audit: NewAuditEntry
-    ) -> tuple[DeliveryRecord, ...]:
-        ids = set(await self._db.run(writes.resend, self._q, message_id, now=now, audit=audit))
-        return tuple(d for d in await self.deliveries(message_id) if d.id in ids)
-
-    # ------------------------------------------------------------------ reading
-
-    async def message(self, message_id: str) -> MessageRecord | None:
-        return await self._read.run(reads.message, self._q, message_id)
-
-    async def body(self, message_id: str) -> StoredBody:
-        record = await self.message(message_id)
-        if record is None:
-            raise StoreUnavailable(f"message {message_id} is not stored")
-        return FileBody(self._blobs, message_id, record.size, record.sha256)
-
-    def body_of(self, message: MessageRecord) -> StoredBody:
+    def body(self, message: MessageRecord) -> StoredBody:
         return FileBody(self._blobs, message.id, message.size, message.sha256)
 
-    async def hops(self, message_id: str) -> tuple[Hop, ...]:
-        return await self._read.run(reads.hops, self._q, message_id)
+    def is_conflict(self, error: BaseException) -> bool:
+        return isinstance(error.__cause__, sqlite3.IntegrityError)
 
-    async def trace(self, message_id: str) -> TraceRecord | None:
-        return await self._read.run(reads.trace, self._q, message_id)
-
-    async def deliveries(self, message_id: str) -> tuple[DeliveryRecord, ...]:
-        return await self._read.run(reads.deliveries, self._q, message_id)
-
-    async def dead_letters(self, *, limit: int) -> tuple[DeliveryRecord, ...]:
-        return await self._read.run(reads.dead_letters, self._q, limit)
-
-    async def search(
-        self, where: SearchFilter, *, limit: int, after: int | None
-    ) -> tuple[tuple[MessageRecord, ...], int | None]:
-        return await self._read.run(reads.search, self._q, where, limit, after)
-
-    # ------------------------------------------------------------------ inbox
-
-    async def inbox(
-        self, organs: Sequence[str], *, limit: int, after: int | None
-    ) -> tuple[tuple[InboxItem, ...], int | None]:
-        return await self._read.run(reads.inbox, self._q, organs, limit, after)
-
-    async def in_inbox_of(self, message_id: str, organs: Sequence[str]) -> bool:
-        return await self._read.run(reads.in_inbox_of, self._q, message_id, organs)
-
-    async def ack(
-        self, message_id: str, organs: Sequence[str], *, at: datetime, actor: str
-    ) -> AckResult:
-        return await self._db.run(writes.ack, self._q, message_id, organs, at=at, actor=actor)
-
-    # ------------------------------------------------------------------ statuses
-
-    async def status_history(self, document_id: str, recipient: str) -> tuple[StatusView, ...]:
-        return await self._read.run(reads.status_history, self._q, document_id, recipient)
-
-    async def document_recipients(self, document_id: str, sender: str) -> tuple[str, ...]:
-        return await self._read.run(reads.document_recipients, self._q, document_id, sender)
-
-    async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
-        return await self._read.run(reads.documents, self._q, document_id)
-
-    async def feedback_facts(
-        self, *, organ: str | None, since: datetime | None
-    ) -> tuple[FeedbackFact, ...]:
-        return await self._read.run(reads.feedback_facts, self._q, organ, since)
-
-    # ------------------------------------------------------------------ audit, metrics
-
-    async def append_audit(self, entry: NewAuditEntry) -> None:
-        await self._db.run(writes.append_audit_tx, self._q, entry)
-
-    async def verify_audit(self) -> AuditCheck:
-        return await self._read.run(reads.verify_audit, self._q)
-
-    async def audit_entries(self, *, limit: int, after: int | None) -> tuple[AuditEntry, ...]:
-        return await self._read.run(reads.audit_entries, self._q, limit, after)
-
-    async def metrics_snapshot(self, *, now: datetime) -> StoreMetrics:
-        return await self._read.run(reads.metrics, self._q, now)
-
-    async def queue_depths(self) -> tuple[QueueDepth, ...]:
-        return await self._read.run(reads.queue_depths, self._q)
-
-    async def audit_of(self, subjects: Sequence[str], *, limit: int) -> tuple[AuditEntry, ...]:
-        return await self._read.run(reads.audit_of, self._q, subjects, limit)
-
-    # ------------------------------------------------------------------ audit checkpoints
-
-    async def audit_head(self) -> tuple[int, str]:
-        return await self._read.run(reads.audit_head, self._q)
-
-    async def last_audit_entry(self, action: str) -> AuditEntry | None:
-        return await self._read.run(reads.last_audit_of, self._q, action)
-
-    async def add_checkpoint(self, checkpoint: NewCheckpoint) -> int:
-        return await self._db.run(writes.insert_checkpoint, self._q, checkpoint)
-
-    async def checkpoints(self, *, limit: int, after: int | None) -> tuple[Checkpoint, ...]:
-        return await self._read.run(reads.checkpoints, self._q, limit, after)
-
-    async def last_checkpoint(self) -> Checkpoint | None:
-        return await self._read.run(reads.last_checkpoint, self._q)
+    async def compact_counters(self) -> None:
+        """Nothing to do: SQLite's counters are one row per name (triggers)."""
 
 
-async def _shielded(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` to its end even if the caller is cancelled: blob files and
-    the row that owns them must be committed or discarded together, never left
-    half-way by a client that hung up."""
-    task = asyncio.ensure_future(work)
-    task.add_done_callback(_consume)
-    return await asyncio.shield(task)
+class SqliteTx:
+    """Named queries on the database thread; each call answers at once."""
+
+    def __init__(self, conn: sqlite3.Connection, queries: Mapping[str, str]) -> None:
+        self._conn = conn
+        self._q = queries
+
+    async def execute(self, query: str, /, **params: Any) -> int:
+        sql = self._q[query]
+        return self._conn.execute(sql, _adapt(params)).rowcount if sql else 0
+
+    async def execute_many(self, query: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        sql = self._q[query]
+        if sql:
+            self._conn.executemany(sql, [_adapt(r) for r in rows])
+
+    async def fetch(self, query: str, /, **params: Any) -> Sequence[sqlite3.Row]:
+        sql = self._q[query]
+        return self._conn.execute(sql, _adapt(params)).fetchall() if sql else []
+
+    async def fetchone(self, query: str, /, **params: Any) -> sqlite3.Row | None:
+        sql = self._q[query]
+        row: sqlite3.Row | None = (
+            self._conn.execute(sql, _adapt(params)).fetchone() if sql else None
+        )
+        return row
 
 
-def _consume(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
+def run_now(body: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (a SQLite transaction body) to its end."""
+    try:
+        body.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    body.close()
+    raise RuntimeError("a SQLite transaction body awaited something that is not a query")
+
+
+def _adapt(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values as SQLite keeps them: ISO text, JSON arrays."""
+    return {name: _value(value) for name, value in params.items()}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value))
+    return value

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import io
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -153,10 +154,51 @@ class FileBlobs:
         raise StoreUnavailable(f"the stored bytes of message {message_id} are missing")
 
 
+class MemoryBlobs:
+    """Message bytes in a dict, for a ``:memory:`` database (unit tests): the
+    same staging steps as :class:`FileBlobs`, nothing on disk."""
+
+    def __init__(self) -> None:
+        self.root = Path(":memory:")
+        self.spool: Path | None = None
+        self._staged: dict[str, bytes] = {}
+        self._published: dict[str, bytes] = {}
+
+    def open(self, rows_exist: Callable[[list[str]], set[str]]) -> None:
+        del rows_exist  # nothing survives the process: nothing to sweep
+
+    def close(self) -> None:
+        self._staged.clear()
+        self._published.clear()
+
+    def stage(self, blobs: Iterable[tuple[str, Path | bytes]]) -> None:
+        for message_id, body in blobs:
+            if isinstance(body, bytes):
+                self._staged[message_id] = body
+            else:
+                self._staged[message_id] = body.read_bytes()
+                body.unlink()
+
+    def publish(self, message_id: str) -> None:
+        self._published[message_id] = self._staged.pop(message_id)
+
+    def discard(self, message_ids: Iterable[str]) -> None:
+        for message_id in message_ids:
+            self._staged.pop(message_id, None)
+
+    def open_blob(self, message_id: str) -> BinaryIO:
+        data = self._published.get(message_id)
+        if data is None:
+            raise StoreUnavailable(f"the stored bytes of message {message_id} are missing")
+        return io.BytesIO(data)
+
+
 class FileBody:
     """:class:`node.ports.driven.StoredBody` over a blob file, read in chunks off the loop."""
 
-    def __init__(self, blobs: FileBlobs, message_id: str, size: int, sha256: str) -> None:
+    def __init__(
+        self, blobs: FileBlobs | MemoryBlobs, message_id: str, size: int, sha256: str
+    ) -> None:
         self._blobs = blobs
         self._message_id = message_id
         self.size = size

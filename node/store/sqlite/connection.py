@@ -27,6 +27,9 @@ from node.store.sqlfiles import load_migrations, load_queries
 
 T = TypeVar("T")
 
+MEMORY = ":memory:"
+"""The path of a database that lives in this process only (unit tests)."""
+
 _Call = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 
 
@@ -177,14 +180,16 @@ class Db:
         return await loop.run_in_executor(self._executor, call)
 
     def _connect(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        memory = str(self.path) == MEMORY
+        if not memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=True
         )
         try:
             conn.row_factory = sqlite3.Row
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            if str(mode).lower() != ("memory" if memory else "wal"):
                 raise StoreUnavailable(f"SQLite store {self.path}: cannot switch to WAL mode")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")

@@ -1,4 +1,6 @@
-"""The store contract suite runs every test against SQLite and PostgreSQL."""
+"""The store contract suite runs every test against SQLite, PostgreSQL and the
+in-memory SQLite of unit tests (which has no back door and no second process:
+tests that need either skip there)."""
 
 from __future__ import annotations
 
@@ -37,7 +39,17 @@ class Target:
     sqlite_path: Path | None = None
     pg: PostgresSchema | None = None
 
+    @property
+    def dialect(self) -> str:
+        """Whose named queries and migrations the store runs."""
+        return "postgres" if self.engine == "postgres" else "sqlite"
+
+    def door(self) -> None:
+        if self.engine == "memory":
+            pytest.skip("an in-memory store has no back door and no second process")
+
     async def execute(self, sql: str) -> None:
+        self.door()
         if self.sqlite_path is not None:
             conn = sqlite3.connect(self.sqlite_path)
             try:
@@ -56,6 +68,7 @@ class Target:
             await conn2.close()
 
     async def fetchval(self, sql: str) -> Any:
+        self.door()
         if self.sqlite_path is not None:
             conn = sqlite3.connect(self.sqlite_path)
             try:
@@ -72,8 +85,10 @@ class Target:
             await conn2.close()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    if request.param == "memory":
+        return Target("memory", "sqlite://:memory:")
     if request.param == "sqlite":
         path = tmp_path / "db" / "node.db"
         return Target("sqlite", f"sqlite://{path}", sqlite_path=path)
@@ -94,6 +109,7 @@ async def store(target: Target) -> AsyncIterator[Store]:
 @pytest.fixture
 async def open_store(target: Target) -> AsyncIterator[Callable[[], Awaitable[Store]]]:
     """Opens another store instance on the same database (as another process would)."""
+    target.door()
     opened: list[Store] = []
 
     async def make() -> Store:

@@ -151,7 +151,8 @@ async def test_the_claim_seeks_the_due_index_per_priority(target: Target, store:
     whole queue: the plan is one index search per priority level."""
     from node.store.sqlfiles import load_queries
 
-    sql = load_queries("sqlite" if target.engine == "sqlite" else "postgres")["claim_due"]
+    target.door()  # the plan is read over a connection of its own
+    sql = load_queries(target.dialect)["claim_due"]
     if target.sqlite_path is not None:
         conn = sqlite3.connect(target.sqlite_path)
         try:
@@ -177,10 +178,10 @@ async def test_the_claim_seeks_the_due_index_per_priority(target: Target, store:
             r[0]
             for r in await conn2.fetch(
                 "EXPLAIN "
-                + sql.replace("$1", "now()")
-                .replace("$2", "16")
-                .replace("$3", "'w'")
-                .replace("$4", "now()")
+                + sql.replace(":lease_until", "now()")
+                .replace(":now", "now()")
+                .replace(":limit", "16")
+                .replace(":owner", "'w'")
             )
         )
     finally:

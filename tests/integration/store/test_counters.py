@@ -178,7 +178,7 @@ async def test_an_upgraded_database_counts_the_rows_it_holds(store: Store, targe
     await store.accept([message(peers=(("p", ("X",)),)) for _ in range(2)])
     await store.claim_due_deliveries(owner="w", now=LATER, lease=LEASE, limit=1)
     await store.close()
-    for sql in _DROP[target.engine]:
+    for sql in _DROP[target.dialect]:
         await target.execute(sql)
 
     upgraded = store_from_url(target.url)

@@ -76,6 +76,7 @@ async def _everything_is_whole(store: Store) -> int:
 
 @pytest.mark.slow
 async def test_sigkill_never_loses_or_half_writes(target: Target, tmp_path: Path) -> None:
+    target.door()  # the writer is another process
     spool = tmp_path / "spool"
     spool.mkdir()
     rng = random.Random(20261120)

@@ -11,12 +11,12 @@ from tests.integration.store.conftest import Target
 
 
 async def test_open_applies_every_migration(store: Store, target: Target) -> None:
-    assert await store.schema_version() == len(load_migrations(target.engine))
+    assert await store.schema_version() == len(load_migrations(target.dialect))
 
 
 async def test_opening_again_changes_nothing(store: Store, open_store, target: Target) -> None:  # type: ignore[no-untyped-def]
     again = await open_store()
-    assert await again.schema_version() == len(load_migrations(target.engine))
+    assert await again.schema_version() == len(load_migrations(target.dialect))
 
 
 async def test_a_newer_schema_is_refused(store: Store, target: Target) -> None:

@@ -1,4 +1,4 @@
-"""An engine on a real SQLite store in a temp dir, with fake ports.
+"""An engine on a real SQLite store (in memory: ``sqlite://:memory:``), with fake ports.
 
 Topology: this node is 000.00.00.H41 (a province). Local organs:
 000.00.00.H41 (client dms-ubnd) and 000.00.12.H41 (client dms-stttt).
@@ -117,7 +117,7 @@ async def make_node(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
     async def make(*, observer: Any = None, rng: Any = None, **overrides: Any) -> Node:
         root = tmp_path / f"node{next(counter)}"
-        store = store_from_url(f"sqlite://{root}/node.db")
+        store = store_from_url("sqlite://:memory:")
         await store.open()
         clock = FakeClock(T0)
         transport = FakeTransport()
