@@ -92,9 +92,10 @@ class InboxItem:
     document_id: str
     received_at: datetime
     status_code: str | None = None
-    organ: str = ""
+    organ: str = field(default="", metadata={"json": None})
     """The recipient organ it is listed for (the first of the principal's
-    organs it reaches, when it reaches several)."""
+    organs it reaches, when it reaches several); /vdxp's ``to``, not in the
+    DMS API's JSON."""
 
 
 @dataclass(frozen=True)
