@@ -35,7 +35,6 @@ Polling is bounded (``max_items`` per round) and backs off (doubling to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -47,6 +46,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from adapters.periodic import Periodic
 from adapters.transport.vdxp_client import ReceivedItem, VdxpCallFailed, VdxpClient
 from adapters.transport.vdxp_upstream import UpstreamEndpoint
 from node.errors import LienthongError, StoreUnavailable
@@ -92,7 +92,7 @@ class _NoObserver:
         pass
 
 
-class UpstreamPoller:
+class UpstreamPoller(Periodic):
     def __init__(
         self,
         *,
@@ -108,6 +108,7 @@ class UpstreamPoller:
         refused: RefusedDocIds | None = None,
         observer: PollObserver | None = None,
     ) -> None:
+        super().__init__(f"upstream-{endpoint.name}")
         self.endpoint = endpoint
         self._client = client
         self._exchange = exchange
@@ -118,39 +119,23 @@ class UpstreamPoller:
         self._max_interval = max(max_interval, interval)
         self._max_items = max_items
         self._refused = refused if refused is not None else RefusedDocIds(None)
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self.stats = PollStats()
         self._observer: PollObserver = observer or _NoObserver()
         self._peer = PeerPrincipal(endpoint.name, endpoint.organ_id)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._stopping.clear()
-            self._spool.mkdir(parents=True, exist_ok=True)
-            self._task = asyncio.create_task(self._run(), name=f"upstream-{self.endpoint.name}")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def prepare(self) -> None:
+        self._spool.mkdir(parents=True, exist_ok=True)
 
     def delay(self) -> float:
         """The wait before the next poll: the interval, doubled per failed round."""
         steps = min(self.stats.consecutive_failures, 16)
         return float(min(self._interval * (2**steps), self._max_interval))
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.poll_once()
-            except Exception:  # keep polling whatever went wrong
-                log.exception("upstream %s: poll failed", self.endpoint.name)
+    async def once(self) -> None:
+        try:
+            await self.poll_once()
+        finally:
             self.stats.next_poll_in = self.delay()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.stats.next_poll_in)
 
     async def poll_once(self) -> int:
         """One round over documents and statuses; the number taken in."""
