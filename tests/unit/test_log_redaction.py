@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.logs import REDACTED, JsonFormatter, RedactSecrets, TextFormatter, redact
+from node.logs import (
+    REDACTED,
+    JsonFormatter,
+    RedactSecrets,
+    TextFormatter,
+    redact,
+    redact_always,
+)
 
 TOKEN = "lt_" + "Ab3_-" * 9
 
@@ -51,6 +58,42 @@ def test_ordinary_log_text_is_left_alone(text: str) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_a_token_never_survives_whatever_surrounds_it(noise: str) -> None:
     assert TOKEN not in redact(f"{noise}{TOKEN}{noise}") or TOKEN in noise
+
+
+_PIECES = st.sampled_from(
+    [
+        "Authorization",
+        "PROXY-authorization",
+        "Cookie",
+        "x-API-key",
+        "XroadVnpt-Hash",
+        "token",
+        "Secret",
+        "PASSWORD",
+        "passwd",
+        "pin",
+        "api_key",
+        "apikey",
+        "Bearer",
+        "basic",
+        "lt_",
+        "Ab3_-Ab3_-Ab3_-Ab3_-",
+        ": ",
+        "=",
+        "'",
+        '"',
+        " ",
+        ",",
+        "}",
+        "/api/v1/documents",
+        "\u017fecret",  # long s: matches "s" case-insensitively
+    ]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=12).map("".join))
+def test_the_quick_test_never_skips_a_secret(text: str) -> None:
+    assert redact(text) == redact_always(text)
 
 
 def _record(msg: str, *args: object, exc: BaseException | None = None, **extra: object):  # type: ignore[no-untyped-def]
