@@ -13,7 +13,9 @@ spool (their limit is ``limits.max_message_bytes``), nothing else takes a body.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -78,7 +80,19 @@ def _api_of(path: str) -> str:
 @web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    request.config_dict[SERVICES].metrics.requests.labels(
-        _api_of(request.path), str(response.status)
-    ).inc()
+    requests = request.config_dict[SERVICES].metrics.requests
+    children = _children.get(requests)
+    if children is None:
+        children = _children[requests] = {}
+    key = (_api_of(request.path), response.status)
+    child = children.get(key)
+    if child is None:  # labels() takes a lock and builds its key: once per pair
+        child = requests.labels(key[0], str(key[1]))
+        if len(children) < 1024:
+            children[key] = child
+    child.inc()
     return response
+
+
+_children: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
+"""Per requests counter: its child per (api, status), as labels() answers."""
