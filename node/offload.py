@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,7 +59,9 @@ class Offload:
             return None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
             )
             if self._warm is not None:
                 self._pool.submit(self._warm)  # the process starts now, not at the first message
@@ -94,6 +98,20 @@ class Offload:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def exit_with_parent() -> None:
+    """In the worker, as it starts: end it when the node ends, even by kill -9
+    (nothing else would: it waits for work on a pipe it holds both ends of)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - always a child here
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lienthong-offload-parent", daemon=True).start()
 
 
 def result_or_none(future: Future[T] | None) -> T | None:
