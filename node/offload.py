@@ -38,8 +38,8 @@ would cost more than the pass it saves."""
 
 class Offload:
     """One worker process (``spawn``: nothing of the node's state is copied
-    into it), started by :meth:`start`, warmed by ``warm`` so the first big
-    message does not wait for imports and the schema."""
+    into it), started by :meth:`start` or the first :meth:`submit`, and
+    ``warm`` run there first (imports, the schema)."""
 
     def __init__(
         self, *, threshold: int = THRESHOLD, warm: Callable[[], object] | None = None

@@ -388,16 +388,14 @@ async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
 
 def make_offload(config: Config) -> Offload | None:
     """The spare process for big messages' key-free pass (node/offload.py),
-    started now so the first big message finds it warm; None when
-    ``limits.offload_bytes`` is 0 or the machine has one core."""
+    started with the first big message (a node that never sees one never
+    runs it); None when ``limits.offload_bytes`` is 0 or there is one core."""
     from node.app.warmup import warm_process
 
     threshold = config.limits.offload_bytes
     if threshold <= 0 or (os.cpu_count() or 1) < 2:
         return None
-    offload = Offload(threshold=threshold, warm=warm_process)
-    offload.start()
-    return offload
+    return Offload(threshold=threshold, warm=warm_process)
 
 
 def make_checkpointer(config: Config, deps: CoreDeps, store: Any) -> Any:

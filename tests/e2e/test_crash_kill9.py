@@ -11,10 +11,14 @@ import os
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.support.harness.chaos import run_chaos
-from tests.support.harness.fixtures import running_pair
+from tests.support.harness.dms import Dms
+from tests.support.harness.fixtures import running, running_pair
+from tests.support.harness.nodes import G22, H41, edit, make_pair
+from tests.support.messages import document
 
 pytestmark = pytest.mark.slow
 
@@ -62,15 +66,27 @@ def _gone(pids: set[int], within: float) -> set[int]:
     return alive
 
 
-def test_a_killed_node_leaves_no_offload_process_behind(tmp_path: Path) -> None:
+async def test_a_killed_node_leaves_no_offload_process_behind(tmp_path: Path) -> None:
     """The offload worker (node/offload.py) and multiprocessing's resource
-    tracker end with the node, SIGKILL included: restarts never pile them up."""
-    with running_pair(tmp_path) as ((a, b), _):
+    tracker end with the node, SIGKILL included: restarts never pile them up.
+    (Every message is offloaded here: ``limits.offload_bytes = 1``.)"""
+    setups = make_pair(tmp_path)
+    for setup in setups:
+        edit(setup.config, "offload_bytes = 4194304", "offload_bytes = 1")
+    (tmp_path / "logs").mkdir()
+    a, b = (setup.process(tmp_path / "logs") for setup in setups)
+    with running(a, b):
         assert a.pid is not None
         assert b.pid is not None
+        assert _children(a.pid) == set(), "no worker before the first big message"
+        data, doc_id = document(H41, (G22,))
+        async with aiohttp.ClientSession() as http:
+            await Dms(http, a.dms_url, setups[0].dms_token).submit(data)
+            seen = await Dms(http, b.dms_url, setups[1].dms_token).drain({doc_id}, kind="document")
+        assert doc_id in seen
         killed, stopped = _children(a.pid), _children(b.pid)
-        assert killed, "a node runs its offload worker"
-        assert stopped
+        assert killed, "node A signed through its offload worker"
+        assert stopped, "node B validated through its own"
         a.kill()
         assert _gone(killed, 15) == set(), "the children of a SIGKILLed node end"
         assert b.stop() == 0
