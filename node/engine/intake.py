@@ -100,7 +100,7 @@ class Sealing:
     """Where the key-free pass over a big message runs beside this one."""
     prepare: Callable[[str], object] | None = None
     """The key-free half of a signature by file name, for :attr:`offload`
-    (signing.streamsign.prepare_file); the signer's ``sign_file`` takes it."""
+    (signing.streamc14n.prepare_file); the signer's ``sign_file`` takes it."""
 
 
 @dataclass(frozen=True)
