@@ -37,6 +37,20 @@ class LienthongError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled with its attributes, whatever its ``__init__`` takes (an
+        error raised in node.offload's worker process arrives whole)."""
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(
+    cls: type[LienthongError], args: tuple[object, ...], state: dict[str, object]
+) -> LienthongError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UnsafeXml(LienthongError):
     """DTDs, entities, excessive depth or size: refused before any resolution."""

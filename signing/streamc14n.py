@@ -17,12 +17,13 @@ as :mod:`node.xmlsafe` refuses them.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 from xml.parsers import expat
 
-from node.errors import MalformedXml, UnsafeXml
+from node.errors import MalformedXml, SigningFailed, UnsafeXml
 from signing.envelope import DS, EDXML_NAMESPACES
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -346,3 +347,66 @@ class Canonicaliser:
 def canonical_digest(source: BinaryIO, hash_name: str = "sha256") -> bytes:
     """The digest of the exclusive canonical form of the whole document."""
     return Canonicaliser([hash_name], [None]).run(source)[0]
+
+
+# --------------------------------------------------------------------------- signing
+
+_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The key-free half of a streamed signature: the document's digest and
+    where the signature goes. Pure data, so it can be computed in another
+    process (node/offload.py) while this one validates; :func:`signing.streamsign.sign_stream`
+    uses it only for the very file it was made from (:func:`identity`)."""
+
+    digest: bytes
+    header_end: int
+    identity: tuple[int, ...]
+
+
+def identity(source: BinaryIO) -> tuple[int, ...]:
+    """Which file this is, as it is now: device, inode, size, modification time."""
+    st = os.fstat(source.fileno())
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def prepare(source: BinaryIO) -> Prepared | None:
+    """The key-free half of a streamed signature (here, so that the process
+    computing it imports no crypto): canonicalise and digest ``source``
+    (seekable); None when the document needs signxml instead. Raises
+    :class:`SigningFailed` for input that is not an edXML envelope,
+    :class:`MalformedXml`/:class:`UnsafeXml`."""
+    head = source.read(4)
+    if head[:2] in (b"\xfe\xff", b"\xff\xfe") or head in (b"\x00<\x00?", b"<\x00?\x00"):
+        return None  # UTF-16: the signature's bytes could not be spliced in as they are
+    source.seek(0)
+    c14n = Canonicaliser(["sha256"], [None])
+    try:
+        (digest,) = c14n.run(source)
+    except Unsupported:
+        return None
+    facts = c14n.facts
+    if facts.encoding is not None and facts.encoding.lower() not in _UTF8:
+        return None
+    if not facts.header_found or facts.header_end is None:
+        raise SigningFailed("not an edXML envelope: edXML/edXMLEnvelope/edXMLHeader not found")
+    source.seek(facts.header_end)
+    if source.read(2) != b"</":
+        return None  # an empty <edXMLHeader/>: no end tag to put the signature before
+    return Prepared(digest, facts.header_end, identity(source) if is_file(source) else ())
+
+
+def is_file(source: BinaryIO) -> bool:
+    try:
+        source.fileno()
+    except (AttributeError, OSError, ValueError):  # io.BytesIO: UnsupportedOperation
+        return False
+    return True
+
+
+def prepare_file(path: str) -> Prepared | None:
+    """:func:`prepare` of a file by name (what another process is sent)."""
+    with open(path, "rb") as source:
+        return prepare(source)

@@ -34,12 +34,11 @@ from signxml.algorithms import (
 from node.errors import SigningFailed
 from signing.envelope import DS
 from signing.keys import PrivateKey
-from signing.streamc14n import READ_CHUNK, Canonicaliser, Unsupported
+from signing.streamc14n import READ_CHUNK, Prepared, identity, is_file, prepare
 
 _EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value
 _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _SHA256 = DigestAlgorithm.SHA256.value
-_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
 
 def signed_info(method: SignatureMethod, digest: bytes) -> str:
@@ -97,29 +96,21 @@ def sign_stream(
     key: PrivateKey,
     chain: Sequence[x509.Certificate],
     method: SignatureMethod,
+    prepared: Prepared | None = None,
 ) -> tuple[int, str] | None:
     """Write ``source`` signed to ``target``: (bytes written, their SHA-256 hex),
     or None (nothing written) when the document needs signxml instead.
-    ``source`` must be seekable. Raises :class:`SigningFailed` for input that is
-    not an edXML envelope, :class:`MalformedXml`/:class:`UnsafeXml` for bad XML."""
-    head = source.read(4)
-    if head[:2] in (b"\xfe\xff", b"\xff\xfe") or head in (b"\x00<\x00?", b"<\x00?\x00"):
-        return None  # UTF-16: the signature's bytes could not be spliced in as they are
-    source.seek(0)
-    c14n = Canonicaliser(["sha256"], [None])
-    try:
-        (digest,) = c14n.run(source)
-    except Unsupported:
-        return None
-    facts = c14n.facts
-    if facts.encoding is not None and facts.encoding.lower() not in _UTF8:
-        return None
-    if not facts.header_found or facts.header_end is None:
-        raise SigningFailed("not an edXML envelope: edXML/edXMLEnvelope/edXMLHeader not found")
-    source.seek(facts.header_end)
-    if source.read(2) != b"</":
-        return None  # an empty <edXMLHeader/>: no end tag to put the signature before
-    signature = signature_element(key, chain, method, digest)
+    ``source`` must be seekable. ``prepared``: :func:`prepare` of this very
+    file, already done (else it is done here). Raises :class:`SigningFailed`
+    for input that is not an edXML envelope, :class:`MalformedXml`/
+    :class:`UnsafeXml` for bad XML."""
+    if prepared is not None and (not is_file(source) or identity(source) != prepared.identity):
+        prepared = None  # not made from this file as it is: never sign a digest of other bytes
+    if prepared is None:
+        prepared = prepare(source)
+        if prepared is None:
+            return None
+    signature = signature_element(key, chain, method, prepared.digest)
     source.seek(0)
     out = hashlib.sha256()
     written = 0
@@ -130,7 +121,7 @@ def sign_stream(
         out.update(data)
         written += len(data)
 
-    left = facts.header_end
+    left = prepared.header_end
     while left > 0:
         chunk = source.read(min(READ_CHUNK, left))
         if not chunk:  # pragma: no cover - the file shrank under us

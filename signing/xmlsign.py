@@ -39,6 +39,7 @@ from signing.keys import (
     check_key_matches,
     load_certificates,
 )
+from signing.streamc14n import Prepared
 from signing.streamsign import sign_stream
 
 MIN_RSA_BITS = 2048
@@ -155,12 +156,15 @@ class XmlSigner:
             return out.getvalue()
         return sign_envelope(xml, self._key, self._chain, method=self._method)
 
-    def sign_file(self, source: Path, target: Path) -> tuple[int, str]:
+    def sign_file(
+        self, source: Path, target: Path, prepared: Prepared | None = None
+    ) -> tuple[int, str]:
         """Sign the file ``source`` into ``target`` in chunks (streamed: a big
         attachment is never whole in memory); (size, SHA-256 hex) of ``target``.
+        ``prepared``: the digest half, done elsewhere (:func:`prepare_file`).
         ``target`` may be left half-written on failure: the caller removes it."""
         with source.open("rb") as src, target.open("wb") as out:
-            done = sign_stream(src, out, self._key, self._chain, self._method)
+            done = sign_stream(src, out, self._key, self._chain, self._method, prepared)
         if done is not None:
             return done
         signed = self.sign(source.read_bytes())  # a shape only signxml handles

@@ -52,6 +52,7 @@ class Node:
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     peak_rss_mb: float = 0.0
+    peak_helpers_mb: float = 0.0
 
     @property
     def dms_url(self) -> str:
@@ -102,12 +103,52 @@ class Node:
         self.peak_rss_mb = max(self.peak_rss_mb, values.get("VmHWM", 0.0))
         return values.get("VmRSS", 0.0), self.peak_rss_mb
 
-    def cpu_seconds(self) -> float:
+    def family(self) -> list[int]:
+        """The node's pid and its live descendants (the offload worker, the
+        resource tracker): their CPU is the node's."""
         if self.proc is None or self.proc.poll() is not None:
-            return 0.0
-        with open(f"/proc/{self.proc.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return []
+        parents: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                parents.setdefault(ppid, []).append(int(entry))
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(parents.get(pid, ()))
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the node and its live descendants."""
+        total = 0
+        for pid in self.family():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def helpers_peak_rss(self) -> float:
+        """Peak resident memory (VmHWM, MB) of the node's descendants, summed."""
+        total = 0.0
+        for pid in self.family()[1:]:
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            total += int(line.split()[1]) / 1024
+            except OSError:
+                continue
+        self.peak_helpers_mb = max(self.peak_helpers_mb, total)
+        return self.peak_helpers_mb
 
     def stop(self) -> None:
         if self.proc is None:

@@ -130,7 +130,8 @@ async def consume_inbox(
 
         async def take(item: dict[str, object]) -> None:
             async with http.get(f"{url}/api/v1/messages/{item['id']}", headers=headers) as r:
-                await r.read()
+                async for _ in r.content.iter_chunked(1 << 20):
+                    pass  # read to the end as a DMS saving it to disk would, never whole
             async with http.post(f"{url}/api/v1/messages/{item['id']}/ack", headers=headers) as r:
                 await r.read()
 

@@ -43,6 +43,7 @@ async def run(root: Path, *, size: str) -> dict[str, Any]:
         if arrived is None:
             raise RuntimeError("large: the document did not reach B's inbox")
         peaks = {n.name: n.rss()[1] for n in (pair.a, pair.b)}
+        helpers = {n.name: n.helpers_peak_rss() for n in (pair.a, pair.b)}
         cpu = {n.name: n.cpu_seconds() - cpu[n.name] for n in (pair.a, pair.b)}
     finally:
         pair.stop()
@@ -56,6 +57,8 @@ async def run(root: Path, *, size: str) -> dict[str, Any]:
         "cpu_s_b": cpu["b"],
         "peak_rss_mb_a": peaks["a"],
         "peak_rss_mb_b": peaks["b"],
+        "offload_peak_rss_mb_a": helpers["a"],
+        "offload_peak_rss_mb_b": helpers["b"],
         "idle_rss_mb_a": idle["a"],
         "idle_rss_mb_b": idle["b"],
         "peak_over_file_a": (peaks["a"] - idle["a"]) * MB / size,

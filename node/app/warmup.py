@@ -56,6 +56,14 @@ def warm_thread() -> None:
         log.warning("schema warm-up failed: %s: %s", type(exc).__name__, exc)
 
 
+def warm_process() -> None:
+    """node.offload's worker process, as it starts: the imports and the schema
+    its first big message needs (validation, the signature's digest)."""
+    import signing.streamc14n  # noqa: F401 - imported now, not at the first message
+
+    warm_thread()
+
+
 def use_warm_executor(loop: asyncio.AbstractEventLoop) -> ThreadPoolExecutor:
     """Install the warmed pool as ``loop``'s default executor (same size as
     asyncio's own default); asyncio.run shuts it down at the end."""

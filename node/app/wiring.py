@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from node.config import (
 )
 from node.config.domain import peer_organs, signers_for
 from node.errors import ConfigError, LienthongError
+from node.offload import Offload
 from node.organ import OrganPattern
 from node.ports.api import AdminApi, DmsPrincipal, ExchangeApi, OpsProbe, QueueSnapshot
 from node.ports.driven import Clock, KeyRing, Transport, Verifier
@@ -343,11 +345,13 @@ async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
     workers. Keys and trust are loaded in a worker thread (CPU, files)."""
     from node.engine import Engine
     from node.store import store_from_url
+    from signing.streamc14n import prepare_file
 
     config = deps.config
     keys = await asyncio.to_thread(make_key_ring, config, deps.environ)
     verifier = await asyncio.to_thread(make_verifier, config, deps.clock)
     store = store_from_url(config.storage.url, base_dir=config.base_dir)
+    offload = make_offload(config)
     await store.open()
     try:
         engine = Engine(
@@ -358,6 +362,8 @@ async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
             transport=deps.transport,
             clock=deps.clock,
             observer=deps.observer,
+            offload=offload,
+            prepare=prepare_file,
         )
         checkpointer = await asyncio.to_thread(make_checkpointer, config, deps, store)
         exchange: Any = engine.exchange
@@ -375,7 +381,21 @@ async def real_core(deps: CoreDeps) -> AsyncIterator[Core]:
             spool_dir=store.spool_dir,
         )
     finally:
+        if offload is not None:
+            offload.close()
         await store.close()
+
+
+def make_offload(config: Config) -> Offload | None:
+    """The spare process for big messages' key-free pass (node/offload.py),
+    started with the first big message (a node that never sees one never
+    runs it); None when ``limits.offload_bytes`` is 0 or there is one core."""
+    from node.app.warmup import warm_process
+
+    threshold = config.limits.offload_bytes
+    if threshold <= 0 or (os.cpu_count() or 1) < 2:
+        return None
+    return Offload(threshold=threshold, warm=warm_process)
 
 
 def make_checkpointer(config: Config, deps: CoreDeps, store: Any) -> Any:

@@ -410,6 +410,14 @@ class LimitsSection:
             check=at_least(1),
         ),
     )
+    offload_bytes: int = field(
+        default=4 * 1024 * 1024,
+        metadata=doc(
+            "messages of at least this size are validated (or digested for signing) in a "
+            "second process while the node signs or verifies them; 0: never (one process)",
+            check=at_least(0),
+        ),
+    )
 
     @property
     def signature_memory_bytes(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 from node.engine.accepting import Accepting
 from node.engine.admin import Admin
@@ -30,6 +31,7 @@ from node.engine.statuses import StatusWriter
 from node.engine.workers import DeliveryWorkers
 from node.errors import StoreUnavailable
 from node.modes import SigningMode
+from node.offload import Offload
 from node.ports.driven import Clock, KeyRing, Transport, Verifier
 from node.store.port import Store
 from node.store.records import StoreMetrics
@@ -49,9 +51,12 @@ class Engine:
         clock: Clock,
         observer: EngineObserver | None = None,
         rng: random.Random | None = None,
+        offload: Offload | None = None,
+        prepare: Callable[[str], object] | None = None,
     ) -> None:
         """Assembles the parts, each given only what it uses; ``wakeup`` is
-        made first: the parts that store deliveries set it, the workers wait on it."""
+        made first: the parts that store deliveries set it, the workers wait on it.
+        ``offload``/``prepare``: see :class:`node.engine.intake.Sealing`."""
         observer = observer or NoopObserver()
         wakeup = asyncio.Event()
         budget = MemoryBudget(settings.signature_memory)
@@ -77,7 +82,7 @@ class Engine:
             store=store,
             clock=clock,
             observer=observer,
-            sealing=Sealing(settings, keys, verifier, budget),
+            sealing=Sealing(settings, keys, verifier, budget, offload, prepare),
             accepting=accepting,
         )
         self.admin = Admin(settings=settings, store=store, clock=clock, wakeup=wakeup)

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ from node.errors import (
 )
 from node.model import Envelope, MessageKind, Status, StatusCode
 from node.modes import SigningMode
+from node.offload import Offload, result_or_none
 from node.ports.api import IncomingBody
 from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifier
 from node.status_rules import fold, sent_by_sender
 from node.store.port import Store
 from node.store.records import NewStatusEntry, Source
-from node.validation import validate_file
+from node.validation import valid_envelope_of_file, validate_file
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,10 @@ def _validated_now(path: Path, expected: MessageKind) -> Envelope:
     envelope = report.envelope  # built on first read: here, off the event loop
     if envelope is None:  # pragma: no cover - a valid report always carries one
         raise ValidationFailed([Issue(None, HEADER_PATH, "no envelope could be read")])
+    return _expected(envelope, expected)
+
+
+def _expected(envelope: Envelope, expected: MessageKind) -> Envelope:
     if envelope.kind is not expected:
         what = (
             "a status message (Status)"
@@ -59,6 +65,19 @@ def _validated_now(path: Path, expected: MessageKind) -> Envelope:
             f"expected a {expected.value}, got {what}",
         )
     return envelope
+
+
+def _validated_by(ahead: Future[Envelope] | None, path: Path, expected: MessageKind) -> Envelope:
+    """The envelope the offload process validated (its refusal is the
+    message's: raised as is), or, when the process failed, validated here."""
+    if ahead is not None:
+        try:
+            return _expected(ahead.result(), expected)
+        except LienthongError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the process, not the message: do it here
+            log.warning("offloaded validation failed, validating here: %s", exc)
+    return _validated_now(path, expected)
 
 
 async def validated(path: Path, expected: MessageKind) -> Envelope:
@@ -77,6 +96,11 @@ class Sealing:
     keys: KeyRing
     verifier: Verifier
     budget: MemoryBudget
+    offload: Offload | None = None
+    """Where the key-free pass over a big message runs beside this one."""
+    prepare: Callable[[str], object] | None = None
+    """The key-free half of a signature by file name, for :attr:`offload`
+    (signing.streamc14n.prepare_file); the signer's ``sign_file`` takes it."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +163,13 @@ async def seal_submission(
         return await off_loop(_seal_now, sealing, body, organ, signed)
 
 
-def _seal_now(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) -> Sealed:
+def _seal_now(
+    sealing: Sealing,
+    body: IncomingBody,
+    organ: str,
+    signed: bool,
+    prepared: Future[object] | None = None,
+) -> Sealed:
     """Sign or verify, blocking (one trip off the loop for the whole stage).
 
     ``signed``: the envelope already carries a signature (the DMS's, or one it
@@ -148,6 +178,9 @@ def _seal_now(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) ->
     refused with the failing signature's reasons (docs/signing.md, "A foreign
     signature where the node signs"): sealing it would deliver a document that
     every recipient, and ``lienthong verify``, finds broken.
+
+    ``prepared``: the signature's key-free half, under way in the offload
+    process (used if it came out; else it is done here).
 
     Once signed, the original is deleted (in the same trip): only the signed
     copy is stored."""
@@ -172,7 +205,7 @@ def _seal_now(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) ->
             )
         verification["earlier_signatures"] = outcome_report(outcome)
     target = signed_copy(path)
-    size, digest = sign_file(signer, path, target)
+    size, digest = sign_file(signer, path, target, result_or_none(prepared))
     path.unlink(missing_ok=True)
     return Sealed(target, size, digest, verification)
 
@@ -265,13 +298,27 @@ def _check_submission_now(
     expected: MessageKind,
     check: Callable[[Envelope], None],
 ) -> Checked:
-    envelope = _validated_now(body.path, expected)
-    check(envelope)
+    prepared = _prepare_ahead(sealing, body)
     try:
-        seal = _seal_now(sealing, body, envelope.sender, envelope.signature_count > 0)
-    except Exception as exc:  # noqa: BLE001 - raised by Checked.sealed, in the old order
-        return Checked(envelope, failure=exc)
-    return Checked(envelope, seal)
+        envelope = _validated_now(body.path, expected)
+        check(envelope)
+        try:
+            seal = _seal_now(sealing, body, envelope.sender, envelope.signature_count > 0, prepared)
+        except Exception as exc:  # noqa: BLE001 - raised by Checked.sealed, in the old order
+            return Checked(envelope, failure=exc)
+        return Checked(envelope, seal)
+    finally:
+        if prepared is not None:
+            prepared.cancel()  # refused before the seal: not needed (a no-op once it ran)
+
+
+def _prepare_ahead(sealing: Sealing, body: IncomingBody) -> Future[object] | None:
+    """A big document's signature digest, started in the offload process while
+    this thread validates it, where the node signs for some organ."""
+    offload, prepare = sealing.offload, sealing.prepare
+    if offload is None or prepare is None or not sealing.settings.node_signs_any:
+        return None
+    return offload.submit(body.size, prepare, str(body.path))
 
 
 async def check_transfer(
@@ -297,9 +344,26 @@ def _check_transfer_now(
     expected: MessageKind,
     check: Callable[[Envelope], None],
 ) -> tuple[Envelope, VerificationOutcome]:
-    envelope = _validated_now(body.path, expected)
+    """A big message is validated in the offload process while this thread
+    verifies it; the answer is the one of validating first (its refusal, then
+    ``check``'s, then the verdict)."""
+    ahead = None
+    if sealing.offload is not None:
+        ahead = sealing.offload.submit(body.size, valid_envelope_of_file, str(body.path))
+    if ahead is None:
+        envelope = _validated_now(body.path, expected)
+        check(envelope)
+        return envelope, _verify_now(sealing.verifier, body.path)
+    failure: LienthongError | None = None
+    try:
+        outcome = _verify_now(sealing.verifier, body.path)
+    except LienthongError as exc:
+        failure = exc
+    envelope = _validated_by(ahead, body.path, expected)
     check(envelope)
-    return envelope, _verify_now(sealing.verifier, body.path)
+    if failure is not None:
+        raise failure
+    return envelope, outcome
 
 
 def failing_signatures(outcome: VerificationOutcome) -> tuple[str, ...]:
@@ -318,14 +382,20 @@ def failing_signatures(outcome: VerificationOutcome) -> tuple[str, ...]:
     )
 
 
-def sign_file(signer: Signer, source: Path, target: Path) -> tuple[int, str]:
+def sign_file(
+    signer: Signer, source: Path, target: Path, prepared: object | None = None
+) -> tuple[int, str]:
     """Read, sign, hash and write in one trip off the event loop (each trip costs
     a thread hand-off per document). A signer that signs files (streaming:
-    :class:`signing.xmlsign.XmlSigner`) never holds the document whole."""
+    :class:`signing.xmlsign.XmlSigner`) never holds the document whole;
+    ``prepared`` is the key-free half it may take (:attr:`Sealing.prepare`)."""
     by_file = getattr(signer, "sign_file", None)
     if by_file is not None:
         try:
-            size, digest = by_file(source, target)
+            if prepared is not None:
+                size, digest = by_file(source, target, prepared)
+            else:
+                size, digest = by_file(source, target)
         except OSError as exc:
             target.unlink(missing_ok=True)
             raise StoreUnavailable(

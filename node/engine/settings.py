@@ -86,3 +86,8 @@ class EngineSettings:
 
     def signing_mode(self, organ: str) -> SigningMode:
         return self.signing.get(organ, self.default_signing)
+
+    @property
+    def node_signs_any(self) -> bool:
+        """Whether the node signs for any organ (else it only verifies)."""
+        return SigningMode.NODE in (self.default_signing, *self.signing.values())

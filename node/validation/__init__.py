@@ -21,6 +21,7 @@ __all__ = [
     "Validator",
     "default_validator",
     "parse",
+    "valid_envelope_of_file",
     "validate_bytes",
     "validate_file",
 ]
@@ -40,6 +41,17 @@ def validate_file(path: Path) -> ValidationReport:
     """Validate one edXML file; files above the threshold are streamed, and their
     attachments come back with ``content=None`` plus ``size`` and ``sha256``."""
     return default_validator().validate_file(path)
+
+
+def valid_envelope_of_file(path: str) -> Envelope:
+    """The Envelope of a valid edXML file, or the error that refuses it
+    (ValidationFailed, MalformedXml, UnsafeXml): what node.offload's worker
+    process answers for a big message."""
+    report = validate_file(Path(path))
+    report.raise_for_issues()
+    envelope = report.envelope
+    assert envelope is not None  # a valid report always carries one
+    return envelope
 
 
 def parse(data: bytes) -> Envelope:

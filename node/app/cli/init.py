@@ -277,6 +277,7 @@ jitter = 0.2
 [limits]
 max_message_bytes = 268435456       # 256 MiB; larger gets 413
 request_timeout = "60s"
+offload_bytes = 4194304             # 4 MiB; bigger ones are checked on two cores (0: one)
 
 [calendar]
 holidays = []                       # e.g. [2026-01-01, 2026-04-30, 2026-05-01, 2026-09-02]

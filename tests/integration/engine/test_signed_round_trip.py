@@ -19,6 +19,7 @@ import pytest
 from node.engine import Engine, EngineSettings, SigningMode
 from node.errors import LienthongError
 from node.model import MessageKind
+from node.offload import Offload
 from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal
 from node.ports.driven import (
     DeliveryOutcome,
@@ -33,6 +34,7 @@ from node.store import store_from_url
 from signing.keyring import OrganKey, StaticKeyRing, build_key_ring
 from signing.pki import make_test_pki
 from signing.policy import VerificationPolicy
+from signing.streamc14n import prepare_file
 from signing.verifier import DocumentVerifier
 from tests.support.messages import document, status, status_code
 
@@ -101,7 +103,9 @@ async def pair(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     verifier = DocumentVerifier(VerificationPolicy(trust_dir=pki.directory))
     engines: list[Engine] = []
 
-    async def make(tamper: bool = False) -> tuple[Engine, Engine, Loopback, Loopback]:
+    async def make(
+        tamper: bool = False, offload: Offload | None = None
+    ) -> tuple[Engine, Engine, Loopback, Loopback]:
         built = []
         for organ, client, pattern, peer, other in (
             (H41, "dms-h41", "*.*.*.G22", "node-g22", H41),
@@ -125,6 +129,8 @@ async def pair(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
                 verifier=verifier,
                 transport=loop,
                 clock=SystemClock(),
+                offload=offload,
+                prepare=prepare_file,
             )
             engines.append(engine)
             built.append((engine, loop))

@@ -21,6 +21,7 @@ import signing.verifier as verifier_module
 from signing.envelope import header_signatures
 from signing.pki import TestPki
 from signing.policy import VerificationPolicy
+from signing.streamc14n import prepare_file
 from signing.streamsign import sign_stream
 from signing.verifier import DocumentVerifier
 from signing.xmlsign import hardened_parser, sign_envelope
@@ -191,3 +192,34 @@ def test_the_streaming_verifier_accepts_what_signxml_signs(
     assert streamed["accepted"], streamed
     assert streamed == report_of(tmp, pki.directory, signed, streaming=False)
     etree.fromstring(signed, hardened_parser())  # well-formed, for the record
+
+
+def test_a_digest_made_ahead_signs_the_same_bytes_and_only_its_own_file(
+    tmp_path: Path, pki: TestPki
+) -> None:
+    """node/offload.py's worker makes the digest (prepare_file) while the node
+    validates: the signature is the same bytes as one made in one go, and a
+    digest of another file, or of this one before it changed, is not used."""
+    signer = signer_for(pki, SENDER)
+    source, other = tmp_path / "d.xml", tmp_path / "other.xml"
+    source.write_bytes(sample_document())
+    other.write_bytes(sample_document().replace(b"</edXML>", b" </edXML>", 1))
+    assert source.read_bytes() != other.read_bytes()
+    prepared, foreign = prepare_file(str(source)), prepare_file(str(other))
+    assert prepared is not None
+    assert foreign is not None
+    assert prepared != foreign
+
+    outputs = {}
+    for name, ahead in (("alone", None), ("ahead", prepared), ("foreign", foreign)):
+        target = tmp_path / f"{name}.xml"
+        outputs[name] = (signer.sign_file(source, target, ahead), target.read_bytes())
+    assert outputs["ahead"] == outputs["alone"]
+    assert outputs["foreign"] == outputs["alone"], "another file's digest is not signed"
+
+    source.write_bytes(source.read_bytes().replace(b"</edXML>", b"\n</edXML>", 1))
+    changed = tmp_path / "changed.xml"
+    signer.sign_file(source, changed, prepared)
+    XMLVerifier().verify(
+        changed.read_bytes(), x509_cert=signer.certificate, parser=hardened_parser()
+    )
