@@ -13,9 +13,7 @@ spool (their limit is ``limits.max_message_bytes``), nothing else takes a body.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 
@@ -80,19 +78,5 @@ def _api_of(path: str) -> str:
 @web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    requests = request.config_dict[SERVICES].metrics.requests
-    children = _children.get(requests)
-    if children is None:
-        children = _children[requests] = {}
-    key = (_api_of(request.path), response.status)
-    child = children.get(key)
-    if child is None:  # labels() takes a lock and builds its key: once per pair
-        child = requests.labels(key[0], str(key[1]))
-        if len(children) < 1024:
-            children[key] = child
-    child.inc()
+    request.config_dict[SERVICES].metrics.on_request(_api_of(request.path), response.status)
     return response
-
-
-_children: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
-"""Per requests counter: its child per (api, status), as labels() answers."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -96,6 +97,8 @@ class NodeMetrics:
             ["api", "status"],
             registry=self.registry,
         )
+        self._request_children: dict[tuple[str, int], Any] = {}
+        """``requests``' child per (api, status), as ``labels()`` answers it."""
 
         self.upstream_polls = Counter(
             "lienthong_upstream_polls",
@@ -135,6 +138,16 @@ class NodeMetrics:
                 self.upstream_messages.labels(name, outcome)
             self.upstream_last_poll.labels(name)
             self.upstream_send_failures.labels(name)
+
+    def on_request(self, api: str, status: int) -> None:
+        """One answered HTTP request. ``labels()`` takes a lock and builds its
+        key on every call: the child is looked up once per (api, status)."""
+        child = self._request_children.get((api, status))
+        if child is None:
+            child = self.requests.labels(api, str(status))
+            if len(self._request_children) < 1024:
+                self._request_children[(api, status)] = child
+        child.inc()
 
     def observe_attempt(self, kind: str, outcome: str, seconds: float) -> None:
         self.attempts.labels(kind, outcome).inc()

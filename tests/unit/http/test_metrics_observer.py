@@ -52,3 +52,17 @@ def test_attempts_to_an_upstream_are_counted_per_upstream() -> None:
     )
     assert 'lienthong_upstream_send_failures_total{upstream="national"} 1.0' in text
     assert 'upstream="g22"' not in text
+
+
+def test_requests_are_counted_by_api_and_status_past_the_child_cache() -> None:
+    metrics = NodeMetrics()
+    for _ in range(3):
+        metrics.on_request("dms", 202)
+    metrics.on_request("peer", 400)
+    for status in range(2000):  # more pairs than the cache keeps: each still counted
+        metrics.on_request("ops", status)
+    metrics.on_request("ops", 1999)
+    text = metrics.render().decode()
+    assert 'lienthong_http_requests_total{api="dms",status="202"} 3.0' in text
+    assert 'lienthong_http_requests_total{api="peer",status="400"} 1.0' in text
+    assert 'lienthong_http_requests_total{api="ops",status="1999"} 2.0' in text
