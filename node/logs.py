@@ -160,16 +160,12 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        cleaned = redact(message)  # redact() tests each text quickly first
         fields = context_fields(record)
-        texts = [v for v in fields.values() if isinstance(v, str)]
-        if may_hold_secret("\n".join((message, *texts))):  # one test for the whole record
-            cleaned = redact(message)
-            for key, value in fields.items():
-                if isinstance(value, str):
-                    fields[key] = redact(value)
-                    setattr(record, key, fields[key])
-        else:
-            cleaned = message
+        for key, value in fields.items():
+            if isinstance(value, str):
+                fields[key] = redact(value)
+                setattr(record, key, fields[key])
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         record.__dict__[_FIELDS] = fields
