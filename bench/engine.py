@@ -78,6 +78,8 @@ class LoopbackPeer:
 
 
 class Signer:
+    in_process = True
+
     def __init__(self, organ_id: str) -> None:
         self.organ_id = organ_id
 
@@ -93,6 +95,9 @@ class Keys:
 class Verifier:
     def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
         return VerificationOutcome(accepted=True)
+
+    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        return self.verify(path, at=at)
 
 
 def engine_for(store: Store) -> tuple[Engine, LoopbackPeer]:

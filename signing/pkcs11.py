@@ -50,6 +50,12 @@ class _TokenKey:
                 raise KeyMaterialError(f"PKCS#11 token refused to sign: {exc!r}") from None
 
 
+def on_token(key: object) -> bool:
+    """Whether ``key`` is on a PKCS#11 token: each signature is a call to the
+    device (a USB token takes a few hundred ms) under the session's lock."""
+    return isinstance(key, _TokenKey)
+
+
 class Pkcs11RsaKey(_TokenKey, rsa.RSAPrivateKey):
     def sign(
         self,

@@ -1,9 +1,11 @@
 """The document verifier: every signature of an envelope and of its PDF attachments.
 
 :class:`DocumentVerifier` implements :class:`node.ports.driven.Verifier` for the node
-and backs ``lienthong verify`` for auditors. The work is async (pyHanko is);
-:meth:`DocumentVerifier.verify` and :meth:`DocumentVerifier.report` are the
-thin sync wrappers, meant to run in an executor thread (CPU-bound).
+and backs ``lienthong verify`` for auditors. The work is async (pyHanko is):
+:meth:`DocumentVerifier.averify` awaits it on the caller's loop (the node, for
+a small message); :meth:`DocumentVerifier.verify` and
+:meth:`DocumentVerifier.report` are the thin sync wrappers, meant to run in an
+executor thread (CPU-bound) or the CLI, each on a private loop of its thread.
 """
 
 from __future__ import annotations
@@ -55,12 +57,21 @@ class DocumentVerifier:
         self._trust.material()
 
     def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
-        """The node's verdict under its policy (:class:`node.ports.driven.Verifier`)."""
+        """The node's verdict under its policy (:class:`node.ports.driven.Verifier`),
+        from a thread that runs no event loop (a worker thread, the CLI)."""
         try:
             report = self.report(path, at=at)
         except (MalformedXml, UnsafeXml) as exc:
-            reason = f"the document cannot be parsed: {exc.detail}"
-            return VerificationOutcome(accepted=False, reasons=(reason,), report={})
+            return _unparsable(exc)
+        return outcome_of(report)
+
+    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        """:meth:`verify` on the running event loop (the node's, for a small
+        message: no thread hop, no private loop)."""
+        try:
+            report = await self.async_report(path, at=at)
+        except (MalformedXml, UnsafeXml) as exc:
+            return _unparsable(exc)
         return outcome_of(report)
 
     def report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
@@ -215,6 +226,12 @@ def _binding_problems(
         f"no signature binds the sender {sender}: signed by {named}; the signer's organ "
         "must be the sender or be allowed to sign for it"
     ]
+
+
+def _unparsable(exc: MalformedXml | UnsafeXml) -> VerificationOutcome:
+    """A document that cannot be parsed is not verified: a refusal, not an error."""
+    reason = f"the document cannot be parsed: {exc.detail}"
+    return VerificationOutcome(accepted=False, reasons=(reason,), report={})
 
 
 def outcome_of(report: DocumentReport) -> VerificationOutcome:

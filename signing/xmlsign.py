@@ -39,6 +39,7 @@ from signing.keys import (
     check_key_matches,
     load_certificates,
 )
+from signing.pkcs11 import on_token
 from signing.streamc14n import Prepared
 from signing.streamsign import sign_stream
 
@@ -149,6 +150,14 @@ class XmlSigner:
     @property
     def certificate(self) -> x509.Certificate:
         return self._chain[0]
+
+    @property
+    def in_process(self) -> bool:
+        """True when the key is in this process's memory (a key file): a
+        signature is CPU work only, which the node does on its event loop for a
+        small message (:func:`node.engine.context.in_process`). False for a
+        PKCS#11 token, whose signatures wait on the device: in a worker thread."""
+        return not on_token(self._key)
 
     def sign(self, xml: bytes) -> bytes:
         out = io.BytesIO()

@@ -6,7 +6,9 @@ compiled at the same moment in several threads, a copy once came out broken
 ("element edXMLEnvelope is not allowed here; expected edXMLEnvelope"), and
 right after a restart under load that refused good documents with 400. Here
 each new worker thread validates a small status message before its first
-task, one thread at a time, so no request ever compiles a schema."""
+task, one thread at a time, so no request ever compiles a schema; ``serve``
+warms the event loop's own thread the same way before it listens (small
+messages are validated there, see node.engine.context.SMALL_BYTES)."""
 
 from __future__ import annotations
 

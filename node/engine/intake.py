@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from node.engine.budget import MemoryBudget, weight
-from node.engine.context import off_loop
+from node.engine.context import in_process, off_loop, small
 from node.engine.settings import EngineSettings
 from node.errors import (
     BadRequest,
@@ -80,8 +80,8 @@ def _validated_by(ahead: Future[Envelope] | None, path: Path, expected: MessageK
     return _validated_now(path, expected)
 
 
-async def validated(path: Path, expected: MessageKind) -> Envelope:
-    return await off_loop(_validated_now, path, expected)
+async def validated(path: Path, expected: MessageKind, size: int) -> Envelope:
+    return await off_loop(_validated_now, path, expected, size=size)
 
 
 # --------------------------------------------------------------------------- signatures
@@ -124,26 +124,52 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
 
 
 def _verify_now(verifier: Verifier, path: Path) -> VerificationOutcome:
-    """The verifier's verdict (blocking); a verifier that breaks on the input is
-    a refusal (400, and a 02 for a peer's document), never an acceptance and
-    never a 500."""
+    """The verifier's verdict (blocking: in a worker thread); a verifier that
+    breaks on the input is a refusal, see :func:`_not_verified`."""
     try:
         return verifier.verify(path)
     except LienthongError:
         raise
     except Exception as exc:  # noqa: BLE001 - any verifier failure means "not verified"
-        log.warning("verifier failed on %s: %s: %s", path.name, type(exc).__name__, exc)
-        return VerificationOutcome(
-            accepted=False,
-            reasons=(f"the signature could not be verified ({type(exc).__name__}: {exc})",),
-        )
+        return _not_verified(path, exc)
+
+
+async def _verify_on_loop(verifier: Verifier, path: Path) -> VerificationOutcome:
+    """:func:`_verify_now` on the event loop (a small message), same answers."""
+    try:
+        return await verifier.averify(path)
+    except LienthongError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any verifier failure means "not verified"
+        return _not_verified(path, exc)
+
+
+def _not_verified(path: Path, exc: Exception) -> VerificationOutcome:
+    """A verifier that broke on the input: a refusal (400, and a 02 for a peer's
+    document), never an acceptance and never a 500."""
+    log.warning("verifier failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+    return VerificationOutcome(
+        accepted=False,
+        reasons=(f"the signature could not be verified ({type(exc).__name__}: {exc})",),
+    )
+
+
+def _on_loop(sealing: Sealing, size: int) -> bool:
+    """A message checked on the event loop (:func:`node.engine.context.small`);
+    never one the offload process takes a pass of (waiting for its answer would
+    hold the loop), whatever ``limits.offload_bytes`` says."""
+    offload = sealing.offload
+    return small(size) and (offload is None or not offload.wants(size))
 
 
 async def verify(
     sealing: Sealing, path: Path, size: int
 ) -> tuple[VerificationOutcome, dict[str, Any]]:
     async with sealing.budget.hold(size, "the message"):
-        outcome = await off_loop(_verify_now, sealing.verifier, path)
+        if _on_loop(sealing, size):
+            outcome = await _verify_on_loop(sealing.verifier, path)
+        else:
+            outcome = await off_loop(_verify_now, sealing.verifier, path)
     return outcome, outcome_report(outcome)
 
 
@@ -160,6 +186,8 @@ async def seal_submission(
     """Per organ: the node signs (the signed bytes go to a new spool file beside
     the original) or verifies the DMS's signature; see :func:`_seal_now`."""
     async with sealing.budget.hold(body.size, "the message"):
+        if _on_loop(sealing, body.size):
+            return await _seal_on_loop(sealing, body, organ, signed)
         return await off_loop(_seal_now, sealing, body, organ, signed)
 
 
@@ -184,18 +212,51 @@ def _seal_now(
 
     Once signed, the original is deleted (in the same trip): only the signed
     copy is stored."""
-    path = body.path
+    signer, verify_first = _sealer(sealing, organ, signed)
+    outcome = _verify_now(sealing.verifier, body.path) if verify_first else None
+    return _sealed_by(body, organ, signer, outcome, prepared)
+
+
+async def _seal_on_loop(sealing: Sealing, body: IncomingBody, organ: str, signed: bool) -> Sealed:
+    """:func:`_seal_now` for a small message, on the event loop: the same steps
+    and answers, the verification awaited here; a signer whose signature waits
+    on a device (:func:`node.engine.context.in_process`) signs in a thread."""
+    signer, verify_first = _sealer(sealing, organ, signed)
+    outcome = await _verify_on_loop(sealing.verifier, body.path) if verify_first else None
+    if signer is not None and not in_process(signer):
+        return await off_loop(_sealed_by, body, organ, signer, outcome)
+    return _sealed_by(body, organ, signer, outcome)
+
+
+def _sealer(sealing: Sealing, organ: str, signed: bool) -> tuple[Signer | None, bool]:
+    """Who seals for ``organ``: None where its DMS signs (the node verifies),
+    else the node's signer for it (none: SigningFailed, before anything is
+    verified); and whether the message's signatures are verified first."""
     if sealing.settings.signing_mode(organ) is SigningMode.DMS:
-        outcome = _verify_now(sealing.verifier, path)
-        if not outcome.accepted:
-            raise rejected(outcome, f"the message from {organ}")
-        return Sealed(path, body.size, body.sha256, outcome_report(outcome))
+        return None, True
     signer = sealing.keys.signer_for(organ)
     if signer is None:
         raise SigningFailed(f"the node signs for {organ} but holds no key for it")
+    return signer, signed
+
+
+def _sealed_by(
+    body: IncomingBody,
+    organ: str,
+    signer: Signer | None,
+    outcome: VerificationOutcome | None,
+    prepared: Future[object] | None = None,
+) -> Sealed:
+    """The seal once the verdict on the message's own signatures is in
+    (``outcome``; None: not verified, the node signs an unsigned message)."""
+    path = body.path
+    if signer is None:
+        assert outcome is not None  # where the DMS signs, the node verifies
+        if not outcome.accepted:
+            raise rejected(outcome, f"the message from {organ}")
+        return Sealed(path, body.size, body.sha256, outcome_report(outcome))
     verification: dict[str, Any] = {"signed_by_node": organ}
-    if signed:
-        outcome = _verify_now(sealing.verifier, path)
+    if outcome is not None:
         failing = failing_signatures(outcome)
         if failing:
             raise SignatureRejected(
@@ -281,12 +342,15 @@ async def check_submission(
     """Validate, ``check`` the envelope (who may send it), and sign or verify it
     for its sender, in one trip off the loop under the signature budget."""
     if not _fits_budget(sealing, body.size):
-        envelope = await validated(body.path, expected)
+        envelope = await validated(body.path, expected, body.size)
         check(envelope)
         return Checked(envelope)
     files.now(body.path, signed_copy(body.path))  # either may exist if we are cancelled
     async with sealing.budget.hold(body.size, "the message"):
-        checked = await off_loop(_check_submission_now, sealing, body, expected, check)
+        if _on_loop(sealing, body.size):
+            checked = await _check_submission_on_loop(sealing, body, expected, check)
+        else:
+            checked = await off_loop(_check_submission_now, sealing, body, expected, check)
     if checked.seal is not None:
         files.now(checked.seal.path)
     return checked
@@ -312,6 +376,23 @@ def _check_submission_now(
             prepared.cancel()  # refused before the seal: not needed (a no-op once it ran)
 
 
+async def _check_submission_on_loop(
+    sealing: Sealing,
+    body: IncomingBody,
+    expected: MessageKind,
+    check: Callable[[Envelope], None],
+) -> Checked:
+    """:func:`_check_submission_now` for a small message, on the event loop
+    (nothing to prepare ahead: the offload process takes no small message)."""
+    envelope = _validated_now(body.path, expected)
+    check(envelope)
+    try:
+        seal = await _seal_on_loop(sealing, body, envelope.sender, envelope.signature_count > 0)
+    except Exception as exc:  # noqa: BLE001 - raised by Checked.sealed, in the old order
+        return Checked(envelope, failure=exc)
+    return Checked(envelope, seal)
+
+
 def _prepare_ahead(sealing: Sealing, body: IncomingBody) -> Future[object] | None:
     """A big document's signature digest, started in the offload process while
     this thread validates it, where the node signs for some organ."""
@@ -330,11 +411,16 @@ async def check_transfer(
     """Validate, ``check`` the envelope (recipients, the peer), and verify it,
     in one trip off the loop under the signature budget."""
     if not _fits_budget(sealing, body.size):
-        envelope = await validated(body.path, expected)
+        envelope = await validated(body.path, expected, body.size)
         check(envelope)
         return (envelope, *await verify(sealing, body.path, body.size))
     async with sealing.budget.hold(body.size, "the message"):
-        envelope, outcome = await off_loop(_check_transfer_now, sealing, body, expected, check)
+        if _on_loop(sealing, body.size):  # as _check_transfer_now without the offload
+            envelope = _validated_now(body.path, expected)
+            check(envelope)
+            outcome = await _verify_on_loop(sealing.verifier, body.path)
+        else:
+            envelope, outcome = await off_loop(_check_transfer_now, sealing, body, expected, check)
     return envelope, outcome, outcome_report(outcome)
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from node import edxml
 from node.engine.budget import MemoryBudget
-from node.engine.context import off_loop
+from node.engine.context import in_process, off_loop
 from node.engine.idempotency import status_key
 from node.engine.plan import Placement
 from node.model import (
@@ -94,8 +94,10 @@ class StatusWriter:
                 self.node_organ,
             )
             return xml
+        # a status is small: signed on the loop, unless the key is on a device
+        size = len(xml) if in_process(signer) else None
         async with self.signatures.hold(len(xml), "the status message"):
-            signed: bytes = await off_loop(signer.sign, xml)
+            signed: bytes = await off_loop(signer.sign, xml, size=size)
         return signed
 
     async def build(

@@ -78,7 +78,10 @@ class TransferMeta:
 
 class Signer(Protocol):
     """Signs an envelope for one organisation (domain §5). CPU-bound: callers run it
-    in an executor."""
+    in an executor, or on the event loop for a small message when the signer
+    has an ``in_process`` attribute that is True (the key is in this process's
+    memory, so a signature never waits on a device; see
+    :func:`node.engine.context.in_process`)."""
 
     organ_id: str
 
@@ -107,6 +110,12 @@ class Verifier(Protocol):
     def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
         """Verify every signature in the envelope stored at ``path`` (and its PDF
         attachments). CPU-bound: callers run it in an executor."""
+        ...
+
+    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        """The same verdict as :meth:`verify`, awaited on the running event loop
+        (a small message is verified there, with no thread hop). CPU-bound while
+        it runs; it may only wait for I/O by awaiting (fetching revocation data)."""
         ...
 
 

@@ -21,7 +21,10 @@ SIGNED_MARK = b"<!-- signed by "
 
 
 class FakeSigner:
-    """Appends a comment naming the organ (still well-formed XML)."""
+    """Appends a comment naming the organ (still well-formed XML); a key in
+    memory (``in_process``: small messages are signed on the event loop)."""
+
+    in_process = True
 
     def __init__(self, organ_id: str) -> None:
         self.organ_id = organ_id
@@ -52,6 +55,10 @@ class FakeVerifier:
             signer_organs=("000.00.00.G22",),
             report={"signatures": 1, "fake": True},
         )
+
+    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+        """:meth:`verify` (a test that replaces ``verify`` changes both)."""
+        return self.verify(path, at=at)
 
 
 @dataclass(frozen=True)

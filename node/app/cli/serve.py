@@ -48,11 +48,12 @@ async def serve(config: Config, **options: Any) -> int:
     """Start the node, print its URLs, wait for SIGTERM/SIGINT, stop gracefully.
     ``options`` go to :class:`node.app.bootstrap.NodeService` (tests pass a core)."""
     from node.app.bootstrap import NodeService
-    from node.app.warmup import use_warm_executor
+    from node.app.warmup import use_warm_executor, warm_thread
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     use_warm_executor(loop)
+    warm_thread()  # the loop's own thread validates small messages (node.engine.context)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     service = NodeService(config, **options)

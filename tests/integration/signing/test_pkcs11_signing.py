@@ -65,6 +65,8 @@ def test_token_key_signs_and_verifies(
 
     assert report.accepted, report.reasons()
     assert report.signatures[0].algorithm == algorithm
+    # each signature waits on the device: never on the node's event loop
+    assert getattr(signer, "in_process", None) is False
 
 
 @pytest.mark.softhsm

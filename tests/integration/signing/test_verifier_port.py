@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,54 @@ def test_key_ring_refuses_two_keys_for_one_organ(pki: TestPki) -> None:
     spec = OrganKey(SENDER, cert=material.cert, key=material.key)
     with pytest.raises(KeyMaterialError, match="two signing keys"):
         build_key_ring([spec, spec])
+
+
+# --------------------------------------------------------------------------- averify: on the loop
+
+
+async def test_averify_on_a_running_loop_answers_as_verify(pki: TestPki, tmp_path: Path) -> None:
+    signer = _key_ring(pki).signer_for(SENDER)
+    assert signer is not None
+    signed = tmp_path / "signed.edxml"
+    signed.write_bytes(signer.sign(sample_document()))
+    unsigned = tmp_path / "unsigned.edxml"
+    unsigned.write_bytes(sample_document())
+    broken = tmp_path / "broken.edxml"
+    broken.write_bytes(b"<edXML><unclosed></edXML>")
+    tampered = tmp_path / "tampered.edxml"
+    tampered.write_bytes(signed.read_bytes().replace(b"UBND", b"UBNX", 1))
+    verifier = _verifier(pki)
+
+    for path in (signed, unsigned, broken, tampered):
+        on_loop = await verifier.averify(path)  # no private loop: this one is running
+        in_thread = await asyncio.to_thread(verifier.verify, path)
+        assert (on_loop.accepted, on_loop.reasons) == (in_thread.accepted, in_thread.reasons)
+        assert on_loop.signer_organs == in_thread.signer_organs
+    assert (await verifier.averify(signed)).accepted
+    assert not (await verifier.averify(tampered)).accepted
+    assert (await verifier.averify(broken)).reasons[0].startswith("the document cannot be parsed")
+
+
+async def test_averify_of_a_missing_file_raises_unreadable(pki: TestPki, tmp_path: Path) -> None:
+    with pytest.raises(DocumentUnreadable, match="cannot read"):
+        await _verifier(pki).averify(tmp_path / "missing.edxml")
+
+
+def test_a_file_key_signs_in_process(pki: TestPki) -> None:
+    signer = _key_ring(pki).signer_for(SENDER)
+    assert getattr(signer, "in_process", None) is True
+
+
+def test_a_token_key_does_not_sign_in_process(pki: TestPki) -> None:
+    """Without a device: a key object of the PKCS#11 kind (every signature a call
+    to the token) makes a signer that the node never runs on its event loop."""
+    import threading
+
+    from signing.keys import load_certificates
+    from signing.pkcs11 import Pkcs11RsaKey
+    from signing.xmlsign import XmlSigner
+
+    chain = load_certificates(pki.organ(SENDER).cert)
+    public = chain[0].public_key()
+    signer = XmlSigner(SENDER, Pkcs11RsaKey(None, None, public, threading.Lock()), chain)
+    assert signer.in_process is False

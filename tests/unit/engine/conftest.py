@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from node.engine import Engine, EngineSettings
+from node.engine import context as engine_context
 from node.model import MessageKind
 from node.ports.api import DmsPrincipal, IncomingBody, PeerPrincipal, SubmitResult
 from node.retry import RetryPolicy
@@ -146,3 +147,13 @@ async def make_node(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 async def node(make_node: Callable[..., Any]) -> Node:
     n: Node = await make_node()
     return n
+
+
+@pytest.fixture(params=["on-loop", "in-threads"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test twice: small messages checked on the event loop (the default,
+    node.engine.context.SMALL_BYTES), and every message in the worker threads,
+    as a big one is. The answers must be the same."""
+    if request.param == "in-threads":
+        monkeypatch.setattr(engine_context, "SMALL_BYTES", -1)
+    return str(request.param)

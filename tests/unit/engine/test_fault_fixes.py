@@ -16,6 +16,8 @@ from tests.support.messages import document, status_code
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node
 from tests.unit.engine.test_receive import meta, receive
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 async def test_same_message_id_with_other_bytes_is_a_conflict(node: Node) -> None:
     first, _ = document(VPCP, (STTTT,), number=1)

@@ -24,6 +24,8 @@ from tests.unit.engine.conftest import (
     Node,
 )
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 DOC = MessageKind.DOCUMENT
 HOPS = (
     Hop(VPCP, T0 - timedelta(seconds=5), Direction.IN),

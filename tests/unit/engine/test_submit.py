@@ -25,6 +25,8 @@ from tests.support.engine_fakes import SIGNED_MARK
 from tests.support.messages import document, status_code
 from tests.unit.engine.conftest import DMS_STTTT, DMS_UBND, STTTT, UBND, VPCP, Node, routing
 
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 async def _all_messages(node: Node) -> list[str]:
     page, _ = await node.store.search(SearchFilter(), limit=100, after=None)
