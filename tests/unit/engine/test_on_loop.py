@@ -225,6 +225,29 @@ async def test_a_big_peer_document_is_still_verified_in_the_executor(
     assert executor.signatures() == []  # its automatic 01 is small
 
 
+class EagerOffload:
+    """An offload process that wants every message (``limits.offload_bytes = 1``)
+    but is busy (its submit answers None: the node does the pass itself)."""
+
+    def wants(self, size: int) -> bool:
+        return True
+
+    def submit(self, size: int, fn: Callable[..., Any], *args: Any) -> None:
+        return None
+
+
+async def test_a_small_message_the_offload_process_wants_is_checked_in_the_executor(
+    node: Node, executor: Executor
+) -> None:
+    exchange = node.engine.exchange
+    exchange.sealing = dataclasses.replace(exchange.sealing, offload=EagerOffload())
+    data, _ = document(VPCP, (STTTT,))
+
+    await receive(node, data, meta())
+
+    assert executor.engine_work() == ["_check_transfer_now"]  # never waiting on it on the loop
+
+
 # --------------------------------------------------------------------------- a key on a device
 
 
