@@ -9,14 +9,19 @@ writer reads too), no files.
 
 A transaction body runs whole on the database thread: its :class:`SqliteTx`
 answers each query at once, so the body's coroutine completes in one step and
-a transaction costs one thread hop, however many queries it runs."""
+a transaction costs one thread hop, however many queries it runs. A quick
+read (a point query by key, a small body) costs none: it runs on the event
+loop's own ``query_only`` connection, which never waits for a lock (WAL
+readers rarely need one; when one would, the read goes to the reader's
+thread instead)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +32,7 @@ from node.store.connector import Body
 from node.store.records import MessageRecord, NewMessage
 from node.store.rows import iso
 from node.store.sqlite.blobs import FileBlobs, FileBody, MemoryBlobs
-from node.store.sqlite.connection import MEMORY, Db, schema_version, transaction
+from node.store.sqlite.connection import MEMORY, Db, connect, schema_version, transaction
 from node.store.sqlstore import SqlStore
 
 T = TypeVar("T")
@@ -66,6 +71,9 @@ class SqliteConnector:
             self._read = Db(path, busy_timeout=busy_timeout, reader=True)
             self._blobs = FileBlobs(path.parent / "blobs")
         self._q = self.writer.q
+        self._quick: sqlite3.Connection | None = None
+        """The event loop's own reader (quick reads), made and used on one thread."""
+        self._quick_thread = 0
 
     def __repr__(self) -> str:
         return f"SqliteConnector({str(self.path)!r})"
@@ -80,6 +88,12 @@ class SqliteConnector:
             if self._read is not self.writer:
                 await self._read.open()
             await self.writer.run(self._open_blobs)
+            if self._read is not self.writer:
+                try:  # a file open, once: on the loop that will use it
+                    self._quick = connect(self.path, busy_timeout=0.0, reader=True)
+                except sqlite3.Error as exc:
+                    raise StoreUnavailable(f"SQLite store {self.path}: {exc}") from exc
+                self._quick_thread = threading.get_ident()
         except BaseException:
             await self._read.close()
             await self.writer.close()
@@ -93,6 +107,9 @@ class SqliteConnector:
         self._blobs.open(rows_exist)
 
     async def close(self) -> None:
+        if self._quick is not None:
+            quick, self._quick = self._quick, None
+            quick.close()
         await self._read.close()
         await self.writer.close()
         self._blobs.close()
@@ -103,8 +120,29 @@ class SqliteConnector:
     async def write(self, body: Body[T], /, *args: Any) -> T:
         return await self.writer.run(self._run, body, args, "write")
 
-    async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
+    async def read(
+        self, body: Body[T], /, *args: Any, consistent: bool = False, quick: bool = False
+    ) -> T:
+        if quick and not consistent:
+            return await self._quickly(self._run, body, args, None)
         return await self._read.run(self._run, body, args, "read" if consistent else None)
+
+    async def _quickly(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """``fn(conn, *args)`` on the loop's reader, with no thread hop (a point
+        read costs less than the hop would); on the reader's thread when it would
+        wait for a lock, or when called from another thread than the one that
+        opened the store."""
+        quick = self._quick
+        if quick is not None and threading.get_ident() == self._quick_thread:
+            try:
+                return fn(quick, *args)
+            except sqlite3.OperationalError as exc:
+                code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+                if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    raise StoreUnavailable(f"SQLite store {self.path}: {exc}") from exc
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreUnavailable(f"SQLite store {self.path}: {exc}") from exc
+        return await self._read.run(fn, *args)
 
     def _run(
         self, conn: sqlite3.Connection, body: Body[T], args: tuple[Any, ...], tx: str | None
@@ -198,8 +236,8 @@ class InlineBody:
         self.sha256 = message.sha256
 
     async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        c = self._connector  # the reader maps OSError and sqlite3 errors to StoreUnavailable
-        data = await c._read.run(c._inline_body, self._message_id)
+        c = self._connector  # OSError and sqlite3 errors come as StoreUnavailable
+        data = await c._quickly(c._inline_body, self._message_id)
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
 

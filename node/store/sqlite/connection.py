@@ -183,23 +183,13 @@ class Db:
         memory = str(self.path) == MEMORY
         if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=True
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != ("memory" if memory else "wal"):
-                raise StoreUnavailable(f"SQLite store {self.path}: cannot switch to WAL mode")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            if self._reader:
-                conn.execute("PRAGMA query_only=ON")
-            else:
+        conn = connect(self.path, busy_timeout=self._busy_timeout, reader=self._reader)
+        if not self._reader:
+            try:
                 _migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
+            except BaseException:
+                conn.close()
+                raise
         self._conn = conn
 
     async def close(self) -> None:
@@ -210,6 +200,26 @@ class Db:
             self._conn = None
         self._executor.shutdown(wait=True)
         self._executor = None
+
+
+def connect(path: Path, *, busy_timeout: float, reader: bool) -> sqlite3.Connection:
+    """A connection in WAL mode, ``synchronous=FULL``; a reader is ``query_only``.
+    It may be used only by the thread that made it."""
+    memory = str(path) == MEMORY
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != ("memory" if memory else "wal"):
+            raise StoreUnavailable(f"SQLite store {path}: cannot switch to WAL mode")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if reader:
+            conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _outcome(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
