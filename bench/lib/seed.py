@@ -108,6 +108,10 @@ def clone_pending_sqlite(db: Path, blobs: Path, total: int, now: datetime) -> in
         }
         if not originals:
             raise RuntimeError("backlog: nothing pending to copy")
+        inline = {
+            r["message_id"]: r["data"]
+            for r in conn.execute("SELECT message_id, data FROM message_bodies")
+        }
         conn.execute(
             "UPDATE deliveries SET due_at = ?, next_attempt_at = ? WHERE state = 'pending'",
             (_iso(now), _iso(now)),
@@ -115,7 +119,7 @@ def clone_pending_sqlite(db: Path, blobs: Path, total: int, now: datetime) -> in
         made = len(deliveries)
         i = 0
         while made < total:
-            batch_m, batch_d = [], []
+            batch_m, batch_d, batch_b = [], [], []
             for _ in range(min(BATCH, total - made)):
                 src = originals[i % len(originals)]
                 i += 1
@@ -128,11 +132,20 @@ def clone_pending_sqlite(db: Path, blobs: Path, total: int, now: datetime) -> in
                 d.update(id=new_id(), message_id=mid, due_at=_iso(now), attempts=0,
                          next_attempt_at=_iso(now), last_error=None)  # fmt: skip
                 batch_d.append(d)
-                shard = blobs / mid[:2]
-                shard.mkdir(exist_ok=True)
-                os.link(blobs / src["id"][:2] / src["id"], shard / mid)
+                if src["id"] in inline:  # a small body: a row of its own
+                    batch_b.append({"message_id": mid, "data": inline[src["id"]]})
+                else:
+                    shard = blobs / mid[:2]
+                    shard.mkdir(exist_ok=True)
+                    os.link(blobs / src["id"][:2] / src["id"], shard / mid)
             with conn:
-                for table, rows in (("messages", batch_m), ("deliveries", batch_d)):
+                for table, rows in (
+                    ("messages", batch_m),
+                    ("deliveries", batch_d),
+                    ("message_bodies", batch_b),
+                ):
+                    if not rows:
+                        continue
                     cols = list(rows[0])
                     conn.executemany(
                         f"INSERT INTO {table} ({', '.join(cols)}) "

@@ -66,8 +66,12 @@ class Connector(Protocol):
         when this returns, rolled back if it raises."""
         ...
 
-    async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
-        """``body(tx, *args)`` on a reader; ``consistent``: in one snapshot."""
+    async def read(
+        self, body: Body[T], /, *args: Any, consistent: bool = False, quick: bool = False
+    ) -> T:
+        """``body(tx, *args)`` on a reader; ``consistent``: in one snapshot;
+        ``quick``: a point read by key, which an engine may answer without a
+        thread hop (SQLite: on the event loop's own reader)."""
         ...
 
     # ------------------------------------------------------------------ hooks

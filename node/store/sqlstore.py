@@ -68,7 +68,7 @@ class SqlStore:
     # ------------------------------------------------------------------ accepting
 
     async def find_keys(self, keys: Sequence[str]) -> dict[str, KeyHit]:
-        return await self._c.read(tx.find_keys, keys)
+        return await self._c.read(tx.find_keys, keys, quick=True)
 
     async def accept(self, messages: Sequence[NewMessage]) -> AcceptOutcome:
         try:
@@ -180,7 +180,7 @@ class SqlStore:
     # ------------------------------------------------------------------ reading
 
     async def message(self, message_id: str) -> MessageRecord | None:
-        return await self._c.read(tx.message, message_id)
+        return await self._c.read(tx.message, message_id, quick=True)
 
     async def body(self, message_id: str) -> StoredBody:
         record = await self.message(message_id)
@@ -192,7 +192,7 @@ class SqlStore:
         return self._c.body(message)
 
     async def hops(self, message_id: str) -> tuple[Hop, ...]:
-        return await self._c.read(tx.hops, message_id)
+        return await self._c.read(tx.hops, message_id, quick=True)
 
     async def trace(self, message_id: str) -> TraceRecord | None:
         return await self._c.read(tx.trace, message_id, consistent=True)
@@ -216,7 +216,7 @@ class SqlStore:
         return await self._c.read(tx.inbox, organs, limit, after)
 
     async def in_inbox_of(self, message_id: str, organs: Sequence[str]) -> bool:
-        return await self._c.read(tx.in_inbox_of, message_id, organs)
+        return await self._c.read(tx.in_inbox_of, message_id, organs, quick=True)
 
     async def ack(
         self, message_id: str, organs: Sequence[str], *, at: datetime, actor: str
@@ -226,13 +226,13 @@ class SqlStore:
     # ------------------------------------------------------------------ statuses
 
     async def status_history(self, document_id: str, recipient: str) -> tuple[StatusView, ...]:
-        return await self._c.read(tx.status_history, document_id, recipient)
+        return await self._c.read(tx.status_history, document_id, recipient, quick=True)
 
     async def document_recipients(self, document_id: str, sender: str) -> tuple[str, ...]:
-        return await self._c.read(tx.document_recipients, document_id, sender)
+        return await self._c.read(tx.document_recipients, document_id, sender, quick=True)
 
     async def documents(self, document_id: str) -> tuple[MessageRecord, ...]:
-        return await self._c.read(tx.documents, document_id)
+        return await self._c.read(tx.documents, document_id, quick=True)
 
     async def feedback_facts(
         self, *, organ: str | None, since: datetime | None

@@ -12,7 +12,7 @@ from node.store.sqlite import run_now
 
 ONLY_POSTGRES = {"insert_blob", "blob_chunk", "counters_compact_lock", "counters_compact"}
 ONLY_POSTGRES |= {"migrate_lock"}
-ONLY_SQLITE = {"blob_ids_with_rows"}
+ONLY_SQLITE = {"blob_ids_with_rows", "insert_inline_body", "inline_body"}
 
 
 def test_both_dialects_name_the_same_queries() -> None:

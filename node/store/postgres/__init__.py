@@ -121,7 +121,10 @@ class PostgresConnector:
         async with translated(self._where), self.pool.acquire() as conn, conn.transaction():
             return await body(PgTx(conn, self._q), *args)
 
-    async def read(self, body: Body[T], /, *args: Any, consistent: bool = False) -> T:
+    async def read(
+        self, body: Body[T], /, *args: Any, consistent: bool = False, quick: bool = False
+    ) -> T:
+        del quick  # a pooled connection answers without a thread hop anyway
         async with translated(self._where), self.pool.acquire() as conn:
             if not consistent:
                 return await body(PgTx(conn, self._q), *args)

@@ -14,6 +14,12 @@ VALUES (:id, :origin_id, :kind, :document_id, :sender, :recipients, :priority,
     :status_code, :source, :source_name, :received_at, :size, :sha256, :state, :due_date,
     :verification);
 
+-- name: insert_inline_body
+INSERT INTO message_bodies (message_id, data) VALUES (:message_id, :data);
+
+-- name: inline_body
+SELECT data FROM message_bodies WHERE message_id = :message_id;
+
 -- name: insert_key
 INSERT INTO idempotency_keys (key, message_id) VALUES (:key, :message_id);
 

@@ -71,9 +71,23 @@ class Db:
             self._pending.append((call, future, loop))
             start = not self._draining
             self._draining = True
-        if start:
-            self._executor.submit(self._drain)
+        if start:  # after this step of the loop: the calls it makes share one wake-up
+            loop.call_soon(self._start_drain)
         return await future
+
+    def _start_drain(self) -> None:
+        """Wake the database thread (a thread hand-off: once per group, not per call)."""
+        try:
+            if self._executor is None:
+                raise StoreUnavailable("the SQLite store is not open")
+            self._executor.submit(self._drain)
+        except (RuntimeError, StoreUnavailable):  # closed meanwhile: answer, never hang
+            with self._lock:
+                batch, self._pending = self._pending, []
+                self._draining = False
+            _settle_all(
+                [(c, None, StoreUnavailable(f"SQLite store {self.path} is closed")) for c in batch]
+            )
 
     def _drain(self) -> None:
         """On the database thread: run everything queued, grouped, until the queue is empty."""
@@ -85,19 +99,15 @@ class Db:
                     return
             try:
                 if len(batch) == 1:
-                    call, future, loop = batch[0]
-                    _settle(loop, future, *_outcome(call))
+                    _settle_all([(batch[0], *_outcome(batch[0][0]))])
                 else:
                     self._run_group(batch)
             except BaseException as exc:  # never leave a caller waiting, nor the queue stuck
                 failure = StoreUnavailable(f"SQLite store {self.path}: {type(exc).__name__}")
-                for _, future, loop in batch:
-                    _settle(loop, future, None, failure)
                 with self._lock:
                     rest, self._pending = self._pending, []
                     self._draining = False
-                for _, future, loop in rest:
-                    _settle(loop, future, None, failure)
+                _settle_all([(c, None, failure) for c in batch + rest])
                 raise
 
     def _run_group(self, batch: list[_Call]) -> None:
@@ -144,8 +154,7 @@ class Db:
             for index, (c, _, error) in enumerate(done):
                 if error is None:
                     done[index] = (c, None, failure)
-        for (_, future, loop), result, error in done:
-            _settle(loop, future, result, error)
+        _settle_all(done)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -183,23 +192,13 @@ class Db:
         memory = str(self.path) == MEMORY
         if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=True
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != ("memory" if memory else "wal"):
-                raise StoreUnavailable(f"SQLite store {self.path}: cannot switch to WAL mode")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            if self._reader:
-                conn.execute("PRAGMA query_only=ON")
-            else:
+        conn = connect(self.path, busy_timeout=self._busy_timeout, reader=self._reader)
+        if not self._reader:
+            try:
                 _migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
+            except BaseException:
+                conn.close()
+                raise
         self._conn = conn
 
     async def close(self) -> None:
@@ -212,6 +211,26 @@ class Db:
         self._executor = None
 
 
+def connect(path: Path, *, busy_timeout: float, reader: bool) -> sqlite3.Connection:
+    """A connection in WAL mode, ``synchronous=FULL``; a reader is ``query_only``.
+    It may be used only by the thread that made it."""
+    memory = str(path) == MEMORY
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != ("memory" if memory else "wal"):
+            raise StoreUnavailable(f"SQLite store {path}: cannot switch to WAL mode")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if reader:
+            conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _outcome(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
     try:
         return call(), None
@@ -219,22 +238,25 @@ def _outcome(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
         return None, exc
 
 
-def _settle(
-    loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[Any],
-    result: Any,
-    error: BaseException | None,
-) -> None:
-    def settle() -> None:
+def _settle_all(done: list[tuple[_Call, Any, BaseException | None]]) -> None:
+    """Answer the callers: one ``call_soon_threadsafe`` per event loop (each one
+    wakes the loop with a write to its self-pipe), not one per call."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, Any]]] = {}
+    for (_, future, loop), result, error in done:
+        by_loop.setdefault(loop, []).append((future, result, error))
+    for loop, answers in by_loop.items():
+        with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_answer, answers)
+
+
+def _answer(answers: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in answers:
         if future.done():  # cancelled, or already answered
-            return
+            continue
         if error is not None:
             future.set_exception(error)
         else:
             future.set_result(result)
-
-    with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-        loop.call_soon_threadsafe(settle)
 
 
 @contextmanager

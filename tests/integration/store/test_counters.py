@@ -159,7 +159,10 @@ _DROP = {
             for op in ("insert", "update", "delete")
         ),
         "DROP INDEX deliveries_queued_created",
-        "DELETE FROM schema_migrations WHERE name = 'counters'",
+        # and what came after the counters (the small bodies' rows: this test
+        # reads no bodies), so that the database is one of version 4
+        "DROP TABLE message_bodies",
+        "DELETE FROM schema_migrations WHERE version >= 5",
     ],
     "postgres": [
         "DROP TABLE counter_deltas",
