@@ -24,19 +24,20 @@ from typing import IO, Any
 from aiohttp import StreamReader
 from aiohttp.client_exceptions import ClientPayloadError
 
+from node.engine.context import SMALL_BYTES
 from node.errors import BadRequest, StoreUnavailable, TooLarge
 from node.ports.api import IncomingBody
 
 BATCH = 2 << 20
 """Bytes per hand-over to the writer thread; at most two batches per upload are
 in memory (one being written, one filling)."""
-INLINE_BYTES = 128 * 1024
+INLINE_BYTES = SMALL_BYTES
 """A body of at most this many bytes, whole before its first batch is due, is
 written on the event loop: one open + write + close into the page cache.
 Measured on the 2-vCPU bench VM (2026-12-07): hash + write 20 KB ~50 µs,
 128 KiB ~140 µs, 256 KiB ~760 µs; a thread hop ~40 µs of CPU when idle, more
-under load. The same bound as the engine's small messages
-(:data:`node.engine.context.SMALL_BYTES`)."""
+under load. The engine's bound for small messages, taken from it so that the
+two cannot drift apart."""
 READ_CHUNK = 256 * 1024
 SUFFIX = ".body"
 
