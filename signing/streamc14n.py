@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from xml.parsers import expat
 
 from node.errors import MalformedXml, SigningFailed, UnsafeXml
+from signing import treedigest
 from signing.envelope import DS, EDXML_NAMESPACES
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -381,6 +382,11 @@ def prepare(source: BinaryIO) -> Prepared | None:
     head = source.read(4)
     if head[:2] in (b"\xfe\xff", b"\xff\xfe") or head in (b"\x00<\x00?", b"<\x00?\x00"):
         return None  # UTF-16: the signature's bytes could not be spliced in as they are
+    source.seek(0)
+    small = source.read(treedigest.MAX_BYTES + 1)
+    if len(small) <= treedigest.MAX_BYTES and (quick := treedigest.digest_and_header_end(small)):
+        digest, header_end = quick
+        return Prepared(digest, header_end, identity(source) if is_file(source) else ())
     source.seek(0)
     c14n = Canonicaliser(["sha256"], [None])
     try:
