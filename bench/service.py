@@ -57,7 +57,8 @@ def current_rss_mb() -> float:
 
 
 class _StandInCore:
-    """ExchangeApi stand-in: takes the spooled body (deletes it) and answers."""
+    """ExchangeApi stand-in: takes the spooled body (deletes its file, if it
+    has one: a small body stays in memory) and answers."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -65,7 +66,8 @@ class _StandInCore:
     async def submit(self, body: Any, **_: Any) -> Any:
         from node.ports.api import SubmitResult
 
-        await asyncio.to_thread(body.path.unlink)
+        for path in body.files:
+            await asyncio.to_thread(path.unlink)
         self.count += 1
         return SubmitResult(f"m{self.count}", "doc", "accepted")
 

@@ -56,7 +56,7 @@ class DocumentVerifier:
         (the composition root calls this at start; ``/readyz`` may too)."""
         self._trust.material()
 
-    def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+    def verify(self, path: Path | bytes, *, at: datetime | None = None) -> VerificationOutcome:
         """The node's verdict under its policy (:class:`node.ports.driven.Verifier`),
         from a thread that runs no event loop (a worker thread, the CLI)."""
         try:
@@ -65,7 +65,9 @@ class DocumentVerifier:
             return _unparsable(exc)
         return outcome_of(report)
 
-    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+    async def averify(
+        self, path: Path | bytes, *, at: datetime | None = None
+    ) -> VerificationOutcome:
         """:meth:`verify` on the running event loop (the node's, for a small
         message: no thread hop, no private loop)."""
         try:
@@ -74,21 +76,24 @@ class DocumentVerifier:
             return _unparsable(exc)
         return outcome_of(report)
 
-    def report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
+    def report(self, path: Path | bytes, *, at: datetime | None = None) -> DocumentReport:
         return _thread_loop().run_until_complete(self.async_report(path, at=at))
 
-    async def async_report(self, path: Path, *, at: datetime | None = None) -> DocumentReport:
+    async def async_report(
+        self, path: Path | bytes, *, at: datetime | None = None
+    ) -> DocumentReport:
+        """The report on the file at ``path``, or on a small message in memory (bytes)."""
         if at is not None and at.tzinfo is None:
             raise ValueError("the validation time must be timezone-aware")
         checker = CertChecker(self.policy, self._trust.material(), at, self._cache)
         validation_time = at or self._clock.now()
-        if _size(path) >= STREAM_AT:  # big: never whole in memory (signing.streamverify)
+        if isinstance(path, Path) and _size(path) >= STREAM_AT:  # big: never whole in memory
             streamed = await verify_streamed(
                 path, checker, check_pdfs=self.policy.pdf is not PdfMode.OFF
             )
             if streamed is not None:
                 return self._streamed_report(path, validation_time, streamed)
-        data = _read(path)
+        data = path if isinstance(path, bytes) else _read(path)
         root = xmlsafe.parse_bytes(data, huge_tree=True).getroot()
         problems: list[str] = []
         warnings: list[str] = []
@@ -114,7 +119,7 @@ class DocumentVerifier:
             else:
                 checked = await self._check_attachments(source, checker)
         return DocumentReport(
-            path=str(path),
+            path=str(path) if isinstance(path, Path) else IN_MEMORY,
             validation_time=validation_time,
             policy=self.policy,
             signatures=xml.signatures,
@@ -190,6 +195,10 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     if holder is None or holder.loop.is_closed():
         holder = _loops.holder = _ThreadLoop()
     return holder.loop
+
+
+IN_MEMORY = "(in memory)"
+"""The report's ``path`` for a message verified from bytes."""
 
 
 def _size(path: Path) -> int:

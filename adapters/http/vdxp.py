@@ -190,7 +190,9 @@ async def send_edoc(request: web.Request) -> web.Response:
     if service is not None and service.strip().lower() != "edoc":
         raise BadRequest(f"servicetype {service!r} is not supported here (only eDoc)")
     declared = _hex(signed.require("hash-file"))
-    body = await services.spool.receive(request.content, declared=request.content_length)
+    body = await services.spool.receive(  # a file: the SDK's CRLF is cut from it in place
+        request.content, declared=request.content_length, memory=False
+    )
     try:  # the body is read first: a sender still writing it would see a broken pipe
         _check_hops(request.headers.get(HOPS), services.node_organ, services.hop_limit)
         body = await _without_sdk_crlf(body, declared)

@@ -60,7 +60,7 @@ async def store_intake(acc: Accepting, intake: Intake, files: Files) -> SubmitRe
         source=intake.source,
         source_name=intake.source_name,
         received_at=acc.clock.now(),
-        body=intake.sealed.path,
+        body=intake.sealed.body,
         size=intake.sealed.size,
         sha256=intake.sealed.sha256,
         priority=env.priority,

@@ -259,7 +259,8 @@ class GatedExchange:
         try:
             self._checkpointer.check_open()
         except AuditUnavailable:
-            await asyncio.to_thread(body.path.unlink, missing_ok=True)  # the body is ours now
+            if body.data is None:
+                await asyncio.to_thread(body.path.unlink, missing_ok=True)  # ours now
             raise
 
     def __getattr__(self, name: str) -> Any:

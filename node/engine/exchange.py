@@ -20,6 +20,7 @@ from node.engine.intake import (
     check_submission,
     check_transfer,
     rejected,
+    spilled,
     status_effects,
 )
 from node.engine.mailbox import Mailbox
@@ -67,8 +68,9 @@ class Exchange(Mailbox):
         kind: MessageKind,
         idempotency_key: str | None = None,
     ) -> SubmitResult:
-        files = Files(body.path)
+        files = Files(*body.files)
         try:
+            body = await spilled(self.sealing, body, files)
             result = await self._submit(body, principal, kind, idempotency_key, files)
             if result.duplicate:
                 self.observer.on_accept(kind, Source.DMS, duplicate=True)
@@ -167,8 +169,9 @@ class Exchange(Mailbox):
     async def receive(
         self, body: IncomingBody, *, peer: PeerPrincipal, meta: TransferMeta
     ) -> SubmitResult:
-        files = Files(body.path)
+        files = Files(*body.files)
         try:
+            body = await spilled(self.sealing, body, files)
             result = await self._receive(body, peer, meta, files)
             if result.duplicate:
                 self.observer.on_accept(meta.kind, Source.PEER, duplicate=True)
@@ -325,4 +328,4 @@ def _check_recipients(env: Envelope, meta: TransferMeta) -> None:
 
 
 def _sealed(body: IncomingBody, report: Mapping[str, Any]) -> Sealed:
-    return Sealed(body.path, body.size, body.sha256, report)
+    return Sealed(body.source, body.size, body.sha256, report)

@@ -36,16 +36,17 @@ from node.ports.driven import Hop, KeyRing, Signer, VerificationOutcome, Verifie
 from node.status_rules import fold, sent_by_sender
 from node.store.port import Store
 from node.store.records import NewStatusEntry, Source
-from node.validation import valid_envelope_of_file, validate_file
+from node.validation import valid_envelope_of_file, validate_bytes, validate_file
 
 log = logging.getLogger(__name__)
 
 HEADER_PATH = "/edXML/edXMLEnvelope/edXMLHeader"
 
 
-def _validated_now(path: Path, expected: MessageKind) -> Envelope:
-    """Validate the file and read its envelope (blocking: off the event loop)."""
-    report = validate_file(path)
+def _validated_now(source: Path | bytes, expected: MessageKind) -> Envelope:
+    """Validate the message (a file, or small bytes in memory) and read its
+    envelope (blocking: off the event loop, unless small)."""
+    report = validate_bytes(source) if isinstance(source, bytes) else validate_file(source)
     report.raise_for_issues()
     envelope = report.envelope  # built on first read: here, off the event loop
     if envelope is None:  # pragma: no cover - a valid report always carries one
@@ -67,7 +68,9 @@ def _expected(envelope: Envelope, expected: MessageKind) -> Envelope:
     return envelope
 
 
-def _validated_by(ahead: Future[Envelope] | None, path: Path, expected: MessageKind) -> Envelope:
+def _validated_by(
+    ahead: Future[Envelope] | None, path: Path | bytes, expected: MessageKind
+) -> Envelope:
     """The envelope the offload process validated (its refusal is the
     message's: raised as is), or, when the process failed, validated here."""
     if ahead is not None:
@@ -80,7 +83,7 @@ def _validated_by(ahead: Future[Envelope] | None, path: Path, expected: MessageK
     return _validated_now(path, expected)
 
 
-async def validated(path: Path, expected: MessageKind, size: int) -> Envelope:
+async def validated(path: Path | bytes, expected: MessageKind, size: int) -> Envelope:
     return await off_loop(_validated_now, path, expected, size=size)
 
 
@@ -105,9 +108,10 @@ class Sealing:
 
 @dataclass(frozen=True)
 class Sealed:
-    """The bytes to store and what the node knows about their signatures."""
+    """The bytes to store (a spooled file, or small ones in memory) and what
+    the node knows about their signatures."""
 
-    path: Path
+    body: Path | bytes
     size: int
     sha256: str
     verification: Mapping[str, Any]
@@ -123,7 +127,7 @@ def outcome_report(outcome: VerificationOutcome) -> dict[str, Any]:
     }
 
 
-def _verify_now(verifier: Verifier, path: Path) -> VerificationOutcome:
+def _verify_now(verifier: Verifier, path: Path | bytes) -> VerificationOutcome:
     """The verifier's verdict (blocking: in a worker thread); a verifier that
     breaks on the input is a refusal, see :func:`_not_verified`."""
     try:
@@ -134,7 +138,7 @@ def _verify_now(verifier: Verifier, path: Path) -> VerificationOutcome:
         return _not_verified(path, exc)
 
 
-async def _verify_on_loop(verifier: Verifier, path: Path) -> VerificationOutcome:
+async def _verify_on_loop(verifier: Verifier, path: Path | bytes) -> VerificationOutcome:
     """:func:`_verify_now` on the event loop (a small message), same answers."""
     try:
         return await verifier.averify(path)
@@ -144,10 +148,11 @@ async def _verify_on_loop(verifier: Verifier, path: Path) -> VerificationOutcome
         return _not_verified(path, exc)
 
 
-def _not_verified(path: Path, exc: Exception) -> VerificationOutcome:
+def _not_verified(path: Path | bytes, exc: Exception) -> VerificationOutcome:
     """A verifier that broke on the input: a refusal (400, and a 02 for a peer's
     document), never an acceptance and never a 500."""
-    log.warning("verifier failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+    name = path.name if isinstance(path, Path) else f"a message of {len(path)} bytes"
+    log.warning("verifier failed on %s: %s: %s", name, type(exc).__name__, exc)
     return VerificationOutcome(
         accepted=False,
         reasons=(f"the signature could not be verified ({type(exc).__name__}: {exc})",),
@@ -163,7 +168,7 @@ def _on_loop(sealing: Sealing, size: int) -> bool:
 
 
 async def verify(
-    sealing: Sealing, path: Path, size: int
+    sealing: Sealing, path: Path | bytes, size: int
 ) -> tuple[VerificationOutcome, dict[str, Any]]:
     async with sealing.budget.hold(size, "the message"):
         if _on_loop(sealing, size):
@@ -213,7 +218,7 @@ def _seal_now(
     Once signed, the original is deleted (in the same trip): only the signed
     copy is stored."""
     signer, verify_first = _sealer(sealing, organ, signed)
-    outcome = _verify_now(sealing.verifier, body.path) if verify_first else None
+    outcome = _verify_now(sealing.verifier, body.source) if verify_first else None
     return _sealed_by(body, organ, signer, outcome, prepared)
 
 
@@ -222,7 +227,7 @@ async def _seal_on_loop(sealing: Sealing, body: IncomingBody, organ: str, signed
     and answers, the verification awaited here; a signer whose signature waits
     on a device (:func:`node.engine.context.in_process`) signs in a thread."""
     signer, verify_first = _sealer(sealing, organ, signed)
-    outcome = await _verify_on_loop(sealing.verifier, body.path) if verify_first else None
+    outcome = await _verify_on_loop(sealing.verifier, body.source) if verify_first else None
     if signer is not None and not in_process(signer):
         return await off_loop(_sealed_by, body, organ, signer, outcome)
     return _sealed_by(body, organ, signer, outcome)
@@ -249,12 +254,11 @@ def _sealed_by(
 ) -> Sealed:
     """The seal once the verdict on the message's own signatures is in
     (``outcome``; None: not verified, the node signs an unsigned message)."""
-    path = body.path
     if signer is None:
         assert outcome is not None  # where the DMS signs, the node verifies
         if not outcome.accepted:
             raise rejected(outcome, f"the message from {organ}")
-        return Sealed(path, body.size, body.sha256, outcome_report(outcome))
+        return Sealed(body.source, body.size, body.sha256, outcome_report(outcome))
     verification: dict[str, Any] = {"signed_by_node": organ}
     if outcome is not None:
         failing = failing_signatures(outcome)
@@ -265,6 +269,10 @@ def _sealed_by(
                 failing,
             )
         verification["earlier_signatures"] = outcome_report(outcome)
+    if body.data is not None:  # small, in memory: signed there too
+        signed = signer.sign(body.data)
+        return Sealed(signed, len(signed), hashlib.sha256(signed).hexdigest(), verification)
+    path = body.path
     target = signed_copy(path)
     size, digest = sign_file(signer, path, target, result_or_none(prepared))
     path.unlink(missing_ok=True)
@@ -286,9 +294,10 @@ class Files:
     def __init__(self, *paths: Path) -> None:
         self.paths = list(paths)
 
-    def now(self, *paths: Path) -> None:
-        """The files owned from here on (a seal replaced the original)."""
-        self.paths = list(paths)
+    def now(self, *bodies: Path | bytes) -> None:
+        """The files owned from here on (a seal replaced the original; bytes in
+        memory are no file to delete)."""
+        self.paths = [body for body in bodies if isinstance(body, Path)]
 
     def handed_over(self) -> None:
         """The store owns them now (``Store.accept`` moves or deletes them)."""
@@ -298,6 +307,27 @@ class Files:
         paths, self.paths = tuple(self.paths), []
         if paths:
             await asyncio.to_thread(_unlink_all, paths)
+
+
+async def spilled(sealing: Sealing, body: IncomingBody, files: Files) -> IncomingBody:
+    """``body``, on disk where the offload process is to take a pass of it (it
+    reads files, and ``limits.offload_bytes`` may be set below the bound of
+    bodies the spool keeps in memory); any other body as it is."""
+    offload = sealing.offload
+    if body.data is None or offload is None or not offload.wants(body.size):
+        return body
+    files.now(body.path)  # from before the write: a cancelled one leaves no file
+    await asyncio.to_thread(_write_new, body.path, body.data)
+    return IncomingBody(body.path, body.size, body.sha256)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    try:
+        with path.open("xb") as out:
+            out.write(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise StoreUnavailable(f"cannot write the spool file: {exc.strerror or exc}") from exc
 
 
 def _unlink_all(paths: Iterable[Path]) -> None:
@@ -328,7 +358,7 @@ class Checked:
         seal = await seal_submission(  # too big for the signature budget: it refuses
             sealing, body, self.envelope.sender, signed=self.envelope.signature_count > 0
         )
-        files.now(seal.path)
+        files.now(seal.body)
         return seal
 
 
@@ -342,17 +372,18 @@ async def check_submission(
     """Validate, ``check`` the envelope (who may send it), and sign or verify it
     for its sender, in one trip off the loop under the signature budget."""
     if not _fits_budget(sealing, body.size):
-        envelope = await validated(body.path, expected, body.size)
+        envelope = await validated(body.source, expected, body.size)
         check(envelope)
         return Checked(envelope)
-    files.now(body.path, signed_copy(body.path))  # either may exist if we are cancelled
+    if body.data is None:
+        files.now(body.path, signed_copy(body.path))  # either may exist if we are cancelled
     async with sealing.budget.hold(body.size, "the message"):
         if _on_loop(sealing, body.size):
             checked = await _check_submission_on_loop(sealing, body, expected, check)
         else:
             checked = await off_loop(_check_submission_now, sealing, body, expected, check)
     if checked.seal is not None:
-        files.now(checked.seal.path)
+        files.now(checked.seal.body)
     return checked
 
 
@@ -364,7 +395,7 @@ def _check_submission_now(
 ) -> Checked:
     prepared = _prepare_ahead(sealing, body)
     try:
-        envelope = _validated_now(body.path, expected)
+        envelope = _validated_now(body.source, expected)
         check(envelope)
         try:
             seal = _seal_now(sealing, body, envelope.sender, envelope.signature_count > 0, prepared)
@@ -384,7 +415,7 @@ async def _check_submission_on_loop(
 ) -> Checked:
     """:func:`_check_submission_now` for a small message, on the event loop
     (nothing to prepare ahead: the offload process takes no small message)."""
-    envelope = _validated_now(body.path, expected)
+    envelope = _validated_now(body.source, expected)
     check(envelope)
     try:
         seal = await _seal_on_loop(sealing, body, envelope.sender, envelope.signature_count > 0)
@@ -399,6 +430,8 @@ def _prepare_ahead(sealing: Sealing, body: IncomingBody) -> Future[object] | Non
     offload, prepare = sealing.offload, sealing.prepare
     if offload is None or prepare is None or not sealing.settings.node_signs_any:
         return None
+    if body.data is not None:  # in memory: not another process's to read
+        return None
     return offload.submit(body.size, prepare, str(body.path))
 
 
@@ -411,14 +444,14 @@ async def check_transfer(
     """Validate, ``check`` the envelope (recipients, the peer), and verify it,
     in one trip off the loop under the signature budget."""
     if not _fits_budget(sealing, body.size):
-        envelope = await validated(body.path, expected, body.size)
+        envelope = await validated(body.source, expected, body.size)
         check(envelope)
-        return (envelope, *await verify(sealing, body.path, body.size))
+        return (envelope, *await verify(sealing, body.source, body.size))
     async with sealing.budget.hold(body.size, "the message"):
         if _on_loop(sealing, body.size):  # as _check_transfer_now without the offload
-            envelope = _validated_now(body.path, expected)
+            envelope = _validated_now(body.source, expected)
             check(envelope)
-            outcome = await _verify_on_loop(sealing.verifier, body.path)
+            outcome = await _verify_on_loop(sealing.verifier, body.source)
         else:
             envelope, outcome = await off_loop(_check_transfer_now, sealing, body, expected, check)
     return envelope, outcome, outcome_report(outcome)
@@ -434,12 +467,12 @@ def _check_transfer_now(
     verifies it; the answer is the one of validating first (its refusal, then
     ``check``'s, then the verdict)."""
     ahead = None
-    if sealing.offload is not None:
+    if sealing.offload is not None and body.data is None:
         ahead = sealing.offload.submit(body.size, valid_envelope_of_file, str(body.path))
     if ahead is None:
-        envelope = _validated_now(body.path, expected)
+        envelope = _validated_now(body.source, expected)
         check(envelope)
-        return envelope, _verify_now(sealing.verifier, body.path)
+        return envelope, _verify_now(sealing.verifier, body.source)
     failure: LienthongError | None = None
     try:
         outcome = _verify_now(sealing.verifier, body.path)

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IncomingBody:
-    """A request body spooled to a local file by the adapter while it streamed in.
+    """A request body spooled to a local file by the adapter while it streamed in,
+    or, when small, held in memory (``data``; nothing is written at ``path``,
+    which still names it in logs).
 
     Ownership passes to the engine: it moves the file into the store or deletes it.
     """
@@ -36,6 +38,17 @@ class IncomingBody:
     path: Path
     size: int
     sha256: str
+    data: bytes | None = None
+
+    @property
+    def source(self) -> Path | bytes:
+        """What to read it from: the bytes in memory, else the file."""
+        return self.path if self.data is None else self.data
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files it owns (none when it is in memory)."""
+        return (self.path,) if self.data is None else ()
 
 
 # --------------------------------------------------------------------------- who is calling

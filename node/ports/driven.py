@@ -107,12 +107,15 @@ class VerificationOutcome:
 
 
 class Verifier(Protocol):
-    def verify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
-        """Verify every signature in the envelope stored at ``path`` (and its PDF
-        attachments). CPU-bound: callers run it in an executor."""
+    def verify(self, path: Path | bytes, *, at: datetime | None = None) -> VerificationOutcome:
+        """Verify every signature in the envelope stored at ``path`` (or held in
+        memory: a small message), and its PDF attachments. CPU-bound: callers
+        run it in an executor."""
         ...
 
-    async def averify(self, path: Path, *, at: datetime | None = None) -> VerificationOutcome:
+    async def averify(
+        self, path: Path | bytes, *, at: datetime | None = None
+    ) -> VerificationOutcome:
         """The same verdict as :meth:`verify`, awaited on the running event loop
         (a small message is verified there, with no thread hop). CPU-bound while
         it runs; it may only wait for I/O by awaiting (fetching revocation data)."""

@@ -160,7 +160,10 @@ class FakeExchange:
             return SubmitResult(first.id, first.document_id, "accepted", duplicate=True)
         mid = message_id or uuid.uuid4().hex
         target = self.store_dir / mid
-        shutil.move(body.path, target)
+        if body.data is not None:  # a small body the spool kept in memory
+            target.write_bytes(body.data)
+        else:
+            shutil.move(body.path, target)
         self.messages[mid] = Stored(
             mid,
             kind,
@@ -199,7 +202,7 @@ class FakeExchange:
         self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
-        data = body.path.read_bytes()
+        data = _bytes_of(body)
         assert hashlib.sha256(data).hexdigest() == body.sha256
         assert len(data) == body.size
         self.calls.append(SubmitCall(data, kind, principal, idempotency_key))
@@ -218,7 +221,7 @@ class FakeExchange:
     ) -> SubmitResult:
         self._maybe_fail()
         try:
-            data = body.path.read_bytes()
+            data = _bytes_of(body)
             self.received.append(ReceiveCall(meta, data, peer))
             sender, _, document_id = envelope_facts(data, meta.kind)
             return self._store(
@@ -465,3 +468,7 @@ class FakeCore:
 
 def fail_all(exchange: FakeExchange, error: LienthongError | Exception) -> None:
     exchange.fail_with = error
+
+
+def _bytes_of(body: IncomingBody) -> bytes:
+    return body.data if body.data is not None else body.path.read_bytes()

@@ -7,7 +7,9 @@ Peers: vpcp for *.*.*.G22, axis by default.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,6 +89,10 @@ class Node:
         return self.engine.store
 
     def body(self, data: bytes) -> IncomingBody:
+        if IN_MEMORY and len(data) <= engine_context.SMALL_BYTES:  # as the HTTP spool does
+            return IncomingBody(
+                self.spool / "in-memory.body", len(data), hashlib.sha256(data).hexdigest(), data
+            )
         return spooled(self.spool, data)
 
     async def submit(
@@ -135,6 +141,7 @@ async def make_node(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
             rng=rng,
         )
         opened.append(engine)
+        (root / "spool").mkdir(parents=True)  # the node's spool directory exists
         return Node(engine, clock, transport, verifier, keys, root / "spool")
 
     yield make
@@ -149,11 +156,18 @@ async def node(make_node: Callable[..., Any]) -> Node:
     return n
 
 
-@pytest.fixture(params=["on-loop", "in-threads"])
+IN_MEMORY = False
+"""Node.body keeps a small body in memory, as the HTTP spool does (both_paths)."""
+
+
+@pytest.fixture(params=["on-loop", "in-memory", "in-threads"])
 def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test twice: small messages checked on the event loop (the default,
-    node.engine.context.SMALL_BYTES), and every message in the worker threads,
-    as a big one is. The answers must be the same."""
+    """Run a test three times: small messages checked on the event loop (the
+    default, node.engine.context.SMALL_BYTES) from a spooled file, the same
+    from bytes in memory (what the HTTP spool hands over for a small body), and
+    every message in the worker threads, as a big one is. The answers must be
+    the same."""
     if request.param == "in-threads":
         monkeypatch.setattr(engine_context, "SMALL_BYTES", -1)
+    monkeypatch.setattr(sys.modules[__name__], "IN_MEMORY", request.param == "in-memory")
     return str(request.param)

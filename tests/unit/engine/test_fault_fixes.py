@@ -64,8 +64,10 @@ async def test_the_automatic_01_goes_out_unsigned_when_no_key_can_sign_it(node: 
 
 
 async def test_disk_full_while_writing_the_signed_copy_leaves_nothing(
-    make_node, monkeypatch: pytest.MonkeyPatch
+    make_node, both_paths: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
+    if both_paths == "in-memory":
+        pytest.skip("a small body in memory is signed into bytes: no signed copy file to fill")
     node: Node = await make_node(signing={UBND: SigningMode.NODE})
     node.keys.organs = {UBND}
     real_write = Path.write_bytes

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,7 +20,9 @@ import pytest
 from node import edxml
 from node.engine import SigningMode, intake
 from node.engine.context import SMALL_BYTES
-from node.errors import Forbidden, SignatureRejected, ValidationFailed
+from node.engine.intake import Files, spilled
+from node.errors import Forbidden, SignatureRejected, StoreUnavailable, ValidationFailed
+from node.ports.api import IncomingBody
 from node.validation import parse
 from tests.support.engine_fakes import FakeSigner
 from tests.support.messages import document, status_code
@@ -277,3 +281,38 @@ async def test_the_automatic_01_with_a_key_on_a_device_is_signed_in_a_thread(
     (signature,) = executor.signatures()
     assert isinstance(getattr(signature, "__self__", None), TokenSigner)
     assert executor.engine_work() == []  # the document itself: verified on the loop
+
+
+class _Wants:
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+
+    def wants(self, size: int) -> bool:
+        return size >= self.threshold
+
+
+async def test_a_body_in_memory_goes_to_disk_only_for_the_offload_process(tmp_path: Path) -> None:
+    data = b"<edXML/>" * 10
+    body = IncomingBody(tmp_path / "b.body", len(data), hashlib.sha256(data).hexdigest(), data)
+    files = Files()
+
+    kept = await spilled(SimpleNamespace(offload=_Wants(10**6)), body, files)  # type: ignore[arg-type]
+    assert kept is body
+    assert files.paths == []
+    assert not body.path.exists()
+
+    on_disk = await spilled(SimpleNamespace(offload=_Wants(1)), body, files)  # type: ignore[arg-type]
+    assert on_disk.data is None
+    assert on_disk.path.read_bytes() == data
+    assert (on_disk.size, on_disk.sha256) == (body.size, body.sha256)
+    assert files.paths == [body.path]  # deleted with the call's other files
+
+
+async def test_a_spill_that_cannot_be_written_is_a_503_and_leaves_no_file(tmp_path: Path) -> None:
+    data = b"<edXML/>"
+    missing = tmp_path / "gone" / "b.body"  # its directory is not there
+    body = IncomingBody(missing, len(data), hashlib.sha256(data).hexdigest(), data)
+    with pytest.raises(StoreUnavailable, match="spool file") as refused:
+        await spilled(SimpleNamespace(offload=_Wants(1)), body, Files())  # type: ignore[arg-type]
+    assert refused.value.http_status == 503
+    assert not missing.exists()

@@ -1,6 +1,7 @@
-"""Spooling a request body: a small body whole before its first batch is
-written on the event loop (no thread hop), a bigger one by the writer thread;
-either way the same file and SHA-256, and a failing disk is a 503."""
+"""Spooling a request body: a small body whole before its first batch stays
+in memory (no file), or, where the caller needs a file, is written on the
+event loop (no thread hop); a bigger one is written by the writer thread;
+either way the same bytes and SHA-256, and a failing disk is a 503."""
 
 from __future__ import annotations
 
@@ -47,8 +48,34 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[Callable[..., Any]]:
 
 async def _receive(tmp_path: Path, data: bytes) -> tuple[Path, int, str]:
     spool = Spool(tmp_path, max_bytes=64 << 20)
-    body = await spool.receive(Stream(data), declared=None)  # type: ignore[arg-type]
+    body = await spool.receive(Stream(data), declared=None, memory=False)  # type: ignore[arg-type]
+    assert body.data is None
     return body.path, body.size, body.sha256
+
+
+@pytest.mark.parametrize(
+    ("size", "kept"), [(20_000, True), (INLINE_BYTES, True), (INLINE_BYTES + 1, False)]
+)
+async def test_a_small_body_stays_in_memory_and_writes_no_file(
+    tmp_path: Path, hops: list[Callable[..., Any]], size: int, kept: bool
+) -> None:
+    data = os.urandom(size)
+    spool = Spool(tmp_path, max_bytes=64 << 20)
+
+    body = await spool.receive(Stream(data), declared=None)  # type: ignore[arg-type]
+
+    assert (body.size, body.sha256) == (size, hashlib.sha256(data).hexdigest())
+    if kept:
+        assert body.source == data
+        assert body.data == data
+        assert body.files == ()
+        assert os.listdir(tmp_path) == []
+        assert hops == []
+    else:
+        assert body.data is None
+        assert body.files == (body.path,)
+        assert body.source == body.path
+        assert body.path.read_bytes() == data
 
 
 @pytest.mark.parametrize(
