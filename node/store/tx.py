@@ -113,8 +113,14 @@ async def insert_message(tx: Tx, c: Connector, m: NewMessage) -> None:
     await c.put_blob(tx, m)
     if m.keys:
         await tx.execute_many("insert_key", [{"key": k, "message_id": m.id} for k in m.keys])
-    for h in m.hops:
-        await insert_hop(tx, m.id, h)
+    if m.hops:  # one round trip for all (each row's seq counts the ones before it)
+        await tx.execute_many(
+            "insert_hop",
+            [
+                {"message_id": m.id, "node": h.node, "at": h.at, "direction": h.direction.value}
+                for h in m.hops
+            ],
+        )
     if m.deliveries:
         await tx.execute_many(
             "insert_delivery",

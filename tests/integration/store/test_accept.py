@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from node.errors import StoreUnavailable
 from node.model import MessageKind
+from node.ports.driven import Direction, Hop
 from node.store import Store
 from node.store.records import MessageState, SearchFilter
-from tests.integration.store.conftest import Target, message, read_all
+from tests.integration.store.conftest import T0, Target, message, read_all
 
 
 async def test_accepted_message_reads_back_exactly(store: Store) -> None:
@@ -32,6 +35,23 @@ async def test_accepted_message_reads_back_exactly(store: Store) -> None:
     assert await read_all(store, m.id, chunk_size=5) == m.body
     assert [d.destination.name for d in await store.deliveries(m.id)] == ["peer-g22"]
     assert await store.hops(m.id) == m.hops
+
+
+async def test_a_message_that_crossed_several_nodes_keeps_its_hops_in_order(store: Store) -> None:
+    trail = tuple(
+        Hop(node, T0 + timedelta(seconds=i), direction)
+        for i, (node, direction) in enumerate(
+            [
+                ("000.00.00.H41", Direction.IN),
+                ("000.00.00.H41", Direction.OUT),
+                ("000.00.00.A01", Direction.IN),
+                ("000.00.00.A01", Direction.OUT),
+            ]
+        )
+    )
+    m = dataclasses.replace(message(), hops=trail)
+    await store.accept([m])
+    assert await store.hops(m.id) == trail
 
 
 async def test_large_body_is_streamed_from_the_spool_file(store: Store, tmp_path: Path) -> None:
