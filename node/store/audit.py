@@ -41,21 +41,36 @@ def entry_hash(
     details: Mapping[str, Any],
     prev_hash: str,
 ) -> str:
-    content = json.dumps(
+    """SHA-256 (hex) of the entry's JSON array ``[seq, at, actor, action,
+    subject, details, prev_hash]``, keys sorted, no spaces, UTF-8."""
+    middle = hashed_middle(at=at, actor=actor, action=action, subject=subject, details=details)
+    return hashlib.sha256(chained(seq, middle, prev_hash).encode("utf-8")).hexdigest()
+
+
+def hashed_middle(
+    *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
+) -> str:
+    """The part of the hashed array between ``seq`` and ``prev_hash``: what the
+    writer knows before it has the lock, so that the store can number, link
+    and hash the entry in the INSERT itself (``audit_append``: one round trip)."""
+    return json.dumps(
         [
-            seq,
             at.astimezone(UTC).isoformat(timespec="microseconds"),
             actor,
             action,
             subject,
             json.loads(canonical_details(details)),
-            prev_hash,
         ],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
-    )
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    )[1:-1]
+
+
+def chained(seq: int, middle: str, prev_hash: str) -> str:
+    """The hashed text; ``audit_append`` builds the same with ``||`` in SQL (a
+    hash is hex, so it needs no JSON escaping)."""
+    return f'[{seq},{middle},"{prev_hash}"]'
 
 
 def message_entries(m: NewMessage) -> list[NewAuditEntry]:

@@ -16,7 +16,7 @@ from node.store.audit import (
     ChainVerifier,
     canonical_details,
     delivery_entry,
-    entry_hash,
+    hashed_middle,
     message_entries,
 )
 from node.store.connector import Connector, Row, Tx
@@ -374,29 +374,25 @@ async def in_inbox_of(tx: Tx, message_id: str, organs: Sequence[str]) -> bool:
 
 async def append_audit(tx: Tx, entry: NewAuditEntry) -> None:
     """Append inside the caller's transaction; ``audit_lock`` serialises appends
-    (SQLite: BEGIN IMMEDIATE already does)."""
+    (SQLite: BEGIN IMMEDIATE already does). ``audit_append`` reads the last
+    entry, numbers, links and hashes the new one in the INSERT (a statement
+    after the lock, so it sees every entry committed before it)."""
     await tx.execute("audit_lock")
-    last = await tx.fetchone("audit_last")
-    seq = 1 if last is None else int(last["seq"]) + 1
-    prev = GENESIS if last is None else last["hash"]
     await tx.execute(
-        "audit_insert",
-        seq=seq,
+        "audit_append",
         at=entry.at,
         actor=entry.actor,
         action=entry.action,
         subject=entry.subject,
         details=canonical_details(entry.details),
-        prev_hash=prev,
-        hash=entry_hash(
-            seq=seq,
+        middle=hashed_middle(
             at=entry.at,
             actor=entry.actor,
             action=entry.action,
             subject=entry.subject,
             details=entry.details,
-            prev_hash=prev,
         ),
+        genesis=GENESIS,
     )
 
 

@@ -205,9 +205,14 @@ SELECT pg_advisory_xact_lock(hashtext('lienthong.audit.' || current_schema()));
 -- name: audit_last
 SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;
 
--- name: audit_insert
+-- name: audit_append
+-- numbered, linked and hashed here (node/store/audit.py: entry_hash, chained)
 INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash)
-VALUES (:seq, :at, :actor, :action, :subject, :details, :prev_hash, :hash);
+SELECT COALESCE(last.seq, 0) + 1, :at, :actor, :action, :subject, :details,
+    COALESCE(last.hash, :genesis),
+    encode(sha256(convert_to('[' || (COALESCE(last.seq, 0) + 1) || ',' || :middle || ',"' || COALESCE(last.hash, :genesis) || '"]', 'UTF8')), 'hex')
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last ON 1 = 1;
 
 -- name: audit_page
 SELECT * FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :limit;

@@ -13,6 +13,7 @@ that fails rolls back its own savepoint only.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -223,12 +224,19 @@ def connect(path: Path, *, busy_timeout: float, reader: bool) -> sqlite3.Connect
             raise StoreUnavailable(f"SQLite store {path}: cannot switch to WAL mode")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.create_function("lienthong_sha256", 1, _sha256_hex, deterministic=True)
         if reader:
             conn.execute("PRAGMA query_only=ON")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _sha256_hex(text: str) -> str:
+    """SQL ``lienthong_sha256(text)``: the hex SHA-256 of its UTF-8 (the audit
+    chain's hash, made in ``audit_append`` as PostgreSQL's ``sha256`` makes it)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _outcome(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
