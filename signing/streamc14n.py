@@ -26,6 +26,7 @@ from xml.parsers import expat
 from node.errors import MalformedXml, SigningFailed, UnsafeXml
 from signing import treedigest
 from signing.envelope import DS, EDXML_NAMESPACES
+from signing.treedigest import NS_SPECIAL, UTF8_NAMES
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 READ_CHUNK = 1 << 20
@@ -33,7 +34,6 @@ FLUSH_AT = 1 << 18
 """Characters of canonical output gathered before they are encoded and hashed."""
 
 _HEADER_PATH = ("edXML", "edXMLEnvelope", "edXMLHeader")
-_NS_SPECIAL = frozenset('&<"\t\n\r')
 
 
 class Unsupported(Exception):
@@ -277,7 +277,7 @@ class Canonicaliser:
                     new_rendered = dict(rendered)
                 new_rendered[p] = bound
                 name = f"xmlns:{p}" if p else "xmlns"
-                if not _NS_SPECIAL.isdisjoint(bound):
+                if not NS_SPECIAL.isdisjoint(bound):
                     raise Unsupported(f"namespace URI {bound!r} needs escaping")
                 out.append(f' {name}="{bound}"')
         attrs.sort(key=lambda a: (a[0], a[1]))
@@ -352,8 +352,6 @@ def canonical_digest(source: BinaryIO, hash_name: str = "sha256") -> bytes:
 
 # --------------------------------------------------------------------------- signing
 
-_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -394,7 +392,7 @@ def prepare(source: BinaryIO) -> Prepared | None:
     except Unsupported:
         return None
     facts = c14n.facts
-    if facts.encoding is not None and facts.encoding.lower() not in _UTF8:
+    if facts.encoding is not None and facts.encoding.lower() not in UTF8_NAMES:
         return None
     if not facts.header_found or facts.header_end is None:
         raise SigningFailed("not an edXML envelope: edXML/edXMLEnvelope/edXMLHeader not found")

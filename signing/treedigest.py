@@ -25,8 +25,10 @@ from signing.envelope import EDXML_NAMESPACES
 MAX_BYTES = 1 << 20
 """Bigger documents are streamed: their tree would hold several times their size."""
 
-_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-_NS_SPECIAL = frozenset('&<"\t\n\r')
+UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+"""Declared encodings whose bytes a signature can be spliced into as they are."""
+NS_SPECIAL = frozenset('&<"\t\n\r')
+"""Characters a namespace URI would need escaped (libxml2 writes them raw)."""
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^?>]*\?>")
 _ENCODING = re.compile(rb"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
 _XMLNS = re.compile(rb"xmlns(?::[^ \t\r\n=]+)?[ \t\r\n]*=[ \t\r\n]*(\"[^\"]*\"|'[^']*')")
@@ -42,7 +44,7 @@ def digest_and_header_end(data: bytes) -> tuple[bytes, int] | None:
     if data.count(b"<?") != (1 if declaration else 0):
         return None  # a processing instruction (or a declaration not at the very start)
     named = _ENCODING.search(declaration.group(0)) if declaration else None
-    if named and named.group(1).decode("ascii", "replace").lower() not in _UTF8:
+    if named and named.group(1).decode("ascii", "replace").lower() not in UTF8_NAMES:
         return None
     try:
         tree = xmlsafe.parse_bytes(data)
@@ -83,7 +85,7 @@ def _plain(data: bytes, root: etree._Element, header: etree._Element) -> bool:
     they are, and no other element of the header's prefixed name."""
     for match in _XMLNS.finditer(data):
         uri = match.group(1)[1:-1]
-        if not uri.isascii() or not _NS_SPECIAL.isdisjoint(uri.decode("ascii")):
+        if not uri.isascii() or not NS_SPECIAL.isdisjoint(uri.decode("ascii")):
             return False
     local, prefix, same = etree.QName(header).localname, header.prefix, 0
     for el in root.iter():
