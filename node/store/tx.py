@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from node.model import MessageKind
 from node.ports.api import AttemptView, AuditCheck, InboxItem, QueueDepth, StatusView
@@ -114,13 +115,7 @@ async def insert_message(tx: Tx, c: Connector, m: NewMessage) -> None:
     if m.keys:
         await tx.execute_many("insert_key", [{"key": k, "message_id": m.id} for k in m.keys])
     if m.hops:  # one round trip for all (each row's seq counts the ones before it)
-        await tx.execute_many(
-            "insert_hop",
-            [
-                {"message_id": m.id, "node": h.node, "at": h.at, "direction": h.direction.value}
-                for h in m.hops
-            ],
-        )
+        await tx.execute_many("insert_hop", [_hop_row(m.id, h) for h in m.hops])
     if m.deliveries:
         await tx.execute_many(
             "insert_delivery",
@@ -192,9 +187,11 @@ async def insert_message(tx: Tx, c: Connector, m: NewMessage) -> None:
 
 
 async def insert_hop(tx: Tx, message_id: str, h: Hop) -> None:
-    await tx.execute(
-        "insert_hop", message_id=message_id, node=h.node, at=h.at, direction=h.direction.value
-    )
+    await tx.execute("insert_hop", **_hop_row(message_id, h))
+
+
+def _hop_row(message_id: str, h: Hop) -> dict[str, Any]:
+    return {"message_id": message_id, "node": h.node, "at": h.at, "direction": h.direction.value}
 
 
 # ---------------------------------------------------------------------- delivery work
