@@ -156,12 +156,13 @@ class _BatchWriter:
 
     async def finish(self, data: bytearray) -> str:
         """Write the last batch, close the file; the body's SHA-256. A whole
-        body of at most :data:`INLINE_BYTES` is written here, on the loop."""
+        body of at most :data:`INLINE_BYTES` is kept in memory (``memory``)
+        or written here, on the loop."""
         await self._wait()
-        if self._handle is None and len(data) <= INLINE_BYTES and self._memory:
-            self.kept = bytes(data)
-            return hashlib.sha256(self.kept).hexdigest()
         if self._handle is None and len(data) <= INLINE_BYTES:
+            if self._memory:
+                self.kept = bytes(data)
+                return hashlib.sha256(self.kept).hexdigest()
             try:
                 self._write(data, True)
             except OSError as exc:
